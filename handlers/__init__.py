@@ -1,0 +1,14 @@
+"""The Slack edge: one module per kind of entry, each with ``register(app, services)``."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, mentions
+from services.container import Services
+
+
+def register_all(app: App, services: Services) -> None:
+    """Attach every listener to ``app``."""
+    for module in (commands, mentions, actions):
+        module.register(app, services)
