@@ -1,0 +1,591 @@
+"""A local Slack Web API server for tests, reached by slack_sdk's WebClient through base_url."""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+logger = logging.getLogger(__name__)
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+_JSON_PARAM_KEYS = frozenset({"blocks", "attachments", "files", "view"})
+DEFAULT_BOT_TOKEN = "xoxb-test-token"
+_BOT_USER_ID = "U0BOT"
+_BOT_ID = "B0BOT"
+_TS_BASE_SECONDS = 1_700_000_000
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request received by the server: an /api/ method call or a response_url post."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    time: float
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file whose bytes were uploaded and that files.completeUploadExternal then completed."""
+
+    file_id: str
+    filename: str
+    title: str | None
+    data: bytes
+    channel_id: str | None
+    thread_ts: str | None
+    initial_comment: str | None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A canned failure answer for one call of a method."""
+
+    error: str
+    status: int
+    retry_after: int | None
+
+
+@dataclass
+class _PendingFile:
+    """A file id issued by files.getUploadURLExternal, with its bytes once uploaded."""
+
+    filename: str
+    length: int
+    data: bytes | None = None
+
+
+@dataclass
+class _Reply:
+    """An HTTP answer: status, body and extra headers."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON_CONTENT_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _json_reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> _Reply:
+    """Build a JSON reply."""
+    return _Reply(status, json.dumps(payload).encode("utf-8"), JSON_CONTENT_TYPE, headers or {})
+
+
+def _error(error: str) -> dict[str, Any]:
+    """Build a Slack error payload."""
+    return {"ok": False, "error": error}
+
+
+def _content_type(value: str) -> tuple[str, Message]:
+    """Split a Content-Type header into its lower-cased media type and a Message holding its params."""
+    msg = Message()
+    msg["content-type"] = value or "application/octet-stream"
+    return msg.get_content_type(), msg
+
+
+def _parse_multipart(body: bytes, boundary: str) -> list[tuple[dict[str, str], bytes]]:
+    """Split a multipart/form-data body into (content-disposition params, raw bytes) pairs."""
+    parts: list[tuple[dict[str, str], bytes]] = []
+    for section in body.split(b"--" + boundary.encode("latin-1"))[1:]:
+        if section.startswith(b"--"):
+            break
+        head, _, content = section.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        disposition: dict[str, str] = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-disposition":
+                msg = Message()
+                msg["content-disposition"] = value.strip()
+                for key in ("name", "filename"):
+                    param = msg.get_param(key, header="content-disposition")
+                    if isinstance(param, str):
+                        disposition[key] = param
+        parts.append((disposition, content.removesuffix(b"\r\n")))
+    return parts
+
+
+def _decode_json_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Decode JSON-looking string values of the keys blocks, attachments, files and view."""
+    decoded = dict(params)
+    for key in _JSON_PARAM_KEYS & decoded.keys():
+        value = decoded[key]
+        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+            try:
+                decoded[key] = json.loads(value)
+            except json.JSONDecodeError:
+                logger.debug("param %s is not valid JSON; kept as a string", key)
+    return decoded
+
+
+def _form_values(query: str) -> dict[str, Any]:
+    """Parse a form-encoded string; repeated keys become lists."""
+    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(query, keep_blank_values=True).items()}
+
+
+def _str_or_none(value: Any) -> str | None:
+    """Return value as a string, or None when it is None or empty."""
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes each request to the owning SlackApiServer."""
+
+    server: _HttpServer
+
+    def do_POST(self) -> None:
+        """Handle a POST."""
+        self._dispatch()
+
+    def do_GET(self) -> None:
+        """Handle a GET."""
+        self._dispatch()
+
+    def _read_body(self) -> bytes:
+        """Read the request body, honouring Content-Length or chunked encoding."""
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline().strip():
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        """Read the request, let the server answer it and write the reply."""
+        body = self._read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            reply = self.server.owner.handle(self.command, self.path, headers, body)
+        except Exception:
+            logger.exception("fake Slack API failed on %s %s", self.command, self.path)
+            reply = _json_reply(_error("fake_server_error"), status=500)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Send the access log to logging instead of stderr."""
+        logger.debug("fake Slack API %s: %s", self.address_string(), format % args)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that knows its SlackApiServer."""
+
+    daemon_threads = True
+    owner: SlackApiServer
+
+
+class SlackApiServer:
+    """Local Slack Web API server speaking the wire protocol slack_sdk uses."""
+
+    def __init__(self, bot_token: str = DEFAULT_BOT_TOKEN) -> None:
+        """Create a stopped server that accepts bot_token."""
+        self.bot_token = bot_token
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._calls: list[ApiCall] = []
+        self._failures: dict[str, deque[_Failure]] = {}
+        self._pending: dict[str, _PendingFile] = {}
+        self._uploaded: list[UploadedFile] = []
+        self._response_urls: set[str] = set()
+        self._counter = 0
+        self._httpd: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._m_auth_test,
+            "chat.postMessage": self._m_chat_post_message,
+            "chat.update": self._m_chat_update,
+            "chat.delete": self._m_chat_delete,
+            "chat.postEphemeral": self._m_chat_post_ephemeral,
+            "reactions.add": self._m_reactions_add,
+            "reactions.remove": self._m_reactions_remove,
+            "files.getUploadURLExternal": self._m_files_get_upload_url_external,
+            "files.completeUploadExternal": self._m_files_complete_upload_external,
+            "views.open": self._m_views_open,
+            "views.update": self._m_views_update,
+            "views.push": self._m_views_push,
+            "views.publish": self._m_views_publish,
+            "conversations.replies": self._m_conversations_replies,
+            "users.info": self._m_users_info,
+        }
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> SlackApiServer:
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        if self._httpd is not None:
+            return self
+        httpd = _HttpServer(("127.0.0.1", 0), _Handler)
+        httpd.owner = self
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack-api", daemon=True
+        )
+        self._thread.start()
+        logger.debug("fake Slack API listening on %s", self.base_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SlackApiServer:
+        """Start the server."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Base URL to give WebClient(base_url=...)."""
+        return f"{self._origin}/api/"
+
+    @property
+    def _origin(self) -> str:
+        """Scheme, host and port of the running server."""
+        if self._httpd is None:
+            raise RuntimeError("SlackApiServer is not started")
+        return f"http://127.0.0.1:{self.port}"
+
+    # ---- test-facing API --------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        """Recorded calls, optionally only those of one method."""
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[ApiCall]:
+        """Block until at least count calls of method were received and return them."""
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: sum(1 for c in self._calls if c.method == method) >= count, timeout=timeout
+            )
+            matching = [c for c in self._calls if c.method == method]
+            if not ok:
+                seen = dict(Counter(c.method for c in self._calls))
+                raise AssertionError(
+                    f"expected {count} call(s) of {method} within {timeout}s, got {len(matching)}; "
+                    f"received so far: {seen}"
+                )
+            return matching
+
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Files completed with files.completeUploadExternal."""
+        with self._lock:
+            return list(self._uploaded)
+
+    def response_url(self) -> str:
+        """Issue a fresh response_url whose JSON posts are recorded as method "response_url"."""
+        origin = self._origin
+        with self._lock:
+            path = f"/response_url/{self._next_number()}"
+            self._response_urls.add(path)
+        return origin + path
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "internal_error",
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of method answer ok:false with error and the given HTTP status."""
+        with self._lock:
+            queue = self._failures.setdefault(method, deque())
+            queue.extend(_Failure(error, status, retry_after) for _ in range(times))
+
+    def reset(self) -> None:
+        """Clear recorded calls, uploads and queued failures."""
+        with self._lock:
+            self._calls.clear()
+            self._uploaded.clear()
+            self._pending.clear()
+            self._failures.clear()
+
+    # ---- request handling -------------------------------------------------------------------
+
+    def handle(self, verb: str, raw_path: str, headers: dict[str, str], body: bytes) -> _Reply:
+        """Answer one HTTP request (called from the handler threads)."""
+        received = time.monotonic()
+        split = urlsplit(raw_path)
+        path = split.path
+        if path.startswith("/api/"):
+            params = _decode_json_params({**_form_values(split.query), **self._body_params(headers, body)})
+            return self._api_call(path.removeprefix("/api/"), params, headers, received)
+        if path.startswith("/upload/") and verb == "POST":
+            return self._upload(path.removeprefix("/upload/"), headers, body)
+        if path.startswith("/response_url/") and verb == "POST":
+            return self._response_url_post(path, headers, body, received)
+        return _json_reply(_error("not_found"), status=404)
+
+    @staticmethod
+    def _body_params(headers: dict[str, str], body: bytes) -> dict[str, Any]:
+        """Decode a form-encoded, JSON or multipart request body into params."""
+        if not body:
+            return {}
+        media_type, ct = _content_type(headers.get("content-type", ""))
+        if media_type == "application/json":
+            decoded = json.loads(body.decode("utf-8"))
+            return decoded if isinstance(decoded, dict) else {"_body": decoded}
+        if media_type == "multipart/form-data":
+            boundary = ct.get_param("boundary")
+            params: dict[str, Any] = {}
+            for disposition, content in _parse_multipart(body, boundary if isinstance(boundary, str) else ""):
+                name = disposition.get("name", "")
+                params[name] = content if "filename" in disposition else content.decode("utf-8")
+            return params
+        return _form_values(body.decode("utf-8"))
+
+    def _api_call(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], received: float
+    ) -> _Reply:
+        """Record an /api/ call and answer it."""
+        with self._cond:
+            self._calls.append(ApiCall(method, params, headers, received))
+            self._cond.notify_all()
+            auth = headers.get("authorization", "")
+            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
+            if token != self.bot_token:
+                return _json_reply(_error("invalid_auth"))
+            failure = self._take_failure(method)
+            if failure is not None:
+                return failure
+            handler = self._methods.get(method)
+            if handler is None:
+                return _json_reply(_error("unknown_method"))
+            payload: dict[str, Any] = handler(params)
+            return _json_reply(payload)
+
+    def _take_failure(self, method: str) -> _Reply | None:
+        """Pop the next queued failure of method as a reply (lock held)."""
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        failure = queue.popleft()
+        extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+        return _json_reply(_error(failure.error), status=failure.status, headers=extra)
+
+    def _next_number(self) -> int:
+        """Next value of the shared id counter (lock held)."""
+        self._counter += 1
+        return self._counter
+
+    def _next_ts(self) -> str:
+        """A unique, increasing message ts (lock held)."""
+        micros = self._next_number() * 100
+        return f"{_TS_BASE_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _upload(self, file_id: str, headers: dict[str, str], body: bytes) -> _Reply:
+        """Store the bytes posted to an upload_url."""
+        media_type, ct = _content_type(headers.get("content-type", ""))
+        data = body
+        if media_type == "multipart/form-data":
+            boundary = ct.get_param("boundary")
+            parts = _parse_multipart(body, boundary if isinstance(boundary, str) else "")
+            files = [content for disposition, content in parts if "filename" in disposition]
+            data = files[0] if files else (parts[0][1] if parts else b"")
+        with self._lock:
+            pending = self._pending.get(file_id)
+            if pending is None:
+                return _Reply(404, b"Not Found", "text/plain; charset=utf-8")
+            pending.data = data
+        if pending.length != len(data):
+            logger.warning("upload %s: announced length %d, received %d", file_id, pending.length, len(data))
+        return _Reply(200, f"OK - {len(data)}".encode(), "text/plain; charset=utf-8")
+
+    def _response_url_post(self, path: str, headers: dict[str, str], body: bytes, received: float) -> _Reply:
+        """Record a post to an issued response_url."""
+        params = {**self._body_params(headers, body), "_path": path}
+        with self._cond:
+            if path not in self._response_urls:
+                return _json_reply(_error("invalid_response_url"), status=404)
+            self._calls.append(ApiCall("response_url", _decode_json_params(params), headers, received))
+            self._cond.notify_all()
+            failure = self._take_failure("response_url")
+            return failure if failure is not None else _json_reply({"ok": True})
+
+    # ---- methods (lock held; each takes params and returns the JSON payload) -----------------
+
+    def _m_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        """auth.test."""
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test Team",
+            "user": "imagebot",
+            "team_id": "T0TEST",
+            "user_id": _BOT_USER_ID,
+            "bot_id": _BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _m_chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        """chat.postMessage."""
+        if not params.get("channel"):
+            return _error("channel_not_found")
+        ts = self._next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "text": params.get("text", ""),
+            "ts": ts,
+            "user": _BOT_USER_ID,
+            "bot_id": _BOT_ID,
+        }
+        for key in ("thread_ts", "blocks", "attachments"):
+            if params.get(key) is not None:
+                message[key] = params[key]
+        return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
+
+    def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """chat.update."""
+        if not params.get("channel"):
+            return _error("channel_not_found")
+        if not params.get("ts"):
+            return _error("message_not_found")
+        return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
+
+    def _m_chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        """chat.delete."""
+        if not params.get("channel"):
+            return _error("channel_not_found")
+        if not params.get("ts"):
+            return _error("message_not_found")
+        return {"ok": True, "channel": params["channel"], "ts": params["ts"]}
+
+    def _m_chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        """chat.postEphemeral."""
+        if not params.get("channel"):
+            return _error("channel_not_found")
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        """reactions.add."""
+        return {"ok": True}
+
+    def _m_reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
+        """reactions.remove."""
+        return {"ok": True}
+
+    def _m_files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal."""
+        filename = params.get("filename")
+        try:
+            length = int(params.get("length", ""))
+        except (TypeError, ValueError):
+            return _error("invalid_arguments")
+        if not filename or length < 0:
+            return _error("invalid_arguments")
+        file_id = f"F{self._next_number():010d}"
+        self._pending[file_id] = _PendingFile(filename=str(filename), length=length)
+        return {"ok": True, "upload_url": f"{self._origin}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.completeUploadExternal."""
+        files = params.get("files")
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
+            return _error("invalid_arguments")
+        ids = [str(f.get("id")) for f in files]
+        if any(i not in self._pending or self._pending[i].data is None for i in ids):
+            return _error("file_not_found")
+        channels = params.get("channels")
+        channel_id = _str_or_none(params.get("channel_id")) or (
+            str(channels).split(",")[0] if channels else None
+        )
+        answer = []
+        for entry, file_id in zip(files, ids, strict=True):
+            pending = self._pending.pop(file_id)
+            data = pending.data or b""
+            title = _str_or_none(entry.get("title"))
+            self._uploaded.append(
+                UploadedFile(
+                    file_id=file_id,
+                    filename=pending.filename,
+                    title=title,
+                    data=data,
+                    channel_id=channel_id,
+                    thread_ts=_str_or_none(params.get("thread_ts")),
+                    initial_comment=_str_or_none(params.get("initial_comment")),
+                )
+            )
+            answer.append(
+                {
+                    "id": file_id,
+                    "name": pending.filename,
+                    "title": title or pending.filename,
+                    "size": len(data),
+                    "mimetype": mimetypes.guess_type(pending.filename)[0] or "image/png",
+                }
+            )
+        return {"ok": True, "files": answer}
+
+    def _view_reply(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Answer a views.* call with the given view plus an id."""
+        view = params.get("view")
+        if not isinstance(view, dict):
+            return _error("invalid_arguments")
+        view_id = _str_or_none(params.get("view_id")) or f"V{self._next_number():010d}"
+        return {"ok": True, "view": {"id": view_id, **view}}
+
+    def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """views.open."""
+        return self._view_reply(params)
+
+    def _m_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """views.update."""
+        return self._view_reply(params)
+
+    def _m_views_push(self, params: dict[str, Any]) -> dict[str, Any]:
+        """views.push."""
+        return self._view_reply(params)
+
+    def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """views.publish."""
+        return self._view_reply(params)
+
+    def _m_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies."""
+        return {"ok": True, "messages": []}
+
+    def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """users.info."""
+        return {"ok": True, "user": {"id": params.get("user"), "locale": "ja-JP", "tz": "Asia/Tokyo"}}
