@@ -1,0 +1,48 @@
+"""Pillow helpers: fit images inside the size limits of the services that read them."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+REKOGNITION_MAX_BYTES = 5 * 1024 * 1024
+VISION_MAX_BYTES = 3_750_000  # Claude on Bedrock: 3.75 MB per image
+VISION_MAX_SIDE = 8000
+
+
+def image_format(data: bytes) -> str:
+    """``png``, ``jpeg``, ``gif`` or ``webp`` from the file signature; ``unknown`` otherwise."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return "unknown"
+
+
+def fit(
+    data: bytes, *, max_bytes: int, max_side: int | None = None, formats: tuple[str, ...] = ("png", "jpeg")
+) -> tuple[bytes, str]:
+    """Return ``(data, format)`` within the limits, re-encoding as JPEG and shrinking if needed."""
+    fmt = image_format(data)
+    if fmt in formats and len(data) <= max_bytes and max_side is None:
+        return data, fmt
+    with Image.open(io.BytesIO(data)) as opened:
+        image = opened.convert("RGB")
+    within_side = max_side is None or max(image.size) <= max_side
+    if fmt in formats and len(data) <= max_bytes and within_side:
+        return data, fmt
+    if max_side is not None and max(image.size) > max_side:
+        image.thumbnail((max_side, max_side))
+    # Shrink by a quarter each round until the JPEG fits; photos converge in a few steps.
+    while True:
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=88, optimize=True)
+        encoded = buffer.getvalue()
+        if len(encoded) <= max_bytes or min(image.size) < 64:
+            return encoded, "jpeg"
+        image = image.resize((max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)))

@@ -1,0 +1,149 @@
+"""Domain data of a job: what was asked, what each attempt did, what was decided."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_TEXT_CHARS = 1000
+# Job ids carry their UTC creation time so archive keys (by date) can be found
+# again from the id alone, e.g. when a button on an old result is pressed.
+JOB_ID_PATTERN = re.compile(r"^(\d{8})T(\d{6})-([0-9a-f]{8})$")
+
+Trigger = Literal["command", "mention", "regenerate", "cfg_up", "cfg_down", "cli"]
+JobStatus = Literal["accepted", "best_effort", "rejected", "failed"]
+
+
+def new_job_id(now: datetime | None = None) -> str:
+    """A sortable job id: UTC time of creation plus 32 random bits."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+
+
+def job_date(job_id: str) -> str:
+    """The ``YYYY/MM/DD`` part of archive keys for a job id."""
+    match = JOB_ID_PATTERN.match(job_id)
+    if match is None:
+        raise ValueError(f"not a job id: {job_id!r}")
+    day = match.group(1)
+    return f"{day[:4]}/{day[4:6]}/{day[6:]}"
+
+
+class GenerationOptions(BaseModel):
+    """What the user asked for beyond the text; ``None`` means the default."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seed: int | None = Field(default=None, ge=0, le=4_294_967_295)
+    cfg_scale: float | None = Field(default=None, ge=0, le=35)
+    width: int | None = Field(default=None, ge=256, le=4096)
+    height: int | None = Field(default=None, ge=256, le=4096)
+
+
+class SlackContext(BaseModel):
+    """Where a job came from in Slack and where its answer goes."""
+
+    team_id: str | None = None
+    channel_id: str
+    user_id: str
+    thread_ts: str | None = None
+    status_ts: str | None = None
+    response_url: str | None = None
+
+
+class Job(BaseModel):
+    """One accepted request, as queued for the pipeline."""
+
+    job_id: str = Field(default_factory=new_job_id, pattern=JOB_ID_PATTERN.pattern)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    # Set when a button re-runs a finished job: the English prompt is reused as is.
+    english_prompt: str | None = None
+    options: GenerationOptions = GenerationOptions()
+    trigger: Trigger = "command"
+    parent_job_id: str | None = None
+    slack: SlackContext | None = None
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class ModerationLabel(BaseModel):
+    """One Rekognition moderation label."""
+
+    name: str
+    parent_name: str = ""
+    confidence: float = Field(ge=0, le=100)
+    taxonomy_level: int | None = None
+
+
+class Verdict(BaseModel):
+    """The vision model's judgement of one image against the request."""
+
+    matches: bool
+    reason: str = Field(min_length=1, max_length=500)
+    score: int = Field(default=50, ge=0, le=100)
+
+    @field_validator("reason")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())
+
+
+class Attempt(BaseModel):
+    """One generated candidate and what every check said of it."""
+
+    index: int = Field(ge=1)
+    revision: int = Field(ge=0)
+    prompt: str
+    seed: int
+    cfg_scale: float | None
+    image_key: str | None = None
+    outcome: Literal["accepted", "rejected_by_verifier", "unsafe", "filtered", "unverified"]
+    moderation_labels: list[ModerationLabel] = []
+    verdict: Verdict | None = None
+    seconds: dict[str, float] = {}
+
+
+class ErrorInfo(BaseModel):
+    """Why a job did not produce an accepted image, in operator terms."""
+
+    kind: str
+    layer: str | None = None
+    category: str | None = None
+
+
+class JobRecord(BaseModel):
+    """The archived account of one job; also the state behind its buttons."""
+
+    job_id: str
+    trigger: Trigger
+    parent_job_id: str | None = None
+    created_at: datetime
+    finished_at: datetime | None = None
+    status: JobStatus = "failed"
+    original_text: str
+    translation: str | None = None
+    english_prompt: str | None = None
+    final_prompt: str | None = None
+    negative_prompt: str | None = None
+    model_id: str
+    seed: int | None = None
+    cfg_scale: float | None = None
+    width: int
+    height: int
+    attempts: list[Attempt] = []
+    chosen_attempt: int | None = None
+    stage_seconds: dict[str, float] = {}
+    slack: SlackContext | None = None
+    error: ErrorInfo | None = None
+    posted_file_id: str | None = None
+    posted_message_ts: str | None = None
+
+    def chosen(self) -> Attempt | None:
+        """The attempt that was (or would be) posted."""
+        for attempt in self.attempts:
+            if attempt.index == self.chosen_attempt:
+                return attempt
+        return None

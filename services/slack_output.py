@@ -1,0 +1,192 @@
+"""Everything the bot posts into Slack for a job: status, progress, result, failures."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from services.errors import BotError, InputRejected, ModerationRejected
+from services.image_models import Capabilities
+from services.messages import Language, t
+from services.models import Job, SlackContext
+from services.pipeline import JobOutcome, Progress, ProgressFn
+from services.slack_ui import build_result_blocks, build_result_text, escape, shorten
+
+logger = logging.getLogger(__name__)
+
+_NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
+_ACTION_KEYS = {"regenerate": "action.regenerate", "cfg_up": "action.cfg_up", "cfg_down": "action.cfg_down"}
+
+
+def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
+    """The one Japanese sentence a user reads for a failed job."""
+    if isinstance(error, ModerationRejected):
+        return t(f"moderation.{error.layer}", lang)
+    if isinstance(error, InputRejected):
+        return t(error.kind, lang, job_id=job_id, **error.details)
+    try:
+        return t(error.kind, lang, job_id=job_id)
+    except KeyError:
+        return t("internal_error", lang, job_id=job_id)
+
+
+class SlackNotifier:
+    """Posts a job's status message, its progress, and its result into the thread."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        lang: Language = "ja",
+        min_update_interval: float = 1.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._lang = lang
+        # chat.update is Tier 3 (~50 a minute per workspace); a job's stages change faster.
+        self._min_interval = min_update_interval
+        self._clock = clock
+
+    def open_thread(self, job: Job) -> bool:
+        """Post the status message and fill in thread/status ts; False if we cannot post."""
+        ctx = job.slack
+        if ctx is None:
+            return True
+        if job.trigger in _ACTION_KEYS:
+            text = t(
+                "status.received_action", self._lang, user=ctx.user_id, action=t(_ACTION_KEYS[job.trigger])
+            )
+        else:
+            text = t("status.received", self._lang, user=ctx.user_id, text=escape(shorten(job.text)))
+        try:
+            response = self._client.chat_postMessage(
+                channel=ctx.channel_id, thread_ts=ctx.thread_ts, text=text
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            logger.warning("job %s: cannot post status message: %s", job.job_id, error)
+            if error in _NOT_IN_CHANNEL:
+                self._tell_privately(ctx, t("not_in_channel", self._lang))
+                return False
+            raise
+        ctx.status_ts = str(response["ts"])
+        if ctx.thread_ts is None:
+            ctx.thread_ts = ctx.status_ts
+        return True
+
+    def _tell_privately(self, ctx: SlackContext, text: str) -> None:
+        try:
+            if ctx.response_url:
+                # response_url is a full URL outside the Web API, so it needs the webhook client.
+                WebhookClient(
+                    ctx.response_url, timeout=self._client.timeout, retry_handlers=self._client.retry_handlers
+                ).send(text=text, response_type="ephemeral", replace_original=False)
+            else:
+                self._client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=text)
+        except SlackApiError:
+            logger.exception("could not tell user %s privately", ctx.user_id)
+
+    def progress(self, job: Job) -> ProgressFn:
+        """A throttled reporter that edits the status message in place."""
+        ctx = job.slack
+        if ctx is None or ctx.status_ts is None:
+            return lambda _: None
+        started = self._clock()
+        last = [float("-inf")]
+        lock = threading.Lock()
+        base = self._status_base(job)
+
+        def report(step: Progress) -> None:
+            now = self._clock()
+            with lock:
+                if now - last[0] < self._min_interval:
+                    return
+                last[0] = now
+            stage = t(f"stage.{step.stage}", self._lang, attempt=step.attempt, total=step.total)
+            text = f"{base}\n{t('status.progress', self._lang, stage=stage, elapsed=int(now - started))}"
+            self._update_status(job, text)
+
+        return report
+
+    def _status_base(self, job: Job) -> str:
+        if job.slack is None:
+            return ""
+        if job.trigger in _ACTION_KEYS:
+            return t(
+                "status.received_action",
+                self._lang,
+                user=job.slack.user_id,
+                action=t(_ACTION_KEYS[job.trigger]),
+            )
+        return t("status.received", self._lang, user=job.slack.user_id, text=escape(shorten(job.text))).split(
+            "\n"
+        )[0]
+
+    def _update_status(self, job: Job, text: str) -> None:
+        ctx = job.slack
+        if ctx is None or ctx.status_ts is None:
+            return
+        try:
+            self._client.chat_update(channel=ctx.channel_id, ts=ctx.status_ts, text=text)
+        except SlackApiError as exc:
+            # Progress is a courtesy; a failed edit must not stop the job.
+            logger.warning("job %s: status update failed: %s", job.job_id, exc.response.get("error"))
+
+    def deliver(self, job: Job, outcome: JobOutcome, caps: Capabilities) -> None:
+        """Upload the image with its details and buttons, or explain the failure."""
+        ctx = job.slack
+        if ctx is None:
+            return
+        record = outcome.record
+        elapsed = (record.finished_at - record.created_at).total_seconds() if record.finished_at else 0
+        if outcome.image is None:
+            error = outcome.error or BotError("no image")
+            self._post(ctx, failure_message(error, job.job_id, self._lang))
+            self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', self._lang)}")
+            return
+        try:
+            upload = self._client.files_upload_v2(
+                channel=ctx.channel_id,
+                thread_ts=ctx.thread_ts,
+                content=outcome.image,
+                filename=f"{job.job_id}.png",
+                title=shorten(job.text, 60),
+                initial_comment=t("result.title", self._lang, text=escape(shorten(job.text))),
+            )
+            files = upload.get("files") or []
+            record.posted_file_id = str(files[0]["id"]) if files else None
+        except SlackApiError as exc:
+            logger.error("job %s: upload failed: %s", job.job_id, exc.response.get("error"))
+            self._post(ctx, t("upload_failed", self._lang, job_id=job.job_id))
+            self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', self._lang)}")
+            return
+        message = self._post(
+            ctx,
+            build_result_text(record, self._lang),
+            blocks=build_result_blocks(record, caps, unverified=outcome.unverified, lang=self._lang),
+        )
+        record.posted_message_ts = message
+        self._update_status(
+            job, f"{self._status_base(job)}\n{t('status.done', self._lang, elapsed=round(elapsed))}"
+        )
+
+    def tell_failure(self, job: Job, error: BotError) -> None:
+        """Last resort when something broke outside the pipeline: the user still hears back."""
+        if job.slack is not None:
+            self._post(job.slack, failure_message(error, job.job_id, self._lang))
+
+    def _post(self, ctx: SlackContext, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
+        try:
+            response = self._client.chat_postMessage(
+                channel=ctx.channel_id, thread_ts=ctx.thread_ts, text=text, blocks=blocks
+            )
+        except SlackApiError as exc:
+            logger.error("could not post to %s: %s", ctx.channel_id, exc.response.get("error"))
+            return None
+        return str(response["ts"])
