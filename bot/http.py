@@ -1,0 +1,44 @@
+"""HTTP mode: Slack requests at POST /slack/events and a health check, on waitress."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+EVENTS_PATH = "/slack/events"
+
+
+class HttpFrontend:
+    """The WSGI application: Bolt for Slack's requests, ``/healthz`` for the platform."""
+
+    def __init__(self, app: App) -> None:
+        self._slack = SlackRequestHandler(app, EVENTS_PATH)
+        self.ready = threading.Event()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Route one request."""
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in {"GET", "HEAD"}:
+            status = "200 OK" if self.ready.is_set() else "503 Service Unavailable"
+            body = b"ok\n" if self.ready.is_set() else b"starting\n"
+            start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        if path == EVENTS_PATH and method == "POST":
+            return self._slack(environ, start_response)
+        body = b"not found\n"
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def make_server(frontend: HttpFrontend, host: str, port: int, threads: int) -> Any:
+    """A multi-threaded waitress server (not a development server); port 0 picks a free one."""
+    return create_server(frontend, host=host, port=port, threads=threads, ident="ja-image-bot")

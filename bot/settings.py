@@ -1,0 +1,143 @@
+"""All configuration, read once from the environment (and ``.env``) at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_NEGATIVE_PROMPTS = (
+    "low quality, blurry, distorted, deformed, disfigured, watermark, signature, text, "
+    "nsfw, nudity, gore, blood"
+)
+
+
+class SettingsError(Exception):
+    """Configuration is missing or invalid; ``problems`` has one line per setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """The bot's settings; env names are the upper-case field names unless aliased."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # Slack. Optional here because the CLI runs without Slack; require_slack() checks them.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = Field(default=None, description="Base URL of the Slack Web API")
+    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = "0.0.0.0"  # noqa: S104 - a container must listen on all interfaces
+    http_threads: int = Field(default=16, ge=1, le=256)
+    language: Literal["ja", "en"] = "ja"
+
+    # AWS
+    aws_region: str = Field(validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    aws_max_attempts: int = Field(default=4, ge=1, le=10)
+    bedrock_read_timeout: int = Field(default=120, ge=10, le=900)
+    archive_bucket: str | None = None
+    archive_prefix: str = ""
+    archive_kms_key_id: str | None = None
+    archive_dir: Path = Path("./archive")
+
+    # Models
+    image_model_id: str = "amazon.nova-canvas-v1:0"
+    text_model_id: str = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+    verify_model_id: str | None = None
+
+    # Pipeline
+    max_attempts: int = Field(default=3, ge=1, le=10, description="Images per prompt before a rewrite")
+    max_rewrites: int = Field(default=2, ge=0, le=5, description="Prompt rewrites after failed attempts")
+    default_cfg_scale: float | None = Field(default=None, ge=0, le=35)
+    cfg_step: float = Field(default=1.0, gt=0, le=10)
+    image_width: int = Field(default=1024, ge=256, le=4096)
+    image_height: int = Field(default=1024, ge=256, le=4096)
+    style_template: str = "{prompt}"
+    negative_prompts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: _split_csv(DEFAULT_NEGATIVE_PROMPTS)
+    )
+    banned_terms_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    image_moderation_min_confidence: float = Field(default=50.0, ge=0, le=100)
+    worker_threads: int = Field(default=8, ge=1, le=128, description="Jobs that run at once")
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    _split_lists = field_validator("negative_prompts", "banned_terms_files", mode="before")(_split_csv)
+
+    @field_validator("style_template")
+    @classmethod
+    def _template_has_prompt(cls, value: str) -> str:
+        if "{prompt}" not in value:
+            raise ValueError("must contain {prompt}")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_slash(cls, value: str | None) -> str | None:
+        # WebClient joins method names onto the base URL, which needs a trailing slash.
+        if value and not value.endswith("/"):
+            return value + "/"
+        return value
+
+    @model_validator(mode="after")
+    def _token_shapes(self) -> Settings:
+        expected = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+        for name, prefix in expected.items():
+            secret = getattr(self, name)
+            if secret is not None and not secret.get_secret_value().startswith(prefix):
+                raise ValueError(f"{name.upper()} must start with {prefix}")
+        return self
+
+    @property
+    def verifier_model_id(self) -> str:
+        """The model that checks images (defaults to the text model)."""
+        return self.verify_model_id or self.text_model_id
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is configured."""
+        return self.slack_app_token is not None
+
+    def require_slack(self) -> None:
+        """Raise SettingsError naming each Slack setting the chosen mode lacks."""
+        problems = []
+        if self.slack_bot_token is None:
+            problems.append("SLACK_BOT_TOKEN: missing (the xoxb- bot token from the app's OAuth page)")
+        if not self.socket_mode and self.slack_signing_secret is None:
+            problems.append(
+                "SLACK_SIGNING_SECRET: missing (Basic Information > Signing Secret; "
+                "or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        if problems:
+            raise SettingsError(problems)
+
+
+_ENV_NAMES = {"aws_region": "AWS_REGION (or AWS_DEFAULT_REGION)"}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one line per setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            name = _ENV_NAMES.get(field, field.upper()) or "settings"
+            message = "missing" if error["type"] == "missing" else error["msg"]
+            problems.append(f"{name}: {message}")
+        raise SettingsError(problems) from exc

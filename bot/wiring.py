@@ -1,0 +1,118 @@
+"""Builds clients and services from settings. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.web import WebClient
+
+from bot.settings import Settings
+from services.archive import Archive, LocalArchive, S3Archive
+from services.bedrock import ToolCaller
+from services.container import Services
+from services.image_models import build_image_model
+from services.image_moderation import ImageModerator
+from services.intake import Intake
+from services.jobs import JobProcessor, JobRunner
+from services.pipeline import Pipeline, PipelineConfig
+from services.prompting import PromptBuilder
+from services.slack_output import SlackNotifier
+from services.text_moderation import TextRules
+from services.translation import Translator
+from services.verification import Verifier
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """The boto3 clients the bot uses."""
+
+    bedrock: Any
+    rekognition: Any
+    s3: Any | None
+
+
+def aws_clients(settings: Settings, session: boto3.Session | None = None) -> AwsClients:
+    """Real boto3 clients. No endpoint_url: botocore's AWS_ENDPOINT_URL_<SERVICE> variables apply."""
+    session = session or boto3.Session(region_name=settings.aws_region)
+    pool = max(10, settings.worker_threads * 2)
+    retries = {"mode": "standard", "total_max_attempts": settings.aws_max_attempts}
+    # Image calls take tens of seconds; botocore's default 60 s read timeout is too tight.
+    bedrock_config = Config(
+        retries=retries,
+        read_timeout=settings.bedrock_read_timeout,
+        connect_timeout=10,
+        max_pool_connections=pool,
+    )
+    quick_config = Config(retries=retries, read_timeout=30, connect_timeout=10, max_pool_connections=pool)
+    return AwsClients(
+        bedrock=session.client("bedrock-runtime", config=bedrock_config),
+        rekognition=session.client("rekognition", config=quick_config),
+        s3=session.client("s3", config=quick_config) if settings.archive_bucket else None,
+    )
+
+
+def build_archive(settings: Settings, clients: AwsClients) -> Archive:
+    """S3 when a bucket is configured, otherwise the local folder."""
+    if settings.archive_bucket:
+        return S3Archive(
+            clients.s3, settings.archive_bucket, settings.archive_prefix, settings.archive_kms_key_id
+        )
+    return LocalArchive(settings.archive_dir)
+
+
+def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) -> Pipeline:
+    """The pipeline with every stage wired to its client."""
+    model = build_image_model(clients.bedrock, settings.image_model_id)
+    limit = model.capabilities.max_prompt_chars
+    tools = ToolCaller(clients.bedrock)
+    return Pipeline(
+        rules=TextRules.load(settings.banned_terms_files),
+        translator=Translator(tools, settings.text_model_id, prompt_limit=limit),
+        prompts=PromptBuilder(settings.style_template, settings.negative_prompts),
+        model=model,
+        moderator=ImageModerator(clients.rekognition, settings.image_moderation_min_confidence),
+        verifier=Verifier(tools, settings.verifier_model_id, prompt_limit=limit),
+        archive=archive,
+        config=PipelineConfig(
+            max_attempts=settings.max_attempts,
+            max_rewrites=settings.max_rewrites,
+            default_cfg_scale=settings.default_cfg_scale,
+            width=settings.image_width,
+            height=settings.image_height,
+        ),
+    )
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """The Web API client, retrying connection errors, 5xx and 429 (honouring Retry-After)."""
+    if settings.slack_bot_token is None:
+        raise ValueError("SLACK_BOT_TOKEN is required for Slack")
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url or WebClient.BASE_URL,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_services(settings: Settings, client: WebClient, clients: AwsClients | None = None) -> Services:
+    """Pipeline, archive, worker pool and intake for the Slack bot."""
+    clients = clients or aws_clients(settings)
+    archive = build_archive(settings, clients)
+    pipeline = build_pipeline(settings, clients, archive)
+    runner = JobRunner(
+        JobProcessor(pipeline, SlackNotifier(client, settings.language)), settings.worker_threads
+    )
+    intake = Intake(runner.submit, archive, pipeline.model.capabilities, settings.cfg_step)
+    return Services(pipeline=pipeline, archive=archive, runner=runner, intake=intake, lang=settings.language)

@@ -1,0 +1,197 @@
+"""Shared fixtures: the local Slack API server, the AWS emulator, moto's S3, and the bot."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from bot.app import build_app
+from bot.http import HttpFrontend, make_server
+from bot.settings import Settings
+from bot.wiring import build_services, slack_client
+from services.container import Services
+from tests import slack_requests
+from tests.servers.aws_emulator import AwsEmulator
+from tests.servers.slack_api import SlackApiServer
+
+BUCKET = "image-archive-test"
+BOT_TOKEN = "xoxb-test-token"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's Slack or AWS settings."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "AWS_", "ARCHIVE_", "IMAGE_", "TEXT_", "VERIFY_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def _emulator() -> Iterator[AwsEmulator]:
+    with AwsEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def aws(_emulator: AwsEmulator, monkeypatch: pytest.MonkeyPatch) -> AwsEmulator:
+    """The AWS emulator, reset, reached through AWS_ENDPOINT_URL_<SERVICE>."""
+    _emulator.reset()
+    for name, value in _emulator.env().items():
+        monkeypatch.setenv(name, value)
+    return _emulator
+
+
+@pytest.fixture(scope="session")
+def _moto() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto's S3 over real HTTP with an empty archive bucket."""
+    urllib.request.urlopen(urllib.request.Request(f"{_moto}/moto-api/reset", method="POST"), timeout=10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", _moto)
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.fixture(scope="session")
+def _slack_server() -> Iterator[SlackApiServer]:
+    with SlackApiServer(bot_token=BOT_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def slack_api(_slack_server: SlackApiServer) -> SlackApiServer:
+    """The local Slack Web API server, reset."""
+    _slack_server.reset()
+    return _slack_server
+
+
+@pytest.fixture
+def settings(slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, tmp_path: Path) -> Settings:
+    """Settings for a bot wired to the local servers and the S3 archive."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=slack_requests.SIGNING_SECRET,
+        slack_api_url=slack_api.base_url,
+        archive_bucket=BUCKET,
+        archive_dir=tmp_path / "archive",
+        worker_threads=4,
+        max_attempts=3,
+        max_rewrites=1,
+    )
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+class BotHarness:
+    """The real app behind the real HTTP server, and helpers to act as Slack."""
+
+    def __init__(self, settings: Settings, slack: SlackApiServer, aws: AwsEmulator, s3: Any) -> None:
+        self.settings = settings
+        self.slack = slack
+        self.aws = aws
+        self.s3 = s3
+        client = slack_client(settings)
+        self.services: Services = build_services(settings, client)
+        self.app = build_app(settings, self.services, client)
+        self.frontend = HttpFrontend(self.app)
+        self.server = make_server(self.frontend, "127.0.0.1", 0, 8)
+        self.frontend.ready.set()
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+        self.base = f"http://127.0.0.1:{self.server.effective_port}"
+
+    def close(self) -> None:
+        self.services.runner.wait_idle(30)
+        self.server.close()
+        self.services.close()
+
+    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> Response:
+        """POST to /slack/events with the given (normally signed) headers."""
+        request = urllib.request.Request(
+            f"{self.base}/slack/events",
+            data=body.encode(),
+            headers=headers if headers is not None else slack_requests.signed_headers(body, content_type),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Response(response.status, response.read().decode(), dict(response.headers))
+        except urllib.error.HTTPError as exc:
+            return Response(exc.code, exc.read().decode(), dict(exc.headers))
+
+    def command(self, text: str, **kwargs: Any) -> Response:
+        kwargs.setdefault("response_url", self.slack.response_url())
+        return self.post(slack_requests.command_body(text, **kwargs), slack_requests.FORM)
+
+    def mention(self, text: str, **kwargs: Any) -> Response:
+        return self.post(slack_requests.mention_body(text, **kwargs), slack_requests.JSON)
+
+    def click(self, action_id: str, value: str, **kwargs: Any) -> Response:
+        kwargs.setdefault("response_url", self.slack.response_url())
+        return self.post(slack_requests.action_body(action_id, value, **kwargs), slack_requests.FORM)
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        assert self.services.runner.wait_idle(timeout), "jobs did not finish in time"
+
+    def result_messages(self) -> list[Any]:
+        """chat.postMessage calls that carry the result buttons."""
+        return [call for call in self.slack.calls("chat.postMessage") if call.params.get("blocks")]
+
+    def button_value(self, action_id: str, message: Any | None = None) -> str:
+        message = message or self.result_messages()[-1]
+        for block in message.params["blocks"]:
+            for element in block.get("elements", []):
+                if element.get("action_id") == action_id:
+                    return str(element["value"])
+        raise AssertionError(f"no {action_id} button in {json.dumps(message.params['blocks'])[:300]}")
+
+    def archived_keys(self) -> list[str]:
+        listing = self.s3.list_objects_v2(Bucket=BUCKET)
+        return sorted(obj["Key"] for obj in listing.get("Contents", []))
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every archived job record, oldest job first."""
+        keys = [k for k in self.archived_keys() if k.endswith("record.json")]
+        return [json.loads(self.s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys]
+
+    def record(self) -> dict[str, Any]:
+        """The only (or latest) archived job record."""
+        records = self.records()
+        assert records, f"no record archived: {self.archived_keys()}"
+        return records[-1]
+
+
+@pytest.fixture
+def bot(settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any) -> Iterator[BotHarness]:
+    harness = BotHarness(settings, slack_api, aws, s3)
+    yield harness
+    harness.close()
