@@ -47,7 +47,7 @@ class Error:
 
 @dataclass(frozen=True)
 class Recorded:
-    """One request the emulator received, in arrival order."""
+    """One request the emulator received (headers lower-cased; raw is the undecoded body)."""
 
     op: str
     model_id: str | None
@@ -177,6 +177,15 @@ def _b64(value: Any) -> bytes | None:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def _dig(node: Any, *path: str) -> Any:
+    """node[path[0]][path[1]]..., or None as soon as a level is missing or not an object."""
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
 
 
 def _block_image_sources(body: dict[str, Any]) -> Iterator[Any]:
@@ -597,10 +606,8 @@ class AwsEmulator:
         if malformed and op != "InvokeModel":
             self._send_error(handler, protocol, Error("SerializationException", "Malformed JSON body"))
             return
-        tool = None
-        if op == "Converse":
-            choice = ((body.get("toolConfig") or {}).get("toolChoice") or {}).get("tool") or {}
-            tool = choice.get("name") if isinstance(choice.get("name"), str) else None
+        forced = _dig(body, "toolConfig", "toolChoice", "tool", "name") if op == "Converse" else None
+        tool = forced if isinstance(forced, str) else None
         record = Recorded(
             op=op,
             model_id=model_id,

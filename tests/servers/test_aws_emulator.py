@@ -409,16 +409,18 @@ def test_concurrent_requests_are_all_recorded(aws: AwsEmulator) -> None:
     bedrock = client("bedrock-runtime")
 
     def call(_: int) -> str:
-        return tool_use(
-            bedrock.converse(
-                modelId=CLAUDE,
-                messages=[{"role": "user", "content": [{"text": "hi"}]}],
-                toolConfig={
-                    "tools": [{"toolSpec": {"name": "describe", "inputSchema": {"json": TOOL_SCHEMA}}}],
-                    "toolChoice": {"tool": {"name": "describe"}},
-                },
-            )
-        )["toolUseId"]
+        return str(
+            tool_use(
+                bedrock.converse(
+                    modelId=CLAUDE,
+                    messages=[{"role": "user", "content": [{"text": "hi"}]}],
+                    toolConfig={
+                        "tools": [{"toolSpec": {"name": "describe", "inputSchema": {"json": TOOL_SCHEMA}}}],
+                        "toolChoice": {"tool": {"name": "describe"}},
+                    },
+                )
+            )["toolUseId"]
+        )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = list(pool.map(call, range(8)))
