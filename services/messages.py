@@ -65,6 +65,19 @@ _JA: dict[str, str] = {
         "🙏 改善したプロンプトが内容チェック（禁止語句）に該当したため、処理を中止しました。"
         "表現を変えて、もう一度お試しください。"
     ),
+    "moderation.classifier": (
+        "🙏 AI による内容の分類（{category}）で、職場向けの画像としてはお受けできないと判断しました。"
+        "表現を変えて、もう一度お試しください。"
+    ),
+    "category.sexual": "性的な表現",
+    "category.minors": "未成年に関する不適切な表現",
+    "category.violence": "暴力的な表現",
+    "category.hate": "差別的な表現",
+    "category.self_harm": "自傷に関する表現",
+    "category.drugs": "薬物に関する表現",
+    "category.illegal": "違法行為",
+    "category.other": "その他の不適切な表現",
+    "category.none": "不適切な表現",
     "content_filtered": (
         "🙏 画像モデルの安全フィルターにより、このリクエストでは画像を作成できませんでした。"
         "表現を変えて、もう一度お試しください。"

@@ -211,6 +211,8 @@ class Pipeline:
                 translation = self._translator.translate(job.text)
             if translation.translated:
                 record.translation = translation.english
+            if not translation.safe:
+                raise ModerationRejected("classifier", translation.category)
             english = translation.english
         with self._timed(record, "moderation"):
             self._check_rules(english, "rules_translation")

@@ -14,7 +14,7 @@ from slack_sdk.webhook import WebhookClient
 
 from services.errors import BotError, InputRejected, ModerationRejected
 from services.image_models import Capabilities
-from services.messages import Language, t
+from services.messages import Language, keys, t
 from services.models import Job, SlackContext
 from services.pipeline import JobOutcome, Progress, ProgressFn
 from services.slack_ui import build_result_blocks, build_result_text, escape, shorten
@@ -28,7 +28,8 @@ _ACTION_KEYS = {"regenerate": "action.regenerate", "cfg_up": "action.cfg_up", "c
 def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
     """The one Japanese sentence a user reads for a failed job."""
     if isinstance(error, ModerationRejected):
-        return t(f"moderation.{error.layer}", lang)
+        category = t(f"category.{error.category}", lang) if f"category.{error.category}" in keys() else ""
+        return t(f"moderation.{error.layer}", lang, category=category or t("category.other", lang))
     if isinstance(error, InputRejected):
         return t(error.kind, lang, job_id=job_id, **error.details)
     try:

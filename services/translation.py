@@ -26,7 +26,13 @@ Turn the request into one English image prompt: keep every subject, count, colou
 time of day, style and exclusion it mentions; add helpful visual detail (composition,
 lighting, medium) without adding new subjects; write comma-separated phrases with the main
 subject first; at most {limit} characters; no quotes around the result, no preamble.
+Also classify the request for a workplace image tool: safe is false when it asks for sexual
+content, anything sexual or violent involving minors, graphic violence or gore, hate or
+harassment, self-harm, illegal drugs or other clearly illegal acts; category names the reason
+("none" when safe). Ordinary art, news, history, medicine, fiction and fantasy are safe.
 Answer only by calling the tool."""
+
+UNSAFE_CATEGORIES = ("none", "sexual", "minors", "violence", "hate", "self_harm", "drugs", "illegal", "other")
 
 TRANSLATE_TOOL = ToolSpec(
     name="submit_image_prompt",
@@ -37,9 +43,15 @@ TRANSLATE_TOOL = ToolSpec(
             "english_prompt": {
                 "type": "string",
                 "description": "The English image prompt, comma-separated phrases, main subject first.",
-            }
+            },
+            "safe": {"type": "boolean", "description": "False if the request is not acceptable at work."},
+            "category": {
+                "type": "string",
+                "enum": list(UNSAFE_CATEGORIES),
+                "description": "Why it is not acceptable; none when safe.",
+            },
         },
-        "required": ["english_prompt"],
+        "required": ["english_prompt", "safe", "category"],
     },
 )
 
@@ -58,13 +70,30 @@ class PromptAnswer(BaseModel):
         return " ".join(value.split())
 
 
+class TranslationAnswer(PromptAnswer):
+    """The translator's tool input: the prompt plus the request's classification."""
+
+    # Lenient defaults: a model that omits them still yields a prompt, and the rule
+    # and Comprehend layers check the text regardless.
+    safe: bool = True
+    category: str = "none"
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        value = value.strip().lower()
+        return value if value in UNSAFE_CATEGORIES else "other"
+
+
 @dataclass(frozen=True)
 class Translation:
-    """An English prompt and how it was obtained."""
+    """An English prompt, how it was obtained, and the model's safety classification."""
 
     english: str
     translated: bool
     usage: Usage = field(default_factory=Usage)
+    safe: bool = True
+    category: str = "none"
 
 
 def looks_english(text: str) -> bool:
@@ -101,6 +130,12 @@ class Translator:
             system=SYSTEM_PROMPT.format(limit=self._limit),
             content=[{"text": delimit(text)}],
             tool=TRANSLATE_TOOL,
-            answer=PromptAnswer,
+            answer=TranslationAnswer,
         )
-        return Translation(english=answer.english_prompt, translated=True, usage=usage)
+        return Translation(
+            english=answer.english_prompt,
+            translated=True,
+            usage=usage,
+            safe=answer.safe,
+            category=answer.category if not answer.safe else "none",
+        )

@@ -442,3 +442,19 @@ def test_not_in_channel_is_explained_privately(bot: BotHarness) -> None:
 def test_healthz(bot: BotHarness) -> None:
     with urllib.request.urlopen(f"{bot.base}/healthz", timeout=5) as response:
         assert response.status == 200
+
+
+def test_translator_classification_stops_an_unsafe_request_without_extra_calls(bot: BotHarness) -> None:
+    bot.aws.push_tool_input(
+        TRANSLATE, {"english_prompt": "a brutal street fight", "safe": False, "category": "violence"}
+    )
+
+    bot.command("路上での残酷なけんか")
+    bot.wait_idle()
+
+    assert bot.aws.requests("InvokeModel") == []
+    assert len(bot.aws.requests("Converse")) == 1  # the classification came with the translation
+    expected = t("moderation.classifier", category=t("category.violence"))
+    assert expected in [c.params["text"] for c in bot.slack.calls("chat.postMessage")]
+    record = bot.record()
+    assert record["error"] == {"kind": "moderation_rejected", "layer": "classifier", "category": "violence"}
