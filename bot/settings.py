@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     banned_terms_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     image_moderation_min_confidence: float = Field(default=50.0, ge=0, le=100)
     worker_threads: int = Field(default=8, ge=1, le=128, description="Jobs that run at once")
+    candidates: int = Field(default=1, ge=1, le=5, description="Candidates generated and checked at once")
+    model_concurrency: int = Field(default=16, ge=1, le=256, description="Bedrock calls in flight at once")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +73,11 @@ def build_archive(settings: Settings, clients: AwsClients) -> Archive:
 def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) -> Pipeline:
     """The pipeline with every stage wired to its client."""
     model = build_image_model(clients.bedrock, settings.image_model_id)
+    # One cap on Bedrock calls across all jobs; candidate checks run on their own pool.
+    slots = threading.BoundedSemaphore(settings.model_concurrency)
+    executor = ThreadPoolExecutor(
+        max_workers=min(64, settings.worker_threads * settings.candidates), thread_name_prefix="candidate"
+    )
     limit = model.capabilities.max_prompt_chars
     tools = ToolCaller(clients.bedrock)
     return Pipeline(
@@ -87,7 +94,10 @@ def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) ->
             default_cfg_scale=settings.default_cfg_scale,
             width=settings.image_width,
             height=settings.image_height,
+            candidates=settings.candidates,
         ),
+        executor=executor,
+        model_slots=slots,
     )
 
 

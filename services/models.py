@@ -100,7 +100,7 @@ class Attempt(BaseModel):
     seed: int
     cfg_scale: float | None
     image_key: str | None = None
-    outcome: Literal["accepted", "rejected_by_verifier", "unsafe", "filtered", "unverified"]
+    outcome: Literal["pending", "accepted", "rejected_by_verifier", "unsafe", "filtered", "unverified"]
     moderation_labels: list[ModerationLabel] = []
     verdict: Verdict | None = None
     seconds: dict[str, float] = {}

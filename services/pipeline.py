@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from services.archive import Archive, image_name
@@ -46,6 +48,7 @@ class PipelineConfig:
     default_cfg_scale: float | None = None
     width: int = 1024
     height: int = 1024
+    candidates: int = 1
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,26 @@ class _Best:
     score: int
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every stage of one job needs to hand on."""
+
+    job: Job
+    record: JobRecord
+    english: str
+    report: ProgressFn
+
+
+@dataclass
+class _Candidate:
+    """What one candidate came to."""
+
+    attempt: Attempt
+    data: bytes | None = None
+    score: int = -1
+    filtered: str | None = None  # "input" or "output" when the model's filter refused it
+
+
 @dataclass
 class _Search:
     """Where the attempt loop stands."""
@@ -91,7 +114,24 @@ class _Search:
     filtered: int = 0
     unsafe: int = 0
     failures: list[str] = field(default_factory=list)
+    filtered_stages: list[str | None] = field(default_factory=list)
     best: _Best | None = None
+
+    def absorb(self, result: _Candidate) -> None:
+        """Count a finished candidate and keep the best safe one."""
+        attempt = result.attempt
+        self.filtered_stages.append(result.filtered)
+        if attempt.outcome == "filtered":
+            self.filtered += 1
+            self.failures.append(FILTERED_REASON)
+        elif attempt.outcome == "unsafe":
+            self.unsafe += 1
+            self.failures.append(UNSAFE_REASON)
+        elif attempt.outcome == "rejected_by_verifier" and attempt.verdict is not None:
+            self.failures.append(attempt.verdict.reason)
+        better = self.best is None or result.score > self.best.score
+        if result.data is not None and attempt.outcome != "accepted" and better:
+            self.best = _Best(attempt, result.data, result.score)
 
 
 class Pipeline:
@@ -108,6 +148,8 @@ class Pipeline:
         verifier: Verifier,
         archive: Archive,
         config: PipelineConfig,
+        executor: Executor | None = None,
+        model_slots: threading.Semaphore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._rules = rules
@@ -119,6 +161,10 @@ class Pipeline:
         self._archive = archive
         self.config = config
         self._clock = clock
+        # Candidate checks of parallel rounds; shared by all jobs and bounded.
+        self._executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="candidate")
+        self._slots = model_slots
+        self._lock = threading.Lock()
 
     def resolve_cfg(self, requested: float | None) -> float | None:
         """The cfg scale to use: requested, configured or the model's default, clamped."""
@@ -190,7 +236,8 @@ class Pipeline:
             yield
         finally:
             spent = self._clock() - start
-            record.stage_seconds[stage] = round(record.stage_seconds.get(stage, 0.0) + spent, 4)
+            with self._lock:
+                record.stage_seconds[stage] = round(record.stage_seconds.get(stage, 0.0) + spent, 4)
             if attempt is not None:
                 attempt.seconds[stage] = round(spent, 4)
 
@@ -207,7 +254,7 @@ class Pipeline:
             english = job.english_prompt
         else:
             report(Progress("translation"))
-            with self._timed(record, "translation"):
+            with self._timed(record, "translation"), self._model_slot():
                 translation = self._translator.translate(job.text)
             if translation.translated:
                 record.translation = translation.english
@@ -230,20 +277,22 @@ class Pipeline:
 
     def _generate(self, job: Job, record: JobRecord, english: str, report: ProgressFn) -> _Best:
         config = self.config
-        search = _Search(total=config.max_attempts * (config.max_rewrites + 1))
+        search = _Search(total=self._total())
         for revision in range(config.max_rewrites + 1):
             if revision:
                 report(Progress("rewrite", search.index, search.total))
-                with self._timed(record, "rewrite"):
+                with self._timed(record, "rewrite"), self._model_slot():
                     english, _ = self._verifier.rewrite(job.text, english, search.failures)
                 with self._timed(record, "moderation"):
                     self._check_rules(english, "rules_rewrite")
                 search.failures = []
             built = self._build(english, record)
-            for _ in range(config.max_attempts):
-                step = self._attempt(
-                    job, record, built=built, english=english, revision=revision, search=search, report=report
-                )
+            remaining = config.max_attempts
+            while remaining > 0:
+                size = min(config.candidates, remaining)
+                remaining -= size
+                run = _Run(job, record, english, report)
+                step = self._round(run, built=built, revision=revision, size=size, search=search)
                 if isinstance(step, _Best):
                     return step
                 if step == "rewrite":
@@ -254,77 +303,162 @@ class Pipeline:
             raise ContentFiltered("every attempt was filtered", stage="output")
         raise NoSafeImage(f"{search.unsafe} unsafe, {search.filtered} filtered")
 
-    def _attempt(
-        self,
-        job: Job,
-        record: JobRecord,
-        *,
-        built: BuiltPrompt,
-        english: str,
-        revision: int,
-        search: _Search,
-        report: ProgressFn,
+    def _round(
+        self, run: _Run, *, built: BuiltPrompt, revision: int, size: int, search: _Search
     ) -> _Best | str:
-        """One candidate: generate, archive, moderate, verify. Returns the winner, or what to do next."""
-        search.index += 1
-        index = search.index
-        # The user's seed applies to the first image; retries need fresh seeds.
-        seed = self.model.capabilities.resolve_seed(job.options.seed if index == 1 else None)
-        attempt = Attempt(
-            index=index,
-            revision=revision,
-            prompt=built.text,
-            seed=seed,
-            cfg_scale=record.cfg_scale,
-            outcome="filtered",
-        )
-        record.attempts.append(attempt)
-        report(Progress("generation", index, search.total))
+        """``size`` candidates at once; the first that passes wins and the rest are not awaited."""
+        job, record = run.job, run.record
+        attempts = []
+        for _ in range(size):
+            search.index += 1
+            # The user's seed applies to the first image; retries need fresh seeds.
+            seed = self.model.capabilities.resolve_seed(job.options.seed if search.index == 1 else None)
+            attempt = Attempt(
+                index=search.index,
+                revision=revision,
+                prompt=built.text,
+                seed=seed,
+                cfg_scale=record.cfg_scale,
+                outcome="pending",
+            )
+            attempts.append(attempt)
+        with self._lock:
+            record.attempts.extend(attempts)
         request = GenerationRequest(
             prompt=built.text,
             negative_prompt=built.negative,
-            seed=seed,
+            seed=attempts[0].seed,
             cfg_scale=record.cfg_scale,
             width=record.width,
             height=record.height,
         )
+        if size == 1:
+            # The sequential loop of seed 003: no thread hand-off on the critical path.
+            results: Iterable[_Candidate] = [self._candidate(run, attempts[0], request)]
+        else:
+            results = self._parallel(run, attempts, request)
+        verifier_down = False
         try:
-            with self._timed(record, "generation", attempt):
+            for result in results:
+                search.absorb(result)
+                if result.attempt.outcome == "accepted":
+                    return _Best(result.attempt, result.data or b"", result.score)
+                verifier_down = verifier_down or result.attempt.outcome == "unverified"
+        finally:
+            if isinstance(results, Generator):
+                results.close()  # lets the round hand its stragglers over at once
+        if verifier_down and search.best is not None:
+            # Safe images exist but cannot be checked: post the best rather than keep paying.
+            return search.best
+        if any(r == "input" for r in search.filtered_stages[-size:]):
+            return "rewrite"
+        return "next"
+
+    def _parallel(
+        self, run: _Run, attempts: list[Attempt], request: GenerationRequest
+    ) -> Generator[_Candidate, None, None]:
+        """Run candidates concurrently and yield them as they finish."""
+        record = run.record
+        caps = self.model.capabilities
+        if caps.max_images_per_call >= len(attempts):
+            # One call returns every candidate of the round (numberOfImages).
+            batch = replace(request, count=len(attempts))
+            run.report(Progress("generation", attempts[-1].index, self._total()))
+            try:
+                with self._timed(record, "generation"), self._model_slot():
+                    images = self.model.generate(batch)
+            except ContentFiltered as exc:
+                for attempt in attempts:
+                    attempt.outcome = "filtered"
+                    yield _Candidate(attempt, filtered=exc.stage)
+                return
+            for attempt, image in zip(attempts, images, strict=False):
+                attempt.seed = image.seed
+            for attempt in attempts[len(images) :]:
+                attempt.outcome = "filtered"
+                yield _Candidate(attempt, filtered="output")
+            futures = [
+                self._executor.submit(self._check, run, attempt, image.data)
+                for attempt, image in zip(attempts, images, strict=False)
+            ]
+        else:
+            futures = [
+                self._executor.submit(self._candidate, run, attempt, replace(request, seed=attempt.seed))
+                for attempt in attempts
+            ]
+        pending = set(futures)
+        try:
+            for future in as_completed(futures):
+                pending.discard(future)
+                yield future.result()
+        finally:
+            if pending:
+                # Stragglers still finish and archive their images; re-save the record then.
+                self._resave_when_done(record, pending)
+
+    def _resave_when_done(self, record: JobRecord, pending: set[Future[_Candidate]]) -> None:
+        remaining = [len(pending)]
+        lock = threading.Lock()
+
+        def done(_: Future[_Candidate]) -> None:
+            with lock:
+                remaining[0] -= 1
+                last = remaining[0] == 0
+            if last:
+                self.save_record(record)
+
+        for future in pending:
+            future.add_done_callback(done)
+
+    def _candidate(self, run: _Run, attempt: Attempt, request: GenerationRequest) -> _Candidate:
+        """Generate one image, then check it."""
+        record = run.record
+        run.report(Progress("generation", attempt.index, self._total()))
+        try:
+            with self._timed(record, "generation", attempt), self._model_slot():
                 image = self.model.generate(request)[0]
         except ContentFiltered as exc:
-            search.filtered += 1
-            search.failures.append(FILTERED_REASON)
-            # A refused prompt will be refused again: go straight to a rewrite.
-            return "rewrite" if exc.stage == "input" else "next"
+            attempt.outcome = "filtered"
+            return _Candidate(attempt, filtered=exc.stage)
+        attempt.seed = image.seed
+        return self._check(run, attempt, image.data)
+
+    def _check(self, run: _Run, attempt: Attempt, data: bytes) -> _Candidate:
+        """Archive, moderate and verify one image."""
+        job, record, report = run.job, run.record, run.report
         with self._timed(record, "archive", attempt):
-            attempt.image_key = self._store_image(job.job_id, revision, index, image.data)
-        report(Progress("safety", index, search.total))
+            attempt.image_key = self._store_image(job.job_id, attempt.revision, attempt.index, data)
+        report(Progress("safety", attempt.index, self._total()))
         with self._timed(record, "image_moderation", attempt):
-            check = self._moderator.check(image.data)
+            check = self._moderator.check(data)
         attempt.moderation_labels = check.labels
         if not check.safe:
             attempt.outcome = "unsafe"
-            search.unsafe += 1
-            search.failures.append(UNSAFE_REASON)
-            return "next"
-        report(Progress("verification", index, search.total))
+            return _Candidate(attempt)
+        report(Progress("verification", attempt.index, self._total()))
         try:
-            with self._timed(record, "verification", attempt):
-                verdict, _ = self._verifier.verify(image.data, job.text, english)
+            with self._timed(record, "verification", attempt), self._model_slot():
+                verdict, _ = self._verifier.verify(data, job.text, run.english)
         except (ModelUnavailable, InvalidModelAnswer) as exc:
             # The image is safe; posting it unverified beats losing the request.
             logger.warning("job %s: verification unavailable: %s", job.job_id, exc)
             attempt.outcome = "unverified"
-            return search.best or _Best(attempt, image.data, -1)
+            return _Candidate(attempt, data=data, score=-1)
         attempt.verdict = verdict
-        if verdict.matches:
-            attempt.outcome = "accepted"
-            return _Best(attempt, image.data, verdict.score)
-        attempt.outcome = "rejected_by_verifier"
-        search.failures.append(verdict.reason)
-        if search.best is None or verdict.score > search.best.score:
-            search.best = _Best(attempt, image.data, verdict.score)
-        return "next"
+        attempt.outcome = "accepted" if verdict.matches else "rejected_by_verifier"
+        return _Candidate(attempt, data=data, score=verdict.score)
+
+    def _total(self) -> int:
+        return self.config.max_attempts * (self.config.max_rewrites + 1)
+
+    @contextmanager
+    def _model_slot(self) -> Iterator[None]:
+        """Hold one of the process-wide model-call slots (MODEL_CONCURRENCY)."""
+        if self._slots is None:
+            yield
+            return
+        with self._slots:
+            yield
 
     def _store_image(self, job_id: str, revision: int, index: int, data: bytes) -> str | None:
         try:

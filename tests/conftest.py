@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -182,6 +183,15 @@ class BotHarness:
         """Every archived job record, oldest job first."""
         keys = [k for k in self.archived_keys() if k.endswith("record.json")]
         return [json.loads(self.s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys]
+
+    def wait_for_record(self, ready: Any, timeout: float = 15) -> dict[str, Any]:
+        """Poll the latest record until ``ready(record)`` holds (records are re-saved by stragglers)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.record()
+            if ready(record) or time.monotonic() > deadline:
+                return record
+            time.sleep(0.05)
 
     def record(self) -> dict[str, Any]:
         """The only (or latest) archived job record."""
