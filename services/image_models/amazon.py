@@ -1,15 +1,21 @@
-"""Nova Canvas and Titan Image Generator: the shared TEXT_IMAGE schema."""
+"""Nova Canvas and Titan Image Generator: the shared TEXT_IMAGE and IMAGE_VARIATION schema."""
 
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from typing import Any
 
 from services.bedrock import RetryPolicy
-from services.errors import ContentFiltered, ModelUnavailable
-from services.image_models.base import Capabilities, GeneratedImage, GenerationRequest
+from services.errors import ContentFiltered
+from services.image_models.base import (
+    Capabilities,
+    GeneratedImage,
+    GenerationRequest,
+    VariationRequest,
+    check_variation,
+    invoke_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +35,8 @@ NOVA_CANVAS = Capabilities(
     max_prompt_chars=1024,
     max_negative_chars=1024,
     max_images_per_call=5,
+    supports_variation=True,
+    variation_strength=(0.2, 1.0),
 )
 
 TITAN_IMAGE = Capabilities(
@@ -41,6 +49,8 @@ TITAN_IMAGE = Capabilities(
     max_negative_chars=512,
     max_images_per_call=5,
     sizes=TITAN_SIZES,
+    supports_variation=True,
+    variation_strength=(0.2, 1.0),
 )
 
 
@@ -77,6 +87,31 @@ class AmazonImageModel:
         params: dict[str, Any] = {"text": request.prompt}
         if request.negative_prompt:
             params["negativeText"] = request.negative_prompt
+        return {
+            "taskType": "TEXT_IMAGE",
+            "textToImageParams": params,
+            "imageGenerationConfig": self._config(request),
+        }
+
+    def variation_body(self, request: VariationRequest) -> dict[str, Any]:
+        """The InvokeModel body of an IMAGE_VARIATION request."""
+        params: dict[str, Any] = {
+            "images": [base64.b64encode(request.source).decode()],
+            "similarityStrength": request.strength,
+        }
+        # Both texts are optional for a variation, and the schema rejects empty strings.
+        if request.prompt:
+            params["text"] = request.prompt
+        if request.negative_prompt:
+            params["negativeText"] = request.negative_prompt
+        return {
+            "taskType": "IMAGE_VARIATION",
+            "imageVariationParams": params,
+            "imageGenerationConfig": self._config(request),
+        }
+
+    @staticmethod
+    def _config(request: GenerationRequest | VariationRequest) -> dict[str, Any]:
         config: dict[str, Any] = {
             "numberOfImages": request.count,
             "width": request.width,
@@ -85,21 +120,19 @@ class AmazonImageModel:
         }
         if request.cfg_scale is not None:
             config["cfgScale"] = request.cfg_scale
-        return {"taskType": "TEXT_IMAGE", "textToImageParams": params, "imageGenerationConfig": config}
+        return config
 
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """Call InvokeModel and decode the images; filtered output raises ContentFiltered."""
-        body = json.dumps(self.body(request))
-        response = self._retry.call(
-            lambda: self._client.invoke_model(
-                modelId=self.model_id, body=body, contentType="application/json", accept="application/json"
-            ),
-            f"invoke {self.model_id}",
-        )
-        try:
-            payload = json.loads(response["body"].read())
-        except (ValueError, KeyError) as exc:
-            raise ModelUnavailable(f"invoke {self.model_id}: unreadable response") from exc
+        return self._invoke(self.body(request), request.seed)
+
+    def vary(self, request: VariationRequest) -> list[GeneratedImage]:
+        """IMAGE_VARIATION of ``request.source``; ValueError for a strength outside 0.2-1.0."""
+        check_variation(self.capabilities, request)
+        return self._invoke(self.variation_body(request), request.seed)
+
+    def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
+        payload = invoke_json(self._client, self._retry, self.model_id, body)
         images = payload.get("images") or []
         error = payload.get("error")
         if error:
@@ -110,4 +143,4 @@ class AmazonImageModel:
             raise ContentFiltered(str(error or "no images returned"), stage="output")
         # The service generates numberOfImages from consecutive seeds only for some
         # models; recording the request seed on each image keeps results reproducible.
-        return [GeneratedImage(data=base64.b64decode(image), seed=request.seed) for image in images]
+        return [GeneratedImage(data=base64.b64decode(image), seed=seed) for image in images]
