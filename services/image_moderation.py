@@ -1,14 +1,15 @@
-"""Output moderation with Rekognition DetectModerationLabels. Fails closed."""
+"""Output moderation with Rekognition DetectModerationLabels, decided by the image policy. Fails closed."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.errors import ModerationUnavailable
+from services.image_policy import Decision, ImagePolicy
 from services.images import REKOGNITION_MAX_BYTES, fit
 from services.models import ModerationLabel
 
@@ -17,21 +18,28 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ImageVerdict:
-    """Labels found and whether the image may be posted as it is."""
+    """Labels found and what the policy does with the image: post, blur or block."""
 
     labels: list[ModerationLabel]
-    safe: bool
+    action: Decision = "post"
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def safe(self) -> bool:
+        """Whether the image may be shown at all (possibly blurred)."""
+        return self.action != "block"
 
 
 class ImageModerator:
     """Checks every image before anyone sees it."""
 
-    def __init__(self, client: Any, min_confidence: float = 50.0) -> None:
+    def __init__(self, client: Any, min_confidence: float = 50.0, policy: ImagePolicy | None = None) -> None:
         self._client = client
-        self._min_confidence = min_confidence
+        self._policy = policy or ImagePolicy({}, default="block", min_confidence=min_confidence)
+        self._min_confidence = min(min_confidence, self._policy.min_confidence)
 
     def check(self, image: bytes) -> ImageVerdict:
-        """Labels at or above the configured confidence make the image unsafe."""
+        """Ask Rekognition for labels and apply the per-category policy."""
         data, _ = fit(image, max_bytes=REKOGNITION_MAX_BYTES)
         try:
             response = self._client.detect_moderation_labels(
@@ -49,5 +57,5 @@ class ImageModerator:
             )
             for label in response.get("ModerationLabels", [])
         ]
-        safe = not any(label.confidence >= self._min_confidence for label in labels)
-        return ImageVerdict(labels=labels, safe=safe)
+        decision = self._policy.decide(labels)
+        return ImageVerdict(labels=labels, action=decision.action, categories=decision.categories)
