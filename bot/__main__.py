@@ -14,7 +14,7 @@ from slack_bolt.error import BoltError
 
 from bot import cli, logs
 from bot.app import build_app
-from bot.http import HttpFrontend, make_server
+from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
 from bot.wiring import build_services, slack_client
 from services.image_models import UnsupportedModel
@@ -52,13 +52,14 @@ def serve(settings: Settings) -> int:
         handler.close()  # type: ignore[no-untyped-call]
     else:
         frontend = HttpFrontend(app)
-        server = make_server(frontend, settings.host, settings.port, settings.http_threads)
+        runner = ServerRunner(
+            make_server(frontend, settings.host, settings.port, settings.http_threads)
+        ).start()
         frontend.ready.set()
-        logger.info("listening on %s:%d", settings.host, server.effective_port)
-        thread = threading.Thread(target=server.run, name="http", daemon=True)
-        thread.start()
+        logger.info("listening on %s:%d", settings.host, runner.port)
         stop.wait()
-        server.close()
+        frontend.ready.clear()
+        runner.stop()
     logger.info("finishing queued jobs")
     services.close()
     return 0

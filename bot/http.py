@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -42,3 +43,40 @@ class HttpFrontend:
 def make_server(frontend: HttpFrontend, host: str, port: int, threads: int) -> Any:
     """A multi-threaded waitress server (not a development server); port 0 picks a free one."""
     return create_server(frontend, host=host, port=port, threads=threads, ident="ja-image-bot")
+
+
+class ServerRunner:
+    """Runs a waitress server's event loop in a thread and stops it from that same thread.
+
+    Closing the listening socket from another thread while the loop sits in select()
+    raises EBADF inside waitress, so stop() only sets a flag and wakes the loop.
+    """
+
+    def __init__(self, server: Any, poll_seconds: float = 0.2) -> None:
+        self._server = server
+        self._poll = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with port 0)."""
+        return int(self._server.effective_port)
+
+    def start(self) -> ServerRunner:
+        """Serve in the background."""
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            # waitress keeps its sockets in the server's private map; loop one poll at a time.
+            wasyncore.loop(timeout=self._poll, map=self._server._map, count=1)
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting requests, finish the ones being served, and join the thread."""
+        self._stop.set()
+        self._server.pull_trigger()
+        self._thread.join(timeout)

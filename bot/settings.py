@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.image_policy import ImagePolicy
+
 DEFAULT_NEGATIVE_PROMPTS = (
     "low quality, blurry, distorted, deformed, disfigured, watermark, signature, text, "
     "nsfw, nudity, gore, blood"
@@ -72,13 +74,30 @@ class Settings(BaseSettings):
     )
     banned_terms_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     image_moderation_min_confidence: float = Field(default=50.0, ge=0, le=100)
+    image_policy: str = Field(
+        default="", description="Per-category action, e.g. 'Swimwear or Underwear=blur'"
+    )
+    image_policy_default: Literal["block", "blur", "allow"] = "block"
+    toxicity_check: bool = True
+    toxicity_threshold: float = Field(default=0.5, ge=0, le=1)
+    toxicity_labels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    guardrail_id: str | None = None
+    guardrail_version: str = "DRAFT"
     worker_threads: int = Field(default=8, ge=1, le=128, description="Jobs that run at once")
     candidates: int = Field(default=1, ge=1, le=5, description="Candidates generated and checked at once")
     model_concurrency: int = Field(default=16, ge=1, le=256, description="Bedrock calls in flight at once")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    _split_lists = field_validator("negative_prompts", "banned_terms_files", mode="before")(_split_csv)
+    _split_lists = field_validator(
+        "negative_prompts", "banned_terms_files", "toxicity_labels", mode="before"
+    )(_split_csv)
+
+    @field_validator("image_policy")
+    @classmethod
+    def _policy_parses(cls, value: str) -> str:
+        ImagePolicy.parse(value)  # raises ValueError naming the unknown category or action
+        return value
 
     @field_validator("style_template")
     @classmethod
@@ -128,7 +147,11 @@ class Settings(BaseSettings):
             raise SettingsError(problems)
 
 
-_ENV_NAMES = {"aws_region": "AWS_REGION (or AWS_DEFAULT_REGION)"}
+# pydantic reports an aliased field under its first alias, a plain one under its name.
+_ENV_NAMES = {
+    "aws_region": "AWS_REGION (or AWS_DEFAULT_REGION)",
+    "AWS_REGION": "AWS_REGION (or AWS_DEFAULT_REGION)",
+}
 
 
 def load_settings(**overrides: Any) -> Settings:

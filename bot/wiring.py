@@ -22,8 +22,10 @@ from services.bedrock import ToolCaller
 from services.container import Services
 from services.image_models import build_image_model
 from services.image_moderation import ImageModerator
+from services.image_policy import ImagePolicy
 from services.intake import Intake
 from services.jobs import JobProcessor, JobRunner
+from services.ml_moderation import GuardrailChecker, ToxicityChecker
 from services.pipeline import Pipeline, PipelineConfig
 from services.prompting import PromptBuilder
 from services.slack_output import SlackNotifier
@@ -38,6 +40,7 @@ class AwsClients:
 
     bedrock: Any
     rekognition: Any
+    comprehend: Any
     s3: Any | None
 
 
@@ -57,6 +60,7 @@ def aws_clients(settings: Settings, session: boto3.Session | None = None) -> Aws
     return AwsClients(
         bedrock=session.client("bedrock-runtime", config=bedrock_config),
         rekognition=session.client("rekognition", config=quick_config),
+        comprehend=session.client("comprehend", config=quick_config),
         s3=session.client("s3", config=quick_config) if settings.archive_bucket else None,
     )
 
@@ -80,12 +84,29 @@ def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) ->
     )
     limit = model.capabilities.max_prompt_chars
     tools = ToolCaller(clients.bedrock)
+    toxicity = None
+    if settings.toxicity_check:
+        labels = settings.toxicity_labels or None
+        toxicity = ToxicityChecker(clients.comprehend, threshold=settings.toxicity_threshold, labels=labels)
+    guardrail = None
+    if settings.guardrail_id:
+        guardrail = GuardrailChecker(clients.bedrock, settings.guardrail_id, settings.guardrail_version)
     return Pipeline(
         rules=TextRules.load(settings.banned_terms_files),
         translator=Translator(tools, settings.text_model_id, prompt_limit=limit),
         prompts=PromptBuilder(settings.style_template, settings.negative_prompts),
         model=model,
-        moderator=ImageModerator(clients.rekognition, settings.image_moderation_min_confidence),
+        moderator=ImageModerator(
+            clients.rekognition,
+            settings.image_moderation_min_confidence,
+            ImagePolicy.parse(
+                settings.image_policy,
+                default=settings.image_policy_default,
+                min_confidence=settings.image_moderation_min_confidence,
+            ),
+        ),
+        toxicity=toxicity,
+        guardrail=guardrail,
         verifier=Verifier(tools, settings.verifier_model_id, prompt_limit=limit),
         archive=archive,
         config=PipelineConfig(

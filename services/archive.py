@@ -26,9 +26,9 @@ def job_prefix(job_id: str) -> str:
     return f"jobs/{job_date(job_id)}/{job_id}/"
 
 
-def image_name(revision: int, index: int, ext: str = "png") -> str:
+def image_name(revision: int, index: int, suffix: str = "", ext: str = "png") -> str:
     """Deterministic file name of one candidate, so a re-run overwrites instead of duplicating."""
-    return f"r{revision}-a{index:02d}.{ext}"
+    return f"r{revision}-a{index:02d}{suffix}.{ext}"
 
 
 class Archive(Protocol):

@@ -20,9 +20,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-# botocore's standard retry mode already retries throttling and 5xx answers.
-# It does not retry these, which Bedrock uses for transient trouble.
-_RETRY_OURSELVES = {"ModelTimeoutException", "ModelNotReadyException"}
+# botocore's standard retry mode already retries throttling, 5xx answers and
+# ModelNotReadyException (marked retryable in the service model). It does not
+# retry ModelTimeoutException (408), which Bedrock uses for transient trouble.
+_RETRY_OURSELVES = {"ModelTimeoutException"}
 _UNAVAILABLE = {
     "ThrottlingException",
     "ServiceUnavailableException",
@@ -168,7 +169,9 @@ class ToolCaller:
                 logger.warning(
                     "converse %s: invalid tool input: %s",
                     tool.name,
-                    json.dumps(exc.errors(include_input=False, include_url=False))[:500],
+                    json.dumps(exc.errors(include_input=False, include_url=False, include_context=False))[
+                        :500
+                    ],
                 )
                 last_error = InvalidModelAnswer(f"converse {tool.name}: invalid tool input")
         raise last_error or InvalidModelAnswer(f"converse {tool.name}: no answer")

@@ -67,6 +67,12 @@ class ModerationUnavailable(BotError):
     kind = "moderation_unavailable"
 
 
+class TextModerationUnavailable(BotError):
+    """A text moderation layer could not answer; the request does not go on unchecked."""
+
+    kind = "text_moderation_unavailable"
+
+
 class NoSafeImage(BotError):
     """Every candidate was unsafe or filtered, so there is nothing to post."""
 

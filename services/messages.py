@@ -52,6 +52,9 @@ _JA: dict[str, str] = {
     "action.cfg_up": "cfg を上げて再生成",
     # Problems the user can fix
     "input.empty": "画像にしたい内容を入力してください。例：`/imagine 夜の海にオーロラと流氷`",
+    "size_invalid": (
+        "この画像モデルでは指定のサイズを作成できません。別のサイズを指定して、もう一度お試しください。"
+    ),
     "input.too_long": "文章が長すぎます（{limit} 文字まで）。短くして、もう一度お試しください。",
     "moderation.rules": (
         "🙏 入力内容のチェック（禁止語句）に該当したため、このリクエストはお受けできませんでした。"
@@ -64,6 +67,14 @@ _JA: dict[str, str] = {
     "moderation.rules_rewrite": (
         "🙏 改善したプロンプトが内容チェック（禁止語句）に該当したため、処理を中止しました。"
         "表現を変えて、もう一度お試しください。"
+    ),
+    "moderation.toxicity": (
+        "🙏 英訳した内容の自動チェック（{category}）に該当したため、このリクエストはお受けできませんでした。"
+        "表現を変えて、もう一度お試しください。"
+    ),
+    "moderation.guardrail": (
+        "🙏 入力内容の安全チェック（Bedrock Guardrails）に該当したため、"
+        "このリクエストはお受けできませんでした。表現を変えて、もう一度お試しください。"
     ),
     "moderation.classifier": (
         "🙏 AI による内容の分類（{category}）で、職場向けの画像としてはお受けできないと判断しました。"
@@ -78,6 +89,14 @@ _JA: dict[str, str] = {
     "category.illegal": "違法行為",
     "category.other": "その他の不適切な表現",
     "category.none": "不適切な表現",
+    "category.SEXUAL": "性的な表現",
+    "category.VIOLENCE_OR_THREAT": "暴力や脅迫",
+    "category.HATE_SPEECH": "差別的な表現",
+    "category.INSULT": "侮辱的な表現",
+    "category.PROFANITY": "下品な表現",
+    "category.GRAPHIC": "過激な描写",
+    "category.HARASSMENT_OR_ABUSE": "嫌がらせ",
+    "category.TOXICITY": "有害な表現",
     "content_filtered": (
         "🙏 画像モデルの安全フィルターにより、このリクエストでは画像を作成できませんでした。"
         "表現を変えて、もう一度お試しください。"
@@ -111,6 +130,11 @@ _JA: dict[str, str] = {
         "🙇 画像の安全確認サービスに接続できなかったため、投稿を控えました。"
         "しばらく待ってから、もう一度お試しください。"
     ),
+    "text_moderation_unavailable": (
+        "🙇 内容の安全チェックに接続できなかったため、処理を中止しました。"
+        "しばらく待ってから、もう一度お試しください。"
+    ),
+    "result.blurred": "🌫️ 安全確認で「{categories}」に当たる要素が見つかったため、ぼかして投稿しています。",
     "internal_error": (
         "🙇 予期しないエラーが発生しました。お手数ですが、もう一度お試しください。（ジョブ ID: {job_id}）"
     ),

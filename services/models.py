@@ -78,6 +78,15 @@ class ModerationLabel(BaseModel):
     taxonomy_level: int | None = None
 
 
+class ModerationDecision(BaseModel):
+    """What one text moderation layer decided about a job."""
+
+    layer: str
+    flagged: bool
+    category: str | None = None
+    scores: dict[str, float] = {}
+
+
 class Verdict(BaseModel):
     """The vision model's judgement of one image against the request."""
 
@@ -102,6 +111,8 @@ class Attempt(BaseModel):
     image_key: str | None = None
     outcome: Literal["pending", "accepted", "rejected_by_verifier", "unsafe", "filtered", "unverified"]
     moderation_labels: list[ModerationLabel] = []
+    policy_action: Literal["post", "blur", "block"] | None = None
+    policy_categories: list[str] = []
     verdict: Verdict | None = None
     seconds: dict[str, float] = {}
 
@@ -133,6 +144,7 @@ class JobRecord(BaseModel):
     cfg_scale: float | None = None
     width: int
     height: int
+    moderation: list[ModerationDecision] = []
     attempts: list[Attempt] = []
     chosen_attempt: int | None = None
     stage_seconds: dict[str, float] = {}

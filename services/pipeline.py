@@ -23,13 +23,18 @@ from services.errors import (
     InvalidModelAnswer,
     ModelUnavailable,
     ModerationRejected,
+    ModerationUnavailable,
     NoSafeImage,
+    TextModerationUnavailable,
 )
 from services.image_models import GenerationRequest, ImageModel
 from services.image_moderation import ImageModerator
-from services.models import Attempt, ErrorInfo, Job, JobRecord
+from services.image_policy import blur
+from services.ml_moderation import GuardrailChecker, TextVerdict, ToxicityChecker
+from services.models import Attempt, ErrorInfo, Job, JobRecord, ModerationDecision
 from services.prompting import BuiltPrompt, PromptBuilder
 from services.text_moderation import TextRules
+from services.translation import JAPANESE as _JAPANESE
 from services.translation import Translator
 from services.verification import Verifier
 
@@ -70,6 +75,7 @@ class JobOutcome:
     record: JobRecord
     image: bytes | None = None
     error: BotError | None = None
+    blurred: list[str] = field(default_factory=list)
 
     @property
     def unverified(self) -> bool:
@@ -148,6 +154,8 @@ class Pipeline:
         verifier: Verifier,
         archive: Archive,
         config: PipelineConfig,
+        toxicity: ToxicityChecker | None = None,
+        guardrail: GuardrailChecker | None = None,
         executor: Executor | None = None,
         model_slots: threading.Semaphore | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -157,6 +165,8 @@ class Pipeline:
         self._prompts = prompts
         self.model = model
         self._moderator = moderator
+        self._toxicity = toxicity
+        self._guardrail = guardrail
         self._verifier = verifier
         self._archive = archive
         self.config = config
@@ -200,6 +210,12 @@ class Pipeline:
             english = self._english_prompt(job, record, report)
             best = self._generate(job, record, english, report)
             outcome.image = best.data
+            if best.attempt.policy_action == "blur":
+                outcome.image = blur(best.data)
+                outcome.blurred = best.attempt.policy_categories
+                self._store_image(
+                    job.job_id, best.attempt.revision, best.attempt.index, outcome.image, "-blurred"
+                )
             record.chosen_attempt = best.attempt.index
             record.seed = best.attempt.seed
             record.status = "accepted" if best.attempt.outcome == "accepted" else "best_effort"
@@ -241,15 +257,36 @@ class Pipeline:
             if attempt is not None:
                 attempt.seconds[stage] = round(spent, 4)
 
-    def _check_rules(self, text: str, layer: str) -> None:
+    def _check_rules(self, text: str, layer: str, record: JobRecord | None = None) -> None:
         match = self._rules.find(text)
-        if match is not None:
+        if record is not None:
+            self._decide(record, layer, match is not None, match.category if match else None)
+        elif match is not None:
             raise ModerationRejected(layer, match.category)
+
+    def _decide(
+        self,
+        record: JobRecord,
+        layer: str,
+        flagged: bool,
+        category: str | None = None,
+        scores: dict[str, float] | None = None,
+    ) -> None:
+        """Record what a text layer decided; stop the job when it flagged the request."""
+        record.moderation.append(
+            ModerationDecision(layer=layer, flagged=flagged, category=category, scores=scores or {})
+        )
+        if flagged:
+            raise ModerationRejected(layer, category or "other")
 
     def _english_prompt(self, job: Job, record: JobRecord, report: ProgressFn) -> str:
         report(Progress("moderation"))
         with self._timed(record, "moderation"):
-            self._check_rules(job.text, "rules")
+            self._check_rules(job.text, "rules", record)
+            guardrail = self._guardrail
+            if guardrail is not None:
+                verdict = _fail_closed(lambda: guardrail.check_text(job.text))
+                self._decide(record, "guardrail", verdict.flagged, verdict.category)
         if job.english_prompt:
             english = job.english_prompt
         else:
@@ -258,11 +295,16 @@ class Pipeline:
                 translation = self._translator.translate(job.text)
             if translation.translated:
                 record.translation = translation.english
-            if not translation.safe:
-                raise ModerationRejected("classifier", translation.category)
+                self._decide(record, "classifier", not translation.safe, translation.category)
             english = translation.english
         with self._timed(record, "moderation"):
-            self._check_rules(english, "rules_translation")
+            self._check_rules(english, "rules_translation", record)
+            toxicity = self._toxicity
+            if toxicity is not None:
+                # Comprehend reads English only; Japanese proper nouns kept in a prompt are dropped.
+                text = _JAPANESE.sub(" ", english)
+                verdict = _fail_closed(lambda: toxicity.check(text))
+                self._decide(record, "toxicity", verdict.flagged, verdict.category, verdict.scores)
         return english
 
     def _build(self, english: str, record: JobRecord) -> BuiltPrompt:
@@ -432,6 +474,8 @@ class Pipeline:
         with self._timed(record, "image_moderation", attempt):
             check = self._moderator.check(data)
         attempt.moderation_labels = check.labels
+        attempt.policy_action = check.action
+        attempt.policy_categories = check.categories
         if not check.safe:
             attempt.outcome = "unsafe"
             return _Candidate(attempt)
@@ -460,9 +504,19 @@ class Pipeline:
         with self._slots:
             yield
 
-    def _store_image(self, job_id: str, revision: int, index: int, data: bytes) -> str | None:
+    def _store_image(
+        self, job_id: str, revision: int, index: int, data: bytes, suffix: str = ""
+    ) -> str | None:
         try:
-            return self._archive.put_image(job_id, image_name(revision, index), data)
+            return self._archive.put_image(job_id, image_name(revision, index, suffix), data)
         except Exception:
             logger.exception("job %s: could not archive image %d", job_id, index)
             return None
+
+
+def _fail_closed(check: Callable[[], TextVerdict]) -> TextVerdict:
+    """Run a text moderation layer; if it cannot answer, the request does not go on."""
+    try:
+        return check()
+    except ModerationUnavailable as exc:
+        raise TextModerationUnavailable(str(exc)) from exc

@@ -30,12 +30,12 @@ def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
     if isinstance(error, ModerationRejected):
         category = t(f"category.{error.category}", lang) if f"category.{error.category}" in keys() else ""
         return t(f"moderation.{error.layer}", lang, category=category or t("category.other", lang))
-    if isinstance(error, InputRejected):
-        return t(error.kind, lang, job_id=job_id, **error.details)
-    try:
-        return t(error.kind, lang, job_id=job_id)
-    except KeyError:
+    details = error.details if isinstance(error, InputRejected) else {}
+    if error.kind not in keys():
+        # A new error kind without a message must still reach the user politely.
+        logger.error("no message for error kind %s", error.kind)
         return t("internal_error", lang, job_id=job_id)
+    return t(error.kind, lang, job_id=job_id, **details)
 
 
 class SlackNotifier:
@@ -170,7 +170,9 @@ class SlackNotifier:
         message = self._post(
             ctx,
             build_result_text(record, self._lang),
-            blocks=build_result_blocks(record, caps, unverified=outcome.unverified, lang=self._lang),
+            blocks=build_result_blocks(
+                record, caps, unverified=outcome.unverified, blurred=outcome.blurred, lang=self._lang
+            ),
         )
         record.posted_message_ts = message
         self._update_status(

@@ -70,7 +70,12 @@ def _fmt_cfg(value: float | None, lang: Language) -> str:
 
 
 def build_result_blocks(
-    record: JobRecord, caps: Capabilities, *, unverified: bool, lang: Language = "ja"
+    record: JobRecord,
+    caps: Capabilities,
+    *,
+    unverified: bool,
+    blurred: list[str] | None = None,
+    lang: Language = "ja",
 ) -> list[dict[str, Any]]:
     """The message under a posted image: verdict, settings and the action buttons."""
     chosen = record.chosen()
@@ -81,6 +86,8 @@ def build_result_blocks(
         headline = t("result.unverified", lang)
     else:
         headline = t("result.best_effort", lang, count=attempts)
+    if blurred:
+        headline += "\n" + t("result.blurred", lang, categories="、".join(blurred))
     verdict = chosen.verdict.reason if chosen and chosen.verdict else "—"
     details = "\n".join(
         [
@@ -112,4 +119,5 @@ def build_result_blocks(
 
 def build_result_text(record: JobRecord, lang: Language = "ja") -> str:
     """Plain-text fallback of the result (notifications, screen readers)."""
-    return f"{t('result.title', lang, text=shorten(record.original_text))} {record.english_prompt or ''}"
+    title = t("result.title", lang, text=escape(shorten(record.original_text)))
+    return f"{title} {escape(record.english_prompt or '')}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +17,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from bot.app import build_app
-from bot.http import HttpFrontend, make_server
+from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings
 from bot.wiring import build_services, slack_client
 from services.container import Services
@@ -124,15 +123,13 @@ class BotHarness:
         self.services: Services = build_services(settings, client)
         self.app = build_app(settings, self.services, client)
         self.frontend = HttpFrontend(self.app)
-        self.server = make_server(self.frontend, "127.0.0.1", 0, 8)
+        self.server = ServerRunner(make_server(self.frontend, "127.0.0.1", 0, 8)).start()
         self.frontend.ready.set()
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
-        self._thread.start()
-        self.base = f"http://127.0.0.1:{self.server.effective_port}"
+        self.base = f"http://127.0.0.1:{self.server.port}"
 
     def close(self) -> None:
         self.services.runner.wait_idle(30)
-        self.server.close()
+        self.server.stop()
         self.services.close()
 
     def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> Response:
