@@ -58,6 +58,11 @@ class Settings(BaseSettings):
 
     # Models
     image_model_id: str = "amazon.nova-canvas-v1:0"
+    image_model_family: Literal["nova-canvas", "titan-image", "sdxl", "sd3", "stable-image"] | None = Field(
+        default=None, description="Base family of a custom-model or provisioned-throughput ARN"
+    )
+    sdxl_steps: int = Field(default=30, ge=10, le=50)
+    sdxl_style_preset: str | None = None
     text_model_id: str = "anthropic.claude-3-5-sonnet-20240620-v1:0"
     verify_model_id: str | None = None
 

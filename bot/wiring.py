@@ -76,7 +76,13 @@ def build_archive(settings: Settings, clients: AwsClients) -> Archive:
 
 def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) -> Pipeline:
     """The pipeline with every stage wired to its client."""
-    model = build_image_model(clients.bedrock, settings.image_model_id)
+    model = build_image_model(
+        clients.bedrock,
+        settings.image_model_id,
+        family=settings.image_model_family,
+        sdxl_steps=settings.sdxl_steps,
+        sdxl_style=settings.sdxl_style_preset,
+    )
     # One cap on Bedrock calls across all jobs; candidate checks run on their own pool.
     slots = threading.BoundedSemaphore(settings.model_concurrency)
     executor = ThreadPoolExecutor(
