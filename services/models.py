@@ -132,6 +132,7 @@ class JobRecord(BaseModel):
     trigger: Trigger
     parent_job_id: str | None = None
     created_at: datetime
+    started_at: datetime | None = None  # when a worker picked the job up (queue wait = started - created)
     finished_at: datetime | None = None
     status: JobStatus = "failed"
     original_text: str
@@ -152,6 +153,10 @@ class JobRecord(BaseModel):
     error: ErrorInfo | None = None
     posted_file_id: str | None = None
     posted_message_ts: str | None = None
+    # Set by the 👍 採用 action; the fine-tuning dataset export reads these.
+    approved: bool = False
+    approved_by: str | None = None
+    approved_at: datetime | None = None
 
     def chosen(self) -> Attempt | None:
         """The attempt that was (or would be) posted."""

@@ -193,6 +193,7 @@ class Pipeline:
             trigger=job.trigger,
             parent_job_id=job.parent_job_id,
             created_at=job.created_at,
+            started_at=datetime.now(UTC),
             original_text=job.text,
             model_id=self.model.model_id,
             width=options.width or self.config.width,
