@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.costs import Price
 from services.image_policy import ImagePolicy
 
 DEFAULT_NEGATIVE_PROMPTS = (
@@ -91,6 +92,11 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=8, ge=1, le=128, description="Jobs that run at once")
     candidates: int = Field(default=1, ge=1, le=5, description="Candidates generated and checked at once")
     model_concurrency: int = Field(default=16, ge=1, le=256, description="Bedrock calls in flight at once")
+
+    model_prices: dict[str, Price] = Field(
+        default_factory=dict,
+        description='JSON price overrides, e.g. {"amazon.nova-canvas": {"per_image": 0.06}}',
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from services.archive import Archive, LocalArchive, S3Archive
 from services.bedrock import ToolCaller
 from services.container import Services
+from services.costs import CostTable
 from services.image_models import build_image_model
 from services.image_moderation import ImageModerator
 from services.image_policy import ImagePolicy
@@ -125,6 +126,7 @@ def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) ->
         ),
         executor=executor,
         model_slots=slots,
+        costs=CostTable(settings.model_prices),
     )
 
 

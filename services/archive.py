@@ -9,10 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from services.models import JobRecord, job_date
 
@@ -48,6 +52,9 @@ class Archive(Protocol):
 
     def describe(self, key: str) -> str:
         """A location an operator can open (s3:// URI or a path)."""
+
+    def iter_records(self, since: date | None = None) -> Iterator[JobRecord]:
+        """Every job record, oldest job first; only jobs created on or after ``since`` (UTC)."""
 
 
 class S3Archive:
@@ -103,6 +110,22 @@ class S3Archive:
         """The object's s3:// URI."""
         return f"s3://{self._bucket}/{key}"
 
+    def iter_records(self, since: date | None = None) -> Iterator[JobRecord]:
+        """Every job record, oldest first; keys start with the UTC date, so ``since`` skips by key."""
+        root = self._prefix + "jobs/"
+        listing: dict[str, Any] = {"Bucket": self._bucket, "Prefix": root}
+        if since is not None:
+            listing["StartAfter"] = f"{root}{since:%Y/%m/%d}/"
+        paginator = self._client.get_paginator("list_objects_v2")
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="archive-read") as pool:
+            for page in paginator.paginate(**listing):
+                keys = [obj["Key"] for obj in page.get("Contents", []) if obj["Key"].endswith("/record.json")]
+                # One GET per record; a page's worth in parallel, yielded in key order.
+                for key, data in zip(keys, pool.map(self._get, keys), strict=True):
+                    record = _parse_record(key, data)
+                    if record is not None:
+                        yield record
+
 
 class LocalArchive:
     """The same layout in a local folder, for the embedded default and the CLI."""
@@ -144,3 +167,25 @@ class LocalArchive:
     def describe(self, key: str) -> str:
         """The file's path."""
         return str(self._root / key)
+
+    def iter_records(self, since: date | None = None) -> Iterator[JobRecord]:
+        """Every job record, oldest first, read from ``jobs/YYYY/MM/DD/<job_id>/record.json``."""
+        first = f"{since:%Y/%m/%d}" if since is not None else ""
+        for day in sorted(self._root.glob("jobs/[0-9]*/[0-9]*/[0-9]*")):
+            if "/".join(day.parts[-3:]) < first:
+                continue
+            for path in sorted(day.glob("*/record.json")):
+                record = _parse_record(str(path), path.read_bytes())
+                if record is not None:
+                    yield record
+
+
+def _parse_record(where: str, data: bytes | None) -> JobRecord | None:
+    """A stored record, or None (logged) when it vanished or no longer validates."""
+    if data is None:
+        return None
+    try:
+        return JobRecord.model_validate_json(data)
+    except ValidationError:
+        logger.warning("skipping unreadable job record %s", where)
+        return None

@@ -54,6 +54,7 @@ class Intake:
         job = Job(
             text=record.original_text,
             english_prompt=record.english_prompt,
+            requirements=record.requirements,
             options=options,
             trigger=action,
             parent_job_id=record.job_id,

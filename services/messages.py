@@ -43,6 +43,7 @@ _JA: dict[str, str] = {
     "result.field.cfg": "CFG スケール",
     "result.field.verdict": "確認結果",
     "result.field.job": "ジョブ ID",
+    "result.field.checklist": "チェックリスト",
     "result.cfg_none": "なし",
     "button.regenerate": "🔄 再生成",
     "button.cfg_down": "➖ cfg",

@@ -62,6 +62,7 @@ class Job(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     # Set when a button re-runs a finished job: the English prompt is reused as is.
     english_prompt: str | None = None
+    requirements: list[str] = []
     options: GenerationOptions = GenerationOptions()
     trigger: Trigger = "command"
     parent_job_id: str | None = None
@@ -87,12 +88,20 @@ class ModerationDecision(BaseModel):
     scores: dict[str, float] = {}
 
 
+class Check(BaseModel):
+    """One requirement of the request and whether an image meets it."""
+
+    requirement: str = Field(min_length=1, max_length=200)
+    met: bool
+
+
 class Verdict(BaseModel):
     """The vision model's judgement of one image against the request."""
 
     matches: bool
     reason: str = Field(min_length=1, max_length=500)
     score: int = Field(default=50, ge=0, le=100)
+    checks: list[Check] = []
 
     @field_validator("reason")
     @classmethod
@@ -115,6 +124,19 @@ class Attempt(BaseModel):
     policy_categories: list[str] = []
     verdict: Verdict | None = None
     seconds: dict[str, float] = {}
+
+
+CallKind = Literal["translate", "verify", "rewrite", "image", "image_moderation", "toxicity", "guardrail"]
+
+
+class ModelCall(BaseModel):
+    """One billable call a job made, for cost accounting."""
+
+    kind: CallKind
+    model_id: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    images: int = 0
 
 
 class ErrorInfo(BaseModel):
@@ -145,10 +167,13 @@ class JobRecord(BaseModel):
     cfg_scale: float | None = None
     width: int
     height: int
+    requirements: list[str] = []
     moderation: list[ModerationDecision] = []
     attempts: list[Attempt] = []
     chosen_attempt: int | None = None
     stage_seconds: dict[str, float] = {}
+    calls: list[ModelCall] = []
+    estimated_cost_usd: float | None = None
     slack: SlackContext | None = None
     error: ErrorInfo | None = None
     posted_file_id: str | None = None

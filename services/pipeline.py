@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from services.archive import Archive, image_name
+from services.bedrock import Usage
+from services.costs import CostTable
 from services.errors import (
     BotError,
     ContentFiltered,
@@ -31,7 +33,7 @@ from services.image_models import GenerationRequest, ImageModel
 from services.image_moderation import ImageModerator
 from services.image_policy import blur
 from services.ml_moderation import GuardrailChecker, TextVerdict, ToxicityChecker
-from services.models import Attempt, ErrorInfo, Job, JobRecord, ModerationDecision
+from services.models import Attempt, CallKind, ErrorInfo, Job, JobRecord, ModelCall, ModerationDecision
 from services.prompting import BuiltPrompt, PromptBuilder
 from services.text_moderation import TextRules
 from services.translation import JAPANESE as _JAPANESE
@@ -134,7 +136,10 @@ class _Search:
             self.unsafe += 1
             self.failures.append(UNSAFE_REASON)
         elif attempt.outcome == "rejected_by_verifier" and attempt.verdict is not None:
-            self.failures.append(attempt.verdict.reason)
+            missed = [check.requirement for check in attempt.verdict.checks if not check.met]
+            reason = attempt.verdict.reason
+            # A rewrite should target exactly the failed checklist items.
+            self.failures.append(f"{reason}（未達: {'、'.join(missed)}）" if missed else reason)
         better = self.best is None or result.score > self.best.score
         if result.data is not None and attempt.outcome != "accepted" and better:
             self.best = _Best(attempt, result.data, result.score)
@@ -158,6 +163,7 @@ class Pipeline:
         guardrail: GuardrailChecker | None = None,
         executor: Executor | None = None,
         model_slots: threading.Semaphore | None = None,
+        costs: CostTable | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._rules = rules
@@ -174,6 +180,7 @@ class Pipeline:
         # Candidate checks of parallel rounds; shared by all jobs and bounded.
         self._executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="candidate")
         self._slots = model_slots
+        self._costs = costs or CostTable()
         self._lock = threading.Lock()
 
     def resolve_cfg(self, requested: float | None) -> float | None:
@@ -236,6 +243,7 @@ class Pipeline:
             record.error = ErrorInfo(kind="internal_error")
         finally:
             record.finished_at = datetime.now(UTC)
+            record.estimated_cost_usd = self._costs.estimate(record.calls)
             self.save_record(record)
         return outcome
 
@@ -265,6 +273,24 @@ class Pipeline:
         elif match is not None:
             raise ModerationRejected(layer, match.category)
 
+    def _bill(
+        self,
+        record: JobRecord,
+        kind: CallKind,
+        model_id: str | None,
+        usage: Usage | None = None,
+        images: int = 0,
+    ) -> None:
+        call = ModelCall(
+            kind=kind,
+            model_id=model_id,
+            input_tokens=usage.input_tokens if usage else 0,
+            output_tokens=usage.output_tokens if usage else 0,
+            images=images,
+        )
+        with self._lock:
+            record.calls.append(call)
+
     def _decide(
         self,
         record: JobRecord,
@@ -287,7 +313,9 @@ class Pipeline:
             guardrail = self._guardrail
             if guardrail is not None:
                 verdict = _fail_closed(lambda: guardrail.check_text(job.text))
+                self._bill(record, "guardrail", "guardrail")
                 self._decide(record, "guardrail", verdict.flagged, verdict.category)
+        record.requirements = list(job.requirements)
         if job.english_prompt:
             english = job.english_prompt
         else:
@@ -296,6 +324,8 @@ class Pipeline:
                 translation = self._translator.translate(job.text)
             if translation.translated:
                 record.translation = translation.english
+                record.requirements = list(translation.requirements)
+                self._bill(record, "translate", self._translator.model_id, translation.usage)
                 self._decide(record, "classifier", not translation.safe, translation.category)
             english = translation.english
         with self._timed(record, "moderation"):
@@ -305,6 +335,7 @@ class Pipeline:
                 # Comprehend reads English only; Japanese proper nouns kept in a prompt are dropped.
                 text = _JAPANESE.sub(" ", english)
                 verdict = _fail_closed(lambda: toxicity.check(text))
+                self._bill(record, "toxicity", "comprehend")
                 self._decide(record, "toxicity", verdict.flagged, verdict.category, verdict.scores)
         return english
 
@@ -325,7 +356,8 @@ class Pipeline:
             if revision:
                 report(Progress("rewrite", search.index, search.total))
                 with self._timed(record, "rewrite"), self._model_slot():
-                    english, _ = self._verifier.rewrite(job.text, english, search.failures)
+                    english, usage = self._verifier.rewrite(job.text, english, search.failures)
+                self._bill(record, "rewrite", self._verifier.model_id, usage)
                 with self._timed(record, "moderation"):
                     self._check_rules(english, "rules_rewrite")
                 search.failures = []
@@ -410,6 +442,7 @@ class Pipeline:
             try:
                 with self._timed(record, "generation"), self._model_slot():
                     images = self.model.generate(batch)
+                self._bill(record, "image", self.model.model_id, images=len(images))
             except ContentFiltered as exc:
                 for attempt in attempts:
                     attempt.outcome = "filtered"
@@ -460,6 +493,7 @@ class Pipeline:
         try:
             with self._timed(record, "generation", attempt), self._model_slot():
                 image = self.model.generate(request)[0]
+            self._bill(record, "image", self.model.model_id, images=1)
         except ContentFiltered as exc:
             attempt.outcome = "filtered"
             return _Candidate(attempt, filtered=exc.stage)
@@ -474,6 +508,7 @@ class Pipeline:
         report(Progress("safety", attempt.index, self._total()))
         with self._timed(record, "image_moderation", attempt):
             check = self._moderator.check(data)
+        self._bill(record, "image_moderation", "rekognition", images=1)
         attempt.moderation_labels = check.labels
         attempt.policy_action = check.action
         attempt.policy_categories = check.categories
@@ -483,7 +518,8 @@ class Pipeline:
         report(Progress("verification", attempt.index, self._total()))
         try:
             with self._timed(record, "verification", attempt), self._model_slot():
-                verdict, _ = self._verifier.verify(data, job.text, run.english)
+                verdict, usage = self._verifier.verify(data, job.text, run.english, record.requirements)
+            self._bill(record, "verify", self._verifier.model_id, usage)
         except (ModelUnavailable, InvalidModelAnswer) as exc:
             # The image is safe; posting it unverified beats losing the request.
             logger.warning("job %s: verification unavailable: %s", job.job_id, exc)

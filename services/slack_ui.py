@@ -98,6 +98,11 @@ def build_result_blocks(
             f"*{t('result.field.verdict', lang)}*: {escape(verdict)}",
         ]
     )
+    if chosen and chosen.verdict and chosen.verdict.checks:
+        marks = "　".join(
+            f"{'✅' if check.met else '❌'} {escape(check.requirement)}" for check in chosen.verdict.checks
+        )
+        details += f"\n*{t('result.field.checklist', lang)}*: {marks}"
     ref = ButtonRef(job_id=record.job_id, attempt=record.chosen_attempt or 0).encode()
     buttons = [
         ButtonElement(

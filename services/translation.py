@@ -26,6 +26,8 @@ Turn the request into one English image prompt: keep every subject, count, colou
 time of day, style and exclusion it mentions; add helpful visual detail (composition,
 lighting, medium) without adding new subjects; write comma-separated phrases with the main
 subject first; at most {limit} characters; no quotes around the result, no preamble.
+List the requirements an image must meet to fulfil the request (at most 8 short phrases in
+the request's own language, e.g. オーロラ, 流氷, 人物がいないこと), for a later check.
 Also classify the request for a workplace image tool: safe is false when it asks for sexual
 content, anything sexual or violent involving minors, graphic violence or gore, hate or
 harassment, self-harm, illegal drugs or other clearly illegal acts; category names the reason
@@ -50,8 +52,15 @@ TRANSLATE_TOOL = ToolSpec(
                 "enum": list(UNSAFE_CATEGORIES),
                 "description": "Why it is not acceptable; none when safe.",
             },
+            "requirements": {
+                "type": "array",
+                "items": {"type": "string"},
+                "maxItems": 8,
+                "description": "Checklist of what the image must show, in the request's language, "
+                "short noun phrases: subjects, counts, colours, setting, style, exclusions.",
+            },
         },
-        "required": ["english_prompt", "safe", "category"],
+        "required": ["english_prompt", "safe", "category", "requirements"],
     },
 )
 
@@ -77,6 +86,13 @@ class TranslationAnswer(PromptAnswer):
     # and Comprehend layers check the text regardless.
     safe: bool = True
     category: str = "none"
+    requirements: list[str] = Field(default_factory=list, max_length=12)
+
+    @field_validator("requirements")
+    @classmethod
+    def _short_items(cls, items: list[str]) -> list[str]:
+        cleaned = [" ".join(item.split())[:80] for item in items]
+        return [item for item in cleaned if item][:8]
 
     @field_validator("category")
     @classmethod
@@ -94,6 +110,7 @@ class Translation:
     usage: Usage = field(default_factory=Usage)
     safe: bool = True
     category: str = "none"
+    requirements: tuple[str, ...] = ()
 
 
 def looks_english(text: str) -> bool:
@@ -124,6 +141,11 @@ class Translator:
         self._model_id = model_id
         self._limit = prompt_limit
 
+    @property
+    def model_id(self) -> str:
+        """The text model that translates."""
+        return self._model_id
+
     def translate(self, text: str) -> Translation:
         """English prompt for ``text``; English input is passed through untouched."""
         if looks_english(text):
@@ -141,4 +163,5 @@ class Translator:
             usage=usage,
             safe=answer.safe,
             category=answer.category if not answer.safe else "none",
+            requirements=tuple(answer.requirements),
         )

@@ -6,6 +6,8 @@ import json
 import urllib.request
 from typing import Any
 
+import pytest
+
 from services import ids
 from services.messages import t
 from tests import slack_requests
@@ -458,3 +460,71 @@ def test_translator_classification_stops_an_unsafe_request_without_extra_calls(b
     assert expected in [c.params["text"] for c in bot.slack.calls("chat.postMessage")]
     record = bot.record()
     assert record["error"] == {"kind": "moderation_rejected", "layer": "classifier", "category": "violence"}
+
+
+def test_checklist_is_marked_per_requirement_and_steers_the_rewrite(bot: BotHarness) -> None:
+    bot.aws.push_tool_input(
+        TRANSLATE, {"english_prompt": AURORA_EN, "requirements": ["オーロラ", "流氷", "朝日"]}
+    )
+    missing_ice = {
+        "matches": True,  # the model's overall call is overruled by the unmet requirement
+        "reason": "流氷が見当たりません。",
+        "score": 60,
+        "checks": [
+            {"requirement": "オーロラ", "met": True},
+            {"requirement": "流氷", "met": False},
+            {"requirement": "朝日", "met": True},
+        ],
+    }
+    everything = {
+        "matches": True,
+        "reason": "すべて描かれています。",
+        "score": 95,
+        "checks": [{"requirement": r, "met": True} for r in ("オーロラ", "流氷", "朝日")],
+    }
+    bot.aws.push_tool_input(VERIFY, missing_ice, missing_ice, missing_ice, everything)
+
+    bot.command(AURORA)
+    bot.wait_idle()
+
+    # The checklist reached the verifier, and the rewrite was told what was missing.
+    verify = bot.aws.requests("Converse", tool=VERIFY)[0]
+    assert "- 流氷" in verify.body["messages"][0]["content"][1]["text"]
+    rewrite = bot.aws.requests("Converse", tool=REWRITE)[0]
+    assert "未達: 流氷" in rewrite.body["messages"][0]["content"][0]["text"]
+    # The posted result shows a mark per requirement.
+    blocks = json.dumps(bot.result_messages()[0].params["blocks"], ensure_ascii=False)
+    assert "✅ オーロラ" in blocks and "✅ 流氷" in blocks and "✅ 朝日" in blocks
+    record = bot.record()
+    assert record["requirements"] == ["オーロラ", "流氷", "朝日"]
+    assert [a["outcome"] for a in record["attempts"]][:3] == ["rejected_by_verifier"] * 3
+
+
+def test_record_accounts_for_every_model_call_and_estimates_cost(bot: BotHarness) -> None:
+    bot.aws.push_tool_input(VERIFY, fails(), passes())
+
+    bot.command(AURORA)
+    bot.wait_idle()
+
+    record = bot.record()
+    kinds = [call["kind"] for call in record["calls"]]
+    assert sorted(kinds) == sorted(
+        [
+            "translate",
+            "toxicity",
+            "image",
+            "image_moderation",
+            "verify",
+            "image",
+            "image_moderation",
+            "verify",
+        ]
+    )
+    translate = next(c for c in record["calls"] if c["kind"] == "translate")
+    assert translate["input_tokens"] > 0 and translate["model_id"] == bot.settings.text_model_id
+    # 2 Nova images at $0.04, 2 Rekognition checks at $0.001, one Comprehend call, and
+    # Claude 3.5 Sonnet tokens at $0.003 / $0.015 per 1,000.
+    tokens_in = sum(c["input_tokens"] for c in record["calls"])
+    tokens_out = sum(c["output_tokens"] for c in record["calls"])
+    expected = 2 * 0.04 + 2 * 0.001 + 0.0003 + tokens_in / 1000 * 0.003 + tokens_out / 1000 * 0.015
+    assert record["estimated_cost_usd"] == pytest.approx(expected, abs=1e-4)

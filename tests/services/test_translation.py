@@ -264,7 +264,7 @@ def test_default_answer_is_classified_safe(aws: AwsEmulator) -> None:
 
     assert (result.safe, result.category) == (True, "none")
     schema = aws.requests("Converse")[0].body["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"]
-    assert schema["required"] == ["english_prompt", "safe", "category"]
+    assert schema["required"] == ["english_prompt", "safe", "category", "requirements"]
 
 
 @pytest.mark.parametrize(
