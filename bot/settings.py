@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - a container must listen on all interfaces
     http_threads: int = Field(default=16, ge=1, le=256)
     language: Literal["ja", "en"] = "ja"
+    admin_channel: str | None = Field(default=None, description="Channel id where false-positive reports go")
 
     # AWS
     aws_region: str = Field(validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))

@@ -29,6 +29,7 @@ from services.jobs import JobProcessor, JobRunner
 from services.ml_moderation import GuardrailChecker, ToxicityChecker
 from services.pipeline import Pipeline, PipelineConfig
 from services.prompting import PromptBuilder
+from services.reports import ReportDesk
 from services.slack_output import SlackNotifier
 from services.text_moderation import TextRules
 from services.translation import Translator
@@ -154,4 +155,12 @@ def build_services(settings: Settings, client: WebClient, clients: AwsClients | 
         JobProcessor(pipeline, SlackNotifier(client, settings.language)), settings.worker_threads
     )
     intake = Intake(runner.submit, archive, pipeline.model.capabilities, settings.cfg_step)
-    return Services(pipeline=pipeline, archive=archive, runner=runner, intake=intake, lang=settings.language)
+    reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
+    return Services(
+        pipeline=pipeline,
+        archive=archive,
+        runner=runner,
+        intake=intake,
+        reports=reports,
+        lang=settings.language,
+    )

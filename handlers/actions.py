@@ -10,6 +10,7 @@ from handlers.payloads import BlockActionsPayload
 from services import ids
 from services.container import Services
 from services.errors import InputRejected
+from services.messages import t
 from services.models import SlackContext, Trigger
 from services.slack_output import failure_message
 
@@ -45,3 +46,18 @@ def register(app: App, services: Services) -> None:
 
     for action_id in _TRIGGERS:
         app.action(action_id)(on_button)
+
+    @app.action(ids.ACTION_REPORT_FALSE_POSITIVE)
+    def on_report(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        try:
+            services.reports.file(payload.actions[0].value, payload.user.id)
+        except InputRejected as exc:
+            respond(
+                text=failure_message(exc, "", services.lang),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        respond(text=t("report.thanks", services.lang), response_type="ephemeral", replace_original=False)

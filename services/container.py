@@ -9,6 +9,7 @@ from services.intake import Intake
 from services.jobs import JobRunner
 from services.messages import Language
 from services.pipeline import Pipeline
+from services.reports import ReportDesk
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     archive: Archive
     runner: JobRunner
     intake: Intake
+    reports: ReportDesk
     lang: Language = "ja"
 
     def close(self) -> None:

@@ -9,4 +9,6 @@ ACTION_REGENERATE = "imagine_regenerate"
 ACTION_CFG_DOWN = "imagine_cfg_down"
 ACTION_CFG_UP = "imagine_cfg_up"
 
+ACTION_REPORT_FALSE_POSITIVE = "imagine_report_false_positive"
+
 RESULT_ACTIONS = (ACTION_REGENERATE, ACTION_CFG_DOWN, ACTION_CFG_UP)

@@ -117,6 +117,12 @@ _JA: dict[str, str] = {
         "元のリクエストの記録が見つからなかったため、この操作はできませんでした。"
         "お手数ですが、`/imagine` からもう一度お試しください。"
     ),
+    "button.report": "🙋 誤判定を報告",
+    "report.thanks": "ご報告ありがとうございます。管理者が確認します。",
+    "report.admin": (
+        "🙋 <@{user}> さんから誤判定の報告がありました。\nジョブ ID: `{job_id}`　判定: {layer} / {category}\n"
+        "入力: 「{text}」"
+    ),
     "button.invalid": "このボタンは利用できなくなりました。`/imagine` からもう一度お試しください。",
     # Problems on our side
     "model_unavailable": (

@@ -139,6 +139,13 @@ class ModelCall(BaseModel):
     images: int = 0
 
 
+class FalsePositiveReport(BaseModel):
+    """A user's claim that a moderation refusal was a mistake."""
+
+    user_id: str
+    reported_at: datetime
+
+
 class ErrorInfo(BaseModel):
     """Why a job did not produce an accepted image, in operator terms."""
 
@@ -178,6 +185,7 @@ class JobRecord(BaseModel):
     error: ErrorInfo | None = None
     posted_file_id: str | None = None
     posted_message_ts: str | None = None
+    reports: list[FalsePositiveReport] = []
     # Set by the 👍 採用 action; the fine-tuning dataset export reads these.
     approved: bool = False
     approved_by: str | None = None

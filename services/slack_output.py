@@ -12,12 +12,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from services.errors import BotError, InputRejected, ModerationRejected
+from services.errors import BotError, ContentFiltered, InputRejected, ModerationRejected, NoSafeImage
 from services.image_models import Capabilities
 from services.messages import Language, keys, t
 from services.models import Job, SlackContext
 from services.pipeline import JobOutcome, Progress, ProgressFn
-from services.slack_ui import build_result_blocks, build_result_text, escape, shorten
+from services.slack_ui import build_failure_blocks, build_result_blocks, build_result_text, escape, shorten
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,13 @@ class SlackNotifier:
         elapsed = (record.finished_at - record.created_at).total_seconds() if record.finished_at else 0
         if outcome.image is None:
             error = outcome.error or BotError("no image")
-            self._post(ctx, failure_message(error, job.job_id, self._lang))
+            text = failure_message(error, job.job_id, self._lang)
+            reportable = isinstance(error, ModerationRejected | NoSafeImage | ContentFiltered)
+            self._post(
+                ctx,
+                text,
+                blocks=build_failure_blocks(text, job.job_id, reportable=reportable, lang=self._lang),
+            )
             self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', self._lang)}")
             return
         try:

@@ -122,6 +122,20 @@ def build_result_blocks(
     return [block.to_dict() for block in blocks]
 
 
+def build_failure_blocks(
+    text: str, job_id: str, *, reportable: bool, lang: Language = "ja"
+) -> list[dict[str, Any]]:
+    """A failure message; refusals by moderation carry a button to report a false positive."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if reportable:
+        ref = ButtonRef(job_id=job_id, attempt=0).encode()
+        button = ButtonElement(
+            text=t("button.report", lang), action_id=ids.ACTION_REPORT_FALSE_POSITIVE, value=ref
+        )
+        blocks.append(ActionsBlock(block_id=f"report:{job_id}", elements=[button]))
+    return [block.to_dict() for block in blocks]
+
+
 def build_result_text(record: JobRecord, lang: Language = "ja") -> str:
     """Plain-text fallback of the result (notifications, screen readers)."""
     title = t("result.title", lang, text=escape(shorten(record.original_text)))
