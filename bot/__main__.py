@@ -28,10 +28,16 @@ def serve(settings: Settings) -> int:
     client = slack_client(settings)
     services = build_services(settings, client)
     try:
+        # Bolt calls auth.test here, so a bad token or an unreachable API shows up now.
         app = build_app(settings, services, client)
-    except BoltError:
-        logger.exception("Slack rejected the configuration")
+    except BoltError as exc:
+        logger.error("Slack rejected the configuration: %s", exc)
         sys.stderr.write("SLACK_BOT_TOKEN: Slack did not accept the token (check it and the app install)\n")
+        services.close()
+        return 2
+    except OSError as exc:  # URLError and socket errors: no route to the Slack API
+        logger.error("Slack could not be reached: %s", type(exc).__name__)
+        sys.stderr.write(f"SLACK_API_URL: the Slack API at {client.base_url} could not be reached\n")
         services.close()
         return 2
     stop = threading.Event()
@@ -71,12 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the Slack bot (default)")
     cli.add_arguments(commands.add_parser("imagine", help="generate one image without Slack"))
+    cli.add_dataset_arguments(
+        commands.add_parser("dataset", help="export a fine-tuning dataset, or count archived jobs")
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         logs.configure(settings.log_level)
         if args.command == "imagine":
             return cli.run(settings, args)
+        if args.command == "dataset":
+            return cli.run_dataset(settings, args)
         return serve(settings)
     except SettingsError as exc:
         sys.stderr.write("Configuration problems:\n" + "".join(f"  {line}\n" for line in exc.problems))

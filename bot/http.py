@@ -76,7 +76,9 @@ class ServerRunner:
         self._server.task_dispatcher.shutdown()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop accepting requests, finish the ones being served, and join the thread."""
+        """Stop accepting requests, finish the ones being served, and join the thread (idempotent)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._server.pull_trigger()
         self._thread.join(timeout)

@@ -120,8 +120,8 @@ _JA: dict[str, str] = {
     "button.report": "🙋 誤判定を報告",
     "report.thanks": "ご報告ありがとうございます。管理者が確認します。",
     "report.admin": (
-        "🙋 <@{user}> さんから誤判定の報告がありました。\nジョブ ID: `{job_id}`　判定: {layer} / {category}\n"
-        "入力: 「{text}」"
+        "🙋 <@{user}> さんから誤判定の報告がありました。ジョブ ID は `{job_id}`、"
+        "判定は {layer} / {category}、入力は「{text}」です。"
     ),
     "button.invalid": "このボタンは利用できなくなりました。`/imagine` からもう一度お試しください。",
     # Problems on our side
