@@ -24,5 +24,6 @@ class Services:
     lang: Language = "ja"
 
     def close(self) -> None:
-        """Finish queued jobs and stop the workers."""
+        """Finish queued jobs and their straggling candidates, then stop the workers."""
         self.runner.shutdown(wait=True)
+        self.pipeline.close()

@@ -10,10 +10,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from services.archive import Archive, image_name
 from services.bedrock import Usage
@@ -180,6 +181,7 @@ class Pipeline:
         # Candidate checks of parallel rounds; shared by all jobs and bounded.
         self._executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="candidate")
         self._slots = model_slots
+        self._inflight: set[Future[Any]] = set()
         self._costs = costs or CostTable()
         self._lock = threading.Lock()
 
@@ -462,6 +464,10 @@ class Pipeline:
                 self._executor.submit(self._candidate, run, attempt, replace(request, seed=attempt.seed))
                 for attempt in attempts
             ]
+        with self._lock:
+            self._inflight.update(futures)
+        for future in futures:
+            future.add_done_callback(self._forget)
         pending = set(futures)
         try:
             for future in as_completed(futures):
@@ -472,19 +478,34 @@ class Pipeline:
                 # Stragglers still finish and archive their images; re-save the record then.
                 self._resave_when_done(record, pending)
 
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._inflight.discard(future)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until candidates left running by finished jobs are done; False on timeout."""
+        with self._lock:
+            pending = list(self._inflight)
+        _, not_done = wait(pending, timeout)
+        return not not_done
+
+    def close(self) -> None:
+        """Let running candidates finish (they archive and re-save records), then stop."""
+        self.drain()
+        self._executor.shutdown(wait=True)
+
     def _resave_when_done(self, record: JobRecord, pending: set[Future[_Candidate]]) -> None:
-        remaining = [len(pending)]
-        lock = threading.Lock()
+        """Re-save the record once the stragglers are done; drain() waits for this too."""
 
-        def done(_: Future[_Candidate]) -> None:
-            with lock:
-                remaining[0] -= 1
-                last = remaining[0] == 0
-            if last:
-                self.save_record(record)
+        def finish() -> None:
+            wait(pending)
+            self.save_record(record)
 
-        for future in pending:
-            future.add_done_callback(done)
+        # The stragglers were queued before this task, so it never waits on work behind it.
+        finisher = self._executor.submit(finish)
+        with self._lock:
+            self._inflight.add(finisher)
+        finisher.add_done_callback(self._forget)
 
     def _candidate(self, run: _Run, attempt: Attempt, request: GenerationRequest) -> _Candidate:
         """Generate one image, then check it."""

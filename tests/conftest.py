@@ -158,7 +158,9 @@ class BotHarness:
         return self.post(slack_requests.action_body(action_id, value, **kwargs), slack_requests.FORM)
 
     def wait_idle(self, timeout: float = 30) -> None:
+        """Wait for queued jobs and for candidates still running after their job finished."""
         assert self.services.runner.wait_idle(timeout), "jobs did not finish in time"
+        assert self.services.pipeline.drain(timeout), "candidates did not finish in time"
 
     def result_messages(self) -> list[Any]:
         """chat.postMessage calls that carry the result buttons."""
