@@ -77,12 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the Slack bot (default)")
     cli.add_arguments(commands.add_parser("imagine", help="generate one image without Slack"))
+    cli.add_dataset_arguments(
+        commands.add_parser("dataset", help="export a fine-tuning dataset, or count archived jobs")
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         logs.configure(settings.log_level)
         if args.command == "imagine":
             return cli.run(settings, args)
+        if args.command == "dataset":
+            return cli.run_dataset(settings, args)
         return serve(settings)
     except SettingsError as exc:
         sys.stderr.write("Configuration problems:\n" + "".join(f"  {line}\n" for line in exc.problems))

@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -79,7 +79,7 @@ def read_titles(path: Path) -> list[str]:
 
 def output_name(index: int, total: int, job_id: str) -> str:
     """``007-20261121T021953-a1b2c3d4.png``: position and job id, never the title (it may hold '/')."""
-    slug = re.sub(r"[^a-z0-9]+", "-", job_id.lower()).strip("-") or "job"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", job_id).strip("-") or "job"
     width = max(3, len(str(total)))
     return f"{index:0{width}d}-{slug}.png"
 
@@ -92,7 +92,7 @@ class BatchResult:
     title: str
     job_id: str | None
     status: str
-    prompt: str | None = None
+    prompt: str | None = None  # the English prompt, before the style template
     seed: int | None = None
     verdict: str = "-"
     path: Path | None = None
@@ -140,7 +140,7 @@ class BatchMaker:
             title,
             job.job_id,
             record.status,
-            prompt=record.final_prompt,
+            prompt=record.english_prompt or record.final_prompt,
             seed=record.seed,
             verdict=verdict_text(record),
         )
@@ -155,29 +155,35 @@ class BatchMaker:
 
 
 class ProgressBar:
-    """``[12/40] ██████░░░░░░░░░░░░░░  30%`` redrawn in place on a stream (stderr)."""
+    """``[12/40] ██████░░░░░░░░░░░░░░  30%`` on a stream (stderr).
+
+    On a terminal the bar is redrawn in place; elsewhere (``--progress`` into a file or CI log)
+    each update is a line of its own, so log lines never land in the middle of it.
+    """
 
     def __init__(self, stream: TextIO, total: int, *, enabled: bool = True, width: int = 24) -> None:
         self._stream = stream
         self._total = total
         self._enabled = enabled
         self._width = width
+        self._inline = enabled and stream.isatty()
         self._lock = threading.Lock()
 
     def update(self, done: int) -> None:
-        """Redraw for ``done`` finished items."""
+        """Draw the bar for ``done`` finished items."""
         if not self._enabled:
             return
         share = done / self._total if self._total else 1.0
         filled = round(share * self._width)
         bar = "█" * filled + "░" * (self._width - filled)
+        text = f"[{done}/{self._total}] {bar} {round(share * 100):3d}%"
         with self._lock:
-            self._stream.write(f"\r[{done}/{self._total}] {bar} {round(share * 100):3d}%")
+            self._stream.write(f"\r{text}" if self._inline else f"{text}\n")
             self._stream.flush()
 
     def close(self) -> None:
-        """End the bar's line."""
-        if self._enabled:
+        """End the bar's line on a terminal."""
+        if self._inline:
             with self._lock:
                 self._stream.write("\n")
                 self._stream.flush()
@@ -238,16 +244,13 @@ def _pad(text: str, width: int) -> str:
 _COLUMNS = (("#", 4), ("title", 30), ("English prompt", 44), ("seed", 10), ("verdict", 36), ("file", 0))
 
 
-def render_table(results: Iterable[BatchResult]) -> str:
-    """The closing table, one row per title, then a count of successes and failures."""
+def render_table(results: Sequence[BatchResult]) -> str:
+    """The closing table, one row per title, the failed titles with their reasons, and counts."""
     rows = []
-    ok = failed = 0
     for result in results:
         if result.ok:
-            ok += 1
             verdict, file = result.verdict, str(result.path)
         else:
-            failed += 1
             verdict, file = f"FAILED: {result.reason or result.status}", "-"
         seed = str(result.seed) if result.seed is not None else "-"
         rows.append([str(result.index), result.title, result.prompt or "-", seed, verdict, file])
@@ -262,5 +265,10 @@ def render_table(results: Iterable[BatchResult]) -> str:
             "  ".join(_pad(cell, width) for cell, width in zip(clipped, widths, strict=True)).rstrip()
         )
     lines.insert(1, "  ".join("-" * width for width in widths))
-    lines.append(f"{ok} written, {failed} failed")
+    failures = [result for result in results if not result.ok]
+    if failures:
+        # The table clips long cells; reasons are listed in full.
+        lines += ["", "failed:"]
+        lines += [f"  {r.index}  {r.title}: {r.reason or r.status}" for r in failures]
+    lines.append(f"{len(results) - len(failures)} written, {len(failures)} failed")
     return "\n".join(lines) + "\n"

@@ -72,6 +72,10 @@ def test_imagine_writes_a_verified_png_and_archives_the_job(
     assert record["original_text"] == AURORA
     assert record["final_prompt"] == AURORA_EN
     assert record["seed"] == seed
+    # The cost printed is the record's estimate, from the calls it lists.
+    assert fields["cost"] == f"${record['estimated_cost_usd']:.4f} (estimate)"
+    assert fields["calls"].startswith(f"{len(record['calls'])} (")
+    assert "image 1" in fields["calls"] and "translate 1" in fields["calls"]
 
 
 def test_imagine_with_a_seed_uses_it(run_bot: RunBot, aws_env: dict[str, str], aws: AwsEmulator) -> None:
