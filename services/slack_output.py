@@ -59,15 +59,9 @@ class SlackNotifier:
         ctx = job.slack
         if ctx is None:
             return True
-        if job.trigger in _ACTION_KEYS:
-            text = t(
-                "status.received_action", self._lang, user=ctx.user_id, action=t(_ACTION_KEYS[job.trigger])
-            )
-        else:
-            text = t("status.received", self._lang, user=ctx.user_id, text=escape(shorten(job.text)))
         try:
             response = self._client.chat_postMessage(
-                channel=ctx.channel_id, thread_ts=ctx.thread_ts, text=text
+                channel=ctx.channel_id, thread_ts=ctx.thread_ts, text=self._status_text(job)
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))
@@ -85,9 +79,11 @@ class SlackNotifier:
         try:
             if ctx.response_url:
                 # response_url is a full URL outside the Web API, so it needs the webhook client.
-                WebhookClient(
+                answer = WebhookClient(
                     ctx.response_url, timeout=self._client.timeout, retry_handlers=self._client.retry_handlers
                 ).send(text=text, response_type="ephemeral", replace_original=False)
+                if answer.status_code != 200:
+                    logger.error("response_url answered %d for user %s", answer.status_code, ctx.user_id)
             else:
                 self._client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=text)
         except SlackApiError:
@@ -115,19 +111,17 @@ class SlackNotifier:
 
         return report
 
-    def _status_base(self, job: Job) -> str:
-        if job.slack is None:
-            return ""
+    def _status_text(self, job: Job) -> str:
+        """The status message as first posted: who asked for what."""
+        user = job.slack.user_id if job.slack else ""
         if job.trigger in _ACTION_KEYS:
-            return t(
-                "status.received_action",
-                self._lang,
-                user=job.slack.user_id,
-                action=t(_ACTION_KEYS[job.trigger]),
-            )
-        return t("status.received", self._lang, user=job.slack.user_id, text=escape(shorten(job.text))).split(
-            "\n"
-        )[0]
+            action = t(_ACTION_KEYS[job.trigger], self._lang)
+            return t("status.received_action", self._lang, user=user, action=action)
+        return t("status.received", self._lang, user=user, text=escape(shorten(job.text)))
+
+    def _status_base(self, job: Job) -> str:
+        """The first line of the status message, kept above each progress line."""
+        return self._status_text(job).split("\n", 1)[0]
 
     def _update_status(self, job: Job, text: str) -> None:
         ctx = job.slack
