@@ -23,8 +23,9 @@ from bench.scenarios import (
     profile_tables,
 )
 
-# Every model latency × 0.25 keeps the whole run near 5 minutes on 2 cores; the reported ratios
-# (overhead, moderation share) are projected to scale 1, the others are ratios of like to like.
+# Every model latency × 0.25 keeps the whole run near 8 minutes on 2 cores. Overhead and
+# moderation share are projected to scale 1 (checked against a --scale 1 run), the others are
+# ratios of like to like; scenario 5 (memory) always runs at full latencies.
 DEFAULT_SCALE = 0.25
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -77,7 +78,8 @@ def parse(argv: list[str] | None) -> Options:
         "--scale",
         type=_positive,
         default=DEFAULT_SCALE,
-        help=f"multiply every model latency by this (default {DEFAULT_SCALE})",
+        help=f"multiply every model latency by this (default {DEFAULT_SCALE}: about 8 minutes on 2 cores; "
+        "scenario 5 always uses full latencies)",
     )
     parser.add_argument(
         "--latency",

@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -35,6 +35,8 @@ from typing import Any
 
 from PIL import Image
 
+from services.costs import CostTable
+from services.models import ModelCall
 from tests import slack_requests
 from tests.servers.aws_emulator import AwsEmulator, Recorded
 from tests.servers.slack_api import SlackApiServer
@@ -388,6 +390,7 @@ class Rig:
         self.log = RequestLog()
         self._slack_latency = options.slack_latency
         self._handle = self.slack.handle
+        self.latencies = options.latencies
 
     def __enter__(self) -> Rig:
         """Start both servers."""
@@ -397,6 +400,8 @@ class Rig:
         for server in (self.aws._server, self.slack._httpd):
             _no_delay(server)
         self.slack.handle = self._slow_handle  # type: ignore[method-assign]
+        if self.options.images == "photo":
+            self.pool.images(1024, 1024, 1)  # rendered now, not inside the first measured batch
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -414,9 +419,9 @@ class Rig:
         """Seconds added to every Slack Web API call from now on."""
         self._slack_latency = seconds
 
-    def prepare(self, p: float) -> None:
+    def prepare(self, p: float, latencies: Latencies | None = None) -> None:
         """Forget everything recorded and script the servers for a batch with pass probability p."""
-        lat = self.options.latencies
+        lat = self.latencies = latencies or self.options.latencies
         self.aws.reset()
         self.slack.reset()
         self.oracle.reset(p)
@@ -449,7 +454,7 @@ class Rig:
         config = record.body.get("imageGenerationConfig") or {}
         count = int(config.get("numberOfImages", 1))
         if count > 1 and self.options.image_extra > 0:
-            time.sleep(self.options.latencies.image * self.options.image_extra * (count - 1))
+            time.sleep(self.latencies.image * self.options.image_extra * (count - 1))
         return {
             "images": self.pool.images(int(config.get("width", 1024)), int(config.get("height", 1024)), count)
         }
@@ -924,9 +929,30 @@ class JobResult:
         return sum(1 for d in (self.record or {}).get("moderation") or [] if d.get("layer") == "toxicity")
 
     @property
+    def calls(self) -> list[dict[str, Any]]:
+        """The billable calls the pipeline recorded (JobRecord.calls)."""
+        return list((self.record or {}).get("calls") or [])
+
+    @property
     def bedrock_calls(self) -> int:
-        """Bedrock calls: translation, image calls, verifications, rewrites."""
+        """Bedrock calls: translation, image calls, verifications, rewrites (and guardrail checks)."""
+        if self.calls:
+            bedrock = {"translate", "verify", "rewrite", "image", "guardrail"}
+            return sum(1 for call in self.calls if call.get("kind") in bedrock)
         return int(self.translated) + self.image_calls + self.verifications + self.rewrites
+
+    @property
+    def cost(self) -> float | None:
+        """Estimated USD of every recorded call, stragglers included (the product's price table)."""
+        if not self.calls:
+            return None
+        return CostTable().estimate(ModelCall.model_validate(call) for call in self.calls)
+
+    @property
+    def recorded_cost(self) -> float | None:
+        """The estimate stored in the record."""
+        value = (self.record or {}).get("estimated_cost_usd")
+        return float(value) if value is not None else None
 
     def critical_model_seconds(self, lat: Latencies) -> float:
         """Sum of the model latencies on this job's critical path."""
@@ -966,6 +992,9 @@ class JobResult:
             "rewrites": self.rewrites,
             "bedrock_calls": self.bedrock_calls,
             "verifications": self.verifications,
+            "calls": dict(Counter(str(call.get("kind")) for call in self.calls)),
+            "cost_usd": self.cost,
+            "recorded_cost_usd": self.recorded_cost,
             "stage_seconds": (self.record or {}).get("stage_seconds"),
         }
 
@@ -1051,10 +1080,16 @@ class Session:
 
 @contextmanager
 def running_bot(
-    rig: Rig, config: BotConfig, workdir: Path, *, p: float = 1.0, profile_to: Path | None = None
+    rig: Rig,
+    config: BotConfig,
+    workdir: Path,
+    *,
+    p: float = 1.0,
+    latencies: Latencies | None = None,
+    profile_to: Path | None = None,
 ) -> Iterator[Session]:
     """A fresh bot with fresh servers' state; ``session.stats`` is filled in on exit."""
-    rig.prepare(p)
+    rig.prepare(p, latencies)
     workdir.mkdir(parents=True, exist_ok=True)
     bot = BotProcess(rig, config, workdir, profile_to).start()
     session = Session(rig, bot)
@@ -1089,10 +1124,3 @@ def summarize_profile(path: Path, top: int = 15) -> dict[str, Any]:
         "own": [(name, n) for name, n in own.most_common(top)],
         "total": [(name, n) for name, n in total.most_common(top)],
     }
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """Call fn and return (its result, seconds)."""
-    start = time.monotonic()
-    result = fn()
-    return result, time.monotonic() - start

@@ -499,6 +499,8 @@ class Pipeline:
 
         def finish() -> None:
             wait(pending)
+            # The stragglers' calls were billed after the job's estimate was made.
+            record.estimated_cost_usd = self._costs.estimate(record.calls)
             self.save_record(record)
 
         # The stragglers were queued before this task, so it never waits on work behind it.

@@ -101,6 +101,9 @@ def settings(slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, tmp_path: Pat
         worker_threads=4,
         max_attempts=3,
         max_rewrites=1,
+        # Most flow tests script the seed-003 sequential loop call by call; the parallel
+        # rounds have their own tests (test_parallel_candidates.py).
+        candidates=1,
     )
 
 

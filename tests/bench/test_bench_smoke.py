@@ -51,6 +51,14 @@ def test_ack_counts_every_command_and_every_job(report: dict[str, Any]) -> None:
     assert metrics["over_3s"] == 0
     times = metrics["ack_ms"]
     assert 0 < times["p50"] <= times["p99"] <= times["max"]
+    # p = 1: every job is one translation, one toxicity check, one image, one image check, one verification.
+    assert metrics["aws_requests"] == {
+        "Converse:submit_image_prompt": JOBS,
+        "DetectToxicContent": JOBS,
+        "InvokeModel": JOBS,
+        "DetectModerationLabels": JOBS,
+        "Converse:report_image_check": JOBS,
+    }
     jobs = ack["jobs"]["burst"]
     assert len(jobs) == JOBS
     assert all(job["status"] == 200 and job["ended_with"] == "image" for job in jobs)
@@ -78,6 +86,14 @@ def test_overhead_measures_one_accepted_job_at_a_time(report: dict[str, Any]) ->
             assert job["ended_with"] == "image"
             # translation + one image call + one verification
             assert (job["images"], job["rounds"], job["bedrock_calls"], job["verifications"]) == (1, 1, 3, 1)
+            assert job["calls"] == {
+                "translate": 1,
+                "toxicity": 1,
+                "image": 1,
+                "image_moderation": 1,
+                "verify": 1,
+            }
+            assert job["cost_usd"] > 0
             assert job["stage_seconds"]["generation"] > 0
 
 
