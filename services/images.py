@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 REKOGNITION_MAX_BYTES = 5 * 1024 * 1024
 VISION_MAX_BYTES = 3_750_000  # Claude on Bedrock: 3.75 MB per image
@@ -48,3 +48,13 @@ def fit(
         if len(encoded) <= max_bytes or min(image.size) < 64:
             return encoded, "jpeg"
         image = image.resize((max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)))
+
+
+def crop_to_size(data: bytes, width: int, height: int) -> bytes:
+    """Centre-crop to ``width``:``height`` and resize with LANCZOS to exactly that size, as PNG."""
+    with Image.open(io.BytesIO(data)) as opened:
+        # Cropping the sliver that differs in ratio keeps proportions; a plain resize would stretch.
+        fitted = ImageOps.fit(opened.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    fitted.save(out, "PNG")
+    return out.getvalue()

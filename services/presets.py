@@ -9,14 +9,12 @@ from Slack option parsing alike.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
-
 from services.image_models.base import Capabilities, parse_ratio
+from services.images import crop_to_size
 
 # A generated size may differ from the target's aspect ratio by this much (as a crop of at most
 # ~5 % of one side) and still be preferred for being at least as large as the target.
@@ -206,13 +204,7 @@ def generation_size(
 
 def fit_image(image_bytes: bytes, width: int, height: int) -> bytes:
     """Centre-crop to ``width``:``height`` and resize with LANCZOS to exactly that size, as PNG."""
-    with Image.open(io.BytesIO(image_bytes)) as opened:
-        source = opened.convert("RGB")
-    # ImageOps.fit crops the sliver that differs in ratio, centred, then resizes: no stretching.
-    fitted = ImageOps.fit(source, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.5))
-    out = io.BytesIO()
-    fitted.save(out, "PNG")
-    return out.getvalue()
+    return crop_to_size(image_bytes, width, height)
 
 
 def fit_to_preset(image_bytes: bytes, preset: Preset) -> bytes:

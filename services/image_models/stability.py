@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import base64
-import io
 import logging
 from typing import Any
-
-from PIL import Image, ImageOps
 
 from services.bedrock import RetryPolicy
 from services.errors import ContentFiltered, ModelUnavailable
@@ -22,6 +19,7 @@ from services.image_models.base import (
     invoke_json,
     source_size,
 )
+from services.images import crop_to_size
 
 logger = logging.getLogger(__name__)
 
@@ -285,9 +283,4 @@ def _seed(value: Any, fallback: int) -> int:
 
 def fit_png(source: bytes, size: tuple[int, int]) -> bytes:
     """``source`` centre-cropped to ``size``'s aspect ratio and resized to it, as an RGB PNG."""
-    with Image.open(io.BytesIO(source)) as image:
-        # Cropping the sliver that differs in ratio keeps proportions; a plain resize would stretch.
-        fitted = ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    fitted.save(out, "PNG")
-    return out.getvalue()
+    return crop_to_size(source, *size)
