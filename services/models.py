@@ -101,7 +101,7 @@ class Verdict(BaseModel):
     matches: bool
     reason: str = Field(min_length=1, max_length=500)
     score: int = Field(default=50, ge=0, le=100)
-    checks: list[Check] = []
+    checks: list[Check] = Field(default_factory=list, max_length=20)
 
     @field_validator("reason")
     @classmethod

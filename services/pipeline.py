@@ -118,18 +118,15 @@ class _Candidate:
 class _Search:
     """Where the attempt loop stands."""
 
-    total: int
     index: int = 0
     filtered: int = 0
     unsafe: int = 0
     failures: list[str] = field(default_factory=list)
-    filtered_stages: list[str | None] = field(default_factory=list)
     best: _Best | None = None
 
     def absorb(self, result: _Candidate) -> None:
         """Count a finished candidate and keep the best safe one."""
         attempt = result.attempt
-        self.filtered_stages.append(result.filtered)
         if attempt.outcome == "filtered":
             self.filtered += 1
             self.failures.append(FILTERED_REASON)
@@ -353,10 +350,10 @@ class Pipeline:
 
     def _generate(self, job: Job, record: JobRecord, english: str, report: ProgressFn) -> _Best:
         config = self.config
-        search = _Search(total=self._total())
+        search = _Search()
         for revision in range(config.max_rewrites + 1):
             if revision:
-                report(Progress("rewrite", search.index, search.total))
+                report(Progress("rewrite", search.index, self._total()))
                 with self._timed(record, "rewrite"), self._model_slot():
                     english, usage = self._verifier.rewrite(job.text, english, search.failures)
                 self._bill(record, "rewrite", self._verifier.model_id, usage)
@@ -414,20 +411,21 @@ class Pipeline:
             results: Iterable[_Candidate] = [self._candidate(run, attempts[0], request)]
         else:
             results = self._parallel(run, attempts, request)
-        verifier_down = False
+        verifier_down = input_filtered = False
         try:
             for result in results:
                 search.absorb(result)
                 if result.attempt.outcome == "accepted":
                     return _Best(result.attempt, result.data or b"", result.score)
                 verifier_down = verifier_down or result.attempt.outcome == "unverified"
+                input_filtered = input_filtered or result.filtered == "input"
         finally:
             if isinstance(results, Generator):
                 results.close()  # lets the round hand its stragglers over at once
         if verifier_down and search.best is not None:
             # Safe images exist but cannot be checked: post the best rather than keep paying.
             return search.best
-        if any(r == "input" for r in search.filtered_stages[-size:]):
+        if input_filtered:
             return "rewrite"
         return "next"
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from services.bedrock import ToolCaller, ToolSpec, Usage
 from services.images import VISION_MAX_BYTES, VISION_MAX_SIDE, fit
-from services.models import Check, Verdict
+from services.models import Verdict
 from services.translation import PromptAnswer, delimit
 
 VERIFY_SYSTEM = """You check whether a generated image fulfils a user's image request.
@@ -65,15 +63,6 @@ REWRITE_TOOL = ToolSpec(
 )
 
 
-class VerdictAnswer(BaseModel):
-    """The verifier's tool input."""
-
-    matches: bool
-    reason: str = Field(min_length=1, max_length=500)
-    score: int = Field(default=50, ge=0, le=100)
-    checks: list[Check] = Field(default_factory=list, max_length=20)
-
-
 class Verifier:
     """Verification and prompt rewriting with a vision-capable model."""
 
@@ -105,15 +94,14 @@ class Verifier:
             system=VERIFY_SYSTEM,
             content=content,
             tool=VERIFY_TOOL,
-            answer=VerdictAnswer,
+            answer=Verdict,
             max_tokens=400,
             temperature=0.0,
         )
         # An image that misses a listed requirement does not match, whatever the model's
         # overall call: the user sees the ✅/❌ list next to the verdict and they must agree.
         matches = answer.matches and all(check.met for check in answer.checks)
-        verdict = Verdict(matches=matches, reason=answer.reason, score=answer.score, checks=answer.checks)
-        return verdict, usage
+        return answer.model_copy(update={"matches": matches}), usage
 
     def rewrite(self, request_text: str, prompt: str, failures: Sequence[str]) -> tuple[str, Usage]:
         """A better English prompt that targets the reasons earlier images failed."""
