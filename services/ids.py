@@ -4,11 +4,43 @@ from __future__ import annotations
 
 SLASH_COMMAND = "/imagine"
 EVENT_APP_MENTION = "app_mention"
+EVENT_REACTION_ADDED = "reaction_added"
+EVENT_APP_HOME_OPENED = "app_home_opened"
 
+# Message shortcut 「画像にする」 (manifest: features.shortcuts[].callback_id).
+SHORTCUT_FROM_MESSAGE = "imagine_from_message"
+
+# Buttons under a result.
 ACTION_REGENERATE = "imagine_regenerate"
+ACTION_SAME_SEED = "imagine_same_seed"
 ACTION_CFG_DOWN = "imagine_cfg_down"
 ACTION_CFG_UP = "imagine_cfg_up"
-
+ACTION_VARIATION = "imagine_variation"
+ACTION_ADJUST = "imagine_adjust"
+ACTION_APPROVE = "imagine_approve"
+ACTION_DELETE = "imagine_delete"
+ACTION_CANDIDATES = "imagine_candidates"
+# Under the 候補を見る grid: one button per candidate.
+ACTION_PICK = "imagine_pick"
+# Under a refusal.
 ACTION_REPORT_FALSE_POSITIVE = "imagine_report_false_positive"
+# App Home.
+ACTION_AGAIN = "imagine_again"
+ACTION_PREF_MODEL = "imagine_pref_model"
+ACTION_PREF_STYLE = "imagine_pref_style"
+ACTION_PREF_SIZE = "imagine_pref_size"
+ACTION_PREF_LANG = "imagine_pref_lang"
 
-RESULT_ACTIONS = (ACTION_REGENERATE, ACTION_CFG_DOWN, ACTION_CFG_UP)
+RESULT_ACTIONS = (ACTION_REGENERATE, ACTION_SAME_SEED, ACTION_CFG_DOWN, ACTION_CFG_UP, ACTION_VARIATION)
+
+# The form for /imagine with no text and for ⚙️ 調整.
+VIEW_IMAGINE = "imagine_form"
+
+# Reactions on a result that act like its buttons (manifest: reactions:read).
+REACTION_TRIGGERS = {
+    "arrows_counterclockwise": "regenerate",  # 🔄
+    "heavy_plus_sign": "cfg_up",  # ➕
+    "heavy_minus_sign": "cfg_down",  # ➖
+    "game_die": "variation",  # 🎲
+}
+REACTION_APPROVE = ("+1", "thumbsup")  # 👍 marks the image approved, like 👍 採用

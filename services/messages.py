@@ -124,6 +124,9 @@ _JA: dict[str, str] = {
         "判定は {layer} / {category}、入力は「{text}」です。"
     ),
     "button.invalid": "このボタンは利用できなくなりました。`/imagine` からもう一度お試しください。",
+    # --- options (services/options.py) ---
+    # --- views (services/slack_views.py) ---
+    # --- actions (handlers) ---
     # Problems on our side
     "model_unavailable": (
         "🙇 画像モデルが混み合っているか、一時的に利用できません。"
@@ -177,6 +180,9 @@ _EN: dict[str, str] = {
     "action.cfg_up": "raise cfg",
     "input.empty": "Please tell me what to draw, e.g. `/imagine aurora over a night sea`.",
     "input.too_long": "The text is too long (up to {limit} characters). Please shorten it and try again.",
+    # --- options (services/options.py) ---
+    # --- views (services/slack_views.py) ---
+    # --- actions (handlers) ---
 }
 
 _CATALOGUES: dict[str, dict[str, str]] = {"ja": _JA, "en": _EN}

@@ -14,7 +14,22 @@ MAX_TEXT_CHARS = 1000
 # again from the id alone, e.g. when a button on an old result is pressed.
 JOB_ID_PATTERN = re.compile(r"^(\d{8})T(\d{6})-([0-9a-f]{8})$")
 
-Trigger = Literal["command", "mention", "regenerate", "cfg_up", "cfg_down", "cli"]
+Trigger = Literal[
+    "command",  # /imagine text
+    "mention",  # @bot text
+    "modal",  # /imagine with no text, then the form
+    "shortcut",  # the 「画像にする」 message shortcut
+    "regenerate",  # 🔄 same request, new seed
+    "same_seed",  # 🎯 same request, same seed, current settings
+    "cfg_up",
+    "cfg_down",
+    "variation",  # 🎨 image-to-image from the posted image
+    "adjust",  # ⚙️ the form, prefilled from a result
+    "refine",  # a reply in the result's thread: "もっと明るく"
+    "pick",  # one candidate from 候補を見る, posted as the result
+    "again",  # もう一度 from App Home
+    "cli",
+]
 JobStatus = Literal["accepted", "best_effort", "rejected", "failed"]
 
 
@@ -42,6 +57,12 @@ class GenerationOptions(BaseModel):
     cfg_scale: float | None = Field(default=None, ge=0, le=35)
     width: int | None = Field(default=None, ge=256, le=4096)
     height: int | None = Field(default=None, ge=256, le=4096)
+    # What to keep out of the image, in the user's words (--no 人物); translated with the request.
+    negative: str | None = Field(default=None, max_length=300)
+    style: str | None = Field(default=None, max_length=40)  # a name in services.presets.STYLES
+    model: str | None = Field(default=None, max_length=40)  # an alias of an enabled image model
+    candidates: int | None = Field(default=None, ge=1, le=8)  # --n: images per round
+    preset: str | None = Field(default=None, max_length=40)  # a name in services.presets.PRESETS
 
 
 class SlackContext(BaseModel):
@@ -66,6 +87,14 @@ class Job(BaseModel):
     options: GenerationOptions = GenerationOptions()
     trigger: Trigger = "command"
     parent_job_id: str | None = None
+    # Set by 🎨 バリエーション and 候補を見る picks: the archived image the job starts from.
+    source_image_key: str | None = None
+    source_attempt: int | None = None
+    # Set by a reply in a result's thread: how to change the parent's English prompt.
+    instruction: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    # English negative terms already translated for the parent job (buttons reuse them).
+    negative_terms: list[str] = []
+    lang: Literal["ja", "en"] = "ja"
     slack: SlackContext | None = None
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
@@ -170,6 +199,13 @@ class JobRecord(BaseModel):
     final_prompt: str | None = None
     negative_prompt: str | None = None
     model_id: str
+    model_alias: str | None = None
+    style: str | None = None
+    preset: str | None = None
+    user_negative: str | None = None  # --no, as the user wrote it
+    negative_terms: list[str] = []  # --no, in English
+    source_image_key: str | None = None
+    instruction: str | None = None
     seed: int | None = None
     cfg_scale: float | None = None
     width: int
@@ -190,10 +226,42 @@ class JobRecord(BaseModel):
     approved: bool = False
     approved_by: str | None = None
     approved_at: datetime | None = None
+    # Set by 🗑 削除: the Slack message and file are gone; the archive keeps the record.
+    deleted_by: str | None = None
+    deleted_at: datetime | None = None
+    lang: Literal["ja", "en"] = "ja"
 
     def chosen(self) -> Attempt | None:
         """The attempt that was (or would be) posted."""
+        return self.attempt(self.chosen_attempt)
+
+    def attempt(self, index: int | None) -> Attempt | None:
+        """The attempt numbered ``index``, if there is one."""
         for attempt in self.attempts:
-            if attempt.index == self.chosen_attempt:
+            if attempt.index == index:
                 return attempt
         return None
+
+
+class UserPrefs(BaseModel):
+    """A user's defaults, set in App Home; ``None`` means the workspace default."""
+
+    model: str | None = None  # an enabled model alias
+    style: str | None = None  # a style name
+    size: str | None = None  # "1024x1024" or an aspect ratio "16:9"
+    lang: Literal["ja", "en"] | None = None
+
+
+class RecentJob(BaseModel):
+    """One posted result, as listed in the requester's App Home."""
+
+    job_id: str
+    attempt: int
+    created_at: datetime
+    text: str
+    english_prompt: str | None = None
+    seed: int | None = None
+    model_id: str
+    file_id: str | None = None
+    channel_id: str
+    thread_ts: str | None = None
