@@ -1,0 +1,332 @@
+"""The bot's small local state: which job a posted message shows, user defaults, App Home lists, quotas.
+
+SQLite is the embedded default; ``StateStore`` is what a shared store (DynamoDB) would implement.
+Times are stored as UTC epoch seconds (REAL), so comparisons are numeric whatever the precision.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from services.models import RecentJob, UserPrefs
+
+logger = logging.getLogger(__name__)
+
+# App Home lists at most a page of results; prune keeps a few pages per user and no more.
+RECENT_KEPT_PER_USER = 50
+BUSY_TIMEOUT_MS = 5000
+
+# Migration n brings a database from user_version n-1 to n. Append, never edit a shipped one.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE posts (
+            channel_id TEXT NOT NULL,
+            message_ts TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (channel_id, message_ts)
+        )""",
+        "CREATE INDEX posts_created_at ON posts (created_at)",
+        """CREATE TABLE threads (
+            channel_id TEXT NOT NULL,
+            thread_ts TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (channel_id, thread_ts)
+        )""",
+        "CREATE INDEX threads_updated_at ON threads (updated_at)",
+        """CREATE TABLE prefs (
+            user_id TEXT PRIMARY KEY,
+            prefs TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        # seq orders results created in the same instant: the later insert is the newer one.
+        """CREATE TABLE recent (
+            seq INTEGER PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            item TEXT NOT NULL,
+            UNIQUE (user_id, job_id, attempt)
+        )""",
+        "CREATE INDEX recent_by_user ON recent (user_id, created_at DESC, seq DESC)",
+        "CREATE INDEX recent_by_job ON recent (job_id)",
+        """CREATE TABLE requests (
+            job_id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            team_id TEXT,
+            at REAL NOT NULL
+        )""",
+        "CREATE INDEX requests_at ON requests (at)",
+        "CREATE INDEX requests_by_user ON requests (user_id, at)",
+        "CREATE INDEX requests_by_team ON requests (team_id, at)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class StateSchemaError(RuntimeError):
+    """The state file was written by a newer version of the bot."""
+
+
+class StateStore(Protocol):
+    """Where the bot keeps what it must remember between Slack events."""
+
+    def remember_post(self, channel_id: str, message_ts: str, job_id: str, attempt: int) -> None:
+        """Record which job and attempt a posted result message shows."""
+
+    def post_for_message(self, channel_id: str, message_ts: str) -> tuple[str, int] | None:
+        """The (job_id, attempt) a posted message shows, or None."""
+
+    def remember_thread(self, channel_id: str, thread_ts: str, job_id: str, attempt: int) -> None:
+        """Record the latest result in a thread, replacing any earlier one."""
+
+    def job_for_thread(self, channel_id: str, thread_ts: str) -> tuple[str, int] | None:
+        """The (job_id, attempt) of the latest result in a thread, or None."""
+
+    def prefs(self, user_id: str) -> UserPrefs:
+        """The user's saved defaults; empty when none were saved."""
+
+    def save_prefs(self, user_id: str, prefs: UserPrefs) -> None:
+        """Replace the user's defaults."""
+
+    def add_recent(self, user_id: str, item: RecentJob) -> None:
+        """List a result in the user's App Home; the same (job_id, attempt) again replaces it."""
+
+    def recent(self, user_id: str, limit: int = 10) -> list[RecentJob]:
+        """The user's latest results, newest first."""
+
+    def forget_recent(self, job_id: str) -> None:
+        """Drop every listed result of a job (after it was deleted)."""
+
+    def count_request(self, user_id: str, team_id: str | None, job_id: str) -> None:
+        """Count an accepted request once per job id, for quotas."""
+
+    def requests_since(
+        self, since: datetime, *, user_id: str | None = None, team_id: str | None = None
+    ) -> int:
+        """Requests counted at or after ``since``, optionally for one user and/or workspace."""
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete old rows; return how many were deleted."""
+
+    def close(self) -> None:
+        """Release the store's resources."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _epoch(moment: datetime) -> float:
+    """Epoch seconds of a datetime; a naive one is taken as UTC, never as local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+class SqliteState:
+    """State in one SQLite file (or ``:memory:``), shared by every thread of the process."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._clock = clock
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection behind a lock: sqlite3 objects are not safe to use from two threads at
+        # once, and a handful of tiny queries never makes the lock a bottleneck. isolation_level
+        # None leaves transactions to _write, so a multi-statement write is all or nothing.
+        self._conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+        )
+        self._lock = threading.Lock()
+        try:
+            with self._lock:
+                # WAL lets another process (an HTTP front and a worker) read while one writes;
+                # busy_timeout makes a writer wait for the other's lock instead of failing.
+                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+                if not in_memory:
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                    # In WAL mode NORMAL still never corrupts; it may lose the last commits on power loss.
+                    self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read.
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            # Read inside the write transaction: another process may be creating the schema too.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StateSchemaError(
+                    f"state schema version {version} is newer than this bot's {SCHEMA_VERSION}"
+                )
+            for number, statements in enumerate(_MIGRATIONS[version:], start=version + 1):
+                for statement in statements:
+                    conn.execute(statement)
+                # PRAGMA takes no bound parameters; the number is ours, not input.
+                conn.execute(f"PRAGMA user_version = {number:d}")
+                logger.info("state schema migrated to version %s", number)
+
+    def _now(self) -> float:
+        return _epoch(self._clock())
+
+    def remember_post(self, channel_id: str, message_ts: str, job_id: str, attempt: int) -> None:
+        """Record which job and attempt a posted result message shows."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO posts (channel_id, message_ts, job_id, attempt, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (channel_id, message_ts, job_id, attempt, self._now()),
+            )
+
+    def post_for_message(self, channel_id: str, message_ts: str) -> tuple[str, int] | None:
+        """The (job_id, attempt) a posted message shows, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT job_id, attempt FROM posts WHERE channel_id = ? AND message_ts = ?",
+                (channel_id, message_ts),
+            ).fetchone()
+        return (str(row[0]), int(row[1])) if row is not None else None
+
+    def remember_thread(self, channel_id: str, thread_ts: str, job_id: str, attempt: int) -> None:
+        """Record the latest result in a thread, replacing any earlier one."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO threads (channel_id, thread_ts, job_id, attempt, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (channel_id, thread_ts, job_id, attempt, self._now()),
+            )
+
+    def job_for_thread(self, channel_id: str, thread_ts: str) -> tuple[str, int] | None:
+        """The (job_id, attempt) of the latest result in a thread, or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT job_id, attempt FROM threads WHERE channel_id = ? AND thread_ts = ?",
+                (channel_id, thread_ts),
+            ).fetchone()
+        return (str(row[0]), int(row[1])) if row is not None else None
+
+    def prefs(self, user_id: str) -> UserPrefs:
+        """The user's saved defaults; empty when none were saved or they no longer validate."""
+        with self._read() as conn:
+            row = conn.execute("SELECT prefs FROM prefs WHERE user_id = ?", (user_id,)).fetchone()
+        if row is None:
+            return UserPrefs()
+        try:
+            return UserPrefs.model_validate_json(row[0])
+        except ValidationError:
+            # Prefs are only defaults: a value a newer model no longer accepts falls back to the workspace's.
+            logger.warning("ignoring unreadable saved prefs of user %s", user_id)
+            return UserPrefs()
+
+    def save_prefs(self, user_id: str, prefs: UserPrefs) -> None:
+        """Replace the user's defaults."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO prefs (user_id, prefs, updated_at) VALUES (?, ?, ?)",
+                (user_id, prefs.model_dump_json(), self._now()),
+            )
+
+    def add_recent(self, user_id: str, item: RecentJob) -> None:
+        """List a result in the user's App Home; the same (job_id, attempt) again replaces it."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO recent (user_id, job_id, attempt, created_at, item)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (user_id, item.job_id, item.attempt, _epoch(item.created_at), item.model_dump_json()),
+            )
+
+    def recent(self, user_id: str, limit: int = 10) -> list[RecentJob]:
+        """The user's latest results, newest first by the job's creation time."""
+        if limit <= 0:
+            return []
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT item FROM recent WHERE user_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?",
+                (user_id, limit),
+            ).fetchall()
+        items = []
+        for (item,) in rows:
+            try:
+                items.append(RecentJob.model_validate_json(item))
+            except ValidationError:
+                logger.warning("skipping unreadable recent result of user %s", user_id)
+        return items
+
+    def forget_recent(self, job_id: str) -> None:
+        """Drop every listed result of a job (after it was deleted)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM recent WHERE job_id = ?", (job_id,))
+
+    def count_request(self, user_id: str, team_id: str | None, job_id: str) -> None:
+        """Count an accepted request once per job id, for quotas; a repeat keeps the first count."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO requests (job_id, user_id, team_id, at) VALUES (?, ?, ?, ?)",
+                (job_id, user_id, team_id, self._now()),
+            )
+
+    def requests_since(
+        self, since: datetime, *, user_id: str | None = None, team_id: str | None = None
+    ) -> int:
+        """Requests counted at or after ``since``, optionally for one user and/or workspace."""
+        # Fixed SQL for every filter combination: a NULL parameter switches its condition off.
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM requests WHERE at >= ?"
+                " AND (? IS NULL OR user_id = ?) AND (? IS NULL OR team_id = ?)",
+                (_epoch(since), user_id, user_id, team_id, team_id),
+            ).fetchone()
+        return int(row[0])
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete old posts, threads and requests, and recent results beyond 50 per user; return the count."""
+        # Recent results are capped, not aged: App Home keeps showing a quiet user's last ones. Prefs stay.
+        cutoff = self._now() - older_than.total_seconds()
+        with self._write() as conn:
+            deleted = conn.execute("DELETE FROM posts WHERE created_at < ?", (cutoff,)).rowcount
+            deleted += conn.execute("DELETE FROM threads WHERE updated_at < ?", (cutoff,)).rowcount
+            deleted += conn.execute("DELETE FROM requests WHERE at < ?", (cutoff,)).rowcount
+            deleted += conn.execute(
+                "DELETE FROM recent WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER"
+                " (PARTITION BY user_id ORDER BY created_at DESC, seq DESC) AS position FROM recent)"
+                " WHERE position > ?)",
+                (RECENT_KEPT_PER_USER,),
+            ).rowcount
+        return deleted
+
+    def close(self) -> None:
+        """Close the database; the store cannot be used afterwards."""
+        with self._lock:
+            self._conn.close()
