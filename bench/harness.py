@@ -567,6 +567,7 @@ class BotProcess:
             "AWS_EC2_METADATA_DISABLED": "true",
             **self.rig.aws.env(),
             "ARCHIVE_DIR": str(self.archive),
+            "DATA_DIR": str(self.archive.parent / "state"),
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
             "LOG_LEVEL": "WARNING",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,6 +32,19 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
+def _split_pairs(value: Any) -> Any:
+    """``"a=x,b=y"`` as ``{"a": "x", "b": "y"}``; JSON objects and dicts pass through."""
+    if isinstance(value, str) and not value.lstrip().startswith("{"):
+        pairs = {}
+        for part in _split_csv(value):
+            key, sep, item = part.partition("=")
+            if not sep or not key.strip() or not item.strip():
+                raise ValueError(f"expected name=value, got {part!r}")
+            pairs[key.strip()] = item.strip()
+        return pairs
+    return value
+
+
 class Settings(BaseSettings):
     """The bot's settings; env names are the upper-case field names unless aliased."""
 
@@ -47,7 +61,22 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - a container must listen on all interfaces
     http_threads: int = Field(default=16, ge=1, le=256)
     language: Literal["ja", "en"] = "ja"
+    workspace_languages: Annotated[dict[str, Literal["ja", "en"]], NoDecode] = Field(
+        default_factory=dict, description="Per-workspace language, e.g. T0123=en"
+    )
     admin_channel: str | None = Field(default=None, description="Channel id where false-positive reports go")
+    admin_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="User ids that may delete any result and have no quota"
+    )
+    data_dir: Path = Field(default=Path("./data"), description="Local state (SQLite): prefs, result index")
+    user_daily_quota: int | None = Field(default=None, ge=1, description="Jobs per user per day")
+    team_daily_quota: int | None = Field(default=None, ge=1, description="Jobs per workspace per day")
+    quota_timezone: str = "Asia/Tokyo"
+    result_reactions: bool = Field(default=True, description="Add 🔄 ➕ ➖ 🎲 to each result")
+    status_updates_per_minute: int = Field(default=50, ge=1, le=600, description="chat.update pace")
+    status_min_interval: float = Field(
+        default=1.0, ge=0, le=60, description="Seconds between edits of one status"
+    )
 
     # AWS
     aws_region: str = Field(validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
@@ -62,6 +91,10 @@ class Settings(BaseSettings):
     image_model_id: str = "amazon.nova-canvas-v1:0"
     image_model_family: Literal["nova-canvas", "titan-image", "sdxl", "sd3", "stable-image"] | None = Field(
         default=None, description="Base family of a custom-model or provisioned-throughput ARN"
+    )
+    image_models: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="More models for --model, e.g. titan=amazon.titan-image-generator-v2:0",
     )
     sdxl_steps: int = Field(default=30, ge=10, le=50)
     sdxl_style_preset: str | None = None
@@ -95,6 +128,8 @@ class Settings(BaseSettings):
     # the fastest to an accepted image at p = 0.2 and 0.5 and no slower at p = 0.8;
     # WORKER_THREADS x CANDIDATES slots mean no job waits for a slot its own candidates need.
     candidates: int = Field(default=3, ge=1, le=5, description="Candidates generated and checked at once")
+    max_candidates: int = Field(default=4, ge=1, le=8, description="Largest --n a user may ask for")
+    variation_strength: float = Field(default=0.7, ge=0, le=1, description="🎨: higher stays closer")
     model_concurrency: int = Field(default=24, ge=1, le=256, description="Bedrock calls in flight at once")
 
     model_prices: dict[str, Price] = Field(
@@ -105,8 +140,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     _split_lists = field_validator(
-        "negative_prompts", "banned_terms_files", "toxicity_labels", mode="before"
+        "negative_prompts", "banned_terms_files", "toxicity_labels", "admin_users", mode="before"
     )(_split_csv)
+    _split_maps = field_validator("image_models", "workspace_languages", mode="before")(_split_pairs)
+
+    @field_validator("quota_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @field_validator("image_policy")
     @classmethod

@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 from botocore.config import Config
@@ -21,16 +22,20 @@ from services.archive import Archive, LocalArchive, S3Archive
 from services.bedrock import ToolCaller
 from services.container import Services
 from services.costs import CostTable
-from services.image_models import build_image_model
+from services.image_models import ImageModel, build_image_model
 from services.image_moderation import ImageModerator
 from services.image_policy import ImagePolicy
-from services.intake import Intake
+from services.intake import Intake, IntakeConfig
 from services.jobs import JobProcessor, JobRunner
 from services.ml_moderation import GuardrailChecker, ToxicityChecker
 from services.pipeline import Pipeline, PipelineConfig
 from services.prompting import PromptBuilder
 from services.reports import ReportDesk
+from services.result_desk import ResultDesk
 from services.slack_output import SlackNotifier
+from services.state import SqliteState
+from services.status_board import StatusBoard
+from services.tasks import BackgroundTasks
 from services.text_moderation import TextRules
 from services.translation import Translator
 from services.verification import Verifier
@@ -76,15 +81,41 @@ def build_archive(settings: Settings, clients: AwsClients) -> Archive:
     return LocalArchive(settings.archive_dir)
 
 
+# What users type after --model for the default model, by family.
+DEFAULT_ALIASES = {
+    "nova-canvas": "nova",
+    "titan-image": "titan",
+    "sdxl": "sdxl",
+    "sd3": "sd3",
+    "stable-image": "stable-image",
+}
+
+
+def build_models(settings: Settings, client: Any) -> tuple[ImageModel, dict[str, ImageModel]]:
+    """The default image model and every enabled model by alias (IMAGE_MODELS adds more)."""
+
+    def build(model_id: str, family: str | None = None) -> ImageModel:
+        return build_image_model(
+            client,
+            model_id,
+            family=family,
+            sdxl_steps=settings.sdxl_steps,
+            sdxl_style=settings.sdxl_style_preset,
+        )
+
+    default = build(settings.image_model_id, settings.image_model_family)
+    models = {alias: build(model_id) for alias, model_id in settings.image_models.items()}
+    for alias, model in models.items():
+        if model.model_id == default.model_id:
+            models[alias] = default
+            return default, models
+    alias = DEFAULT_ALIASES.get(default.capabilities.family, "default")
+    return default, {alias: default, **{k: v for k, v in models.items() if k != alias}}
+
+
 def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) -> Pipeline:
     """The pipeline with every stage wired to its client."""
-    model = build_image_model(
-        clients.bedrock,
-        settings.image_model_id,
-        family=settings.image_model_family,
-        sdxl_steps=settings.sdxl_steps,
-        sdxl_style=settings.sdxl_style_preset,
-    )
+    model, models = build_models(settings, clients.bedrock)
     # One cap on Bedrock calls across all jobs; candidate checks run on their own pool.
     slots = threading.BoundedSemaphore(settings.model_concurrency)
     executor = ThreadPoolExecutor(
@@ -124,10 +155,12 @@ def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) ->
             width=settings.image_width,
             height=settings.image_height,
             candidates=settings.candidates,
+            variation_strength=settings.variation_strength,
         ),
         executor=executor,
         model_slots=slots,
         costs=CostTable(settings.model_prices),
+        models=models,
     )
 
 
@@ -151,16 +184,42 @@ def build_services(settings: Settings, client: WebClient, clients: AwsClients | 
     clients = clients or aws_clients(settings)
     archive = build_archive(settings, clients)
     pipeline = build_pipeline(settings, clients, archive)
-    runner = JobRunner(
-        JobProcessor(pipeline, SlackNotifier(client, settings.language)), settings.worker_threads
+    state = SqliteState(settings.data_dir / "state.sqlite3")
+    board = StatusBoard(
+        client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
     )
-    intake = Intake(runner.submit, archive, pipeline.model.capabilities, settings.cfg_step)
+    notifier = SlackNotifier(client, board, add_reactions=settings.result_reactions)
+    processor = JobProcessor(pipeline, notifier, state)
+    runner = JobRunner(
+        processor, settings.worker_threads, on_accept=processor.accepted, on_move=processor.waiting
+    )
+    intake = Intake(
+        runner.submit,
+        archive,
+        pipeline,
+        state,
+        IntakeConfig(
+            cfg_step=settings.cfg_step,
+            max_candidates=settings.max_candidates,
+            user_daily_quota=settings.user_daily_quota,
+            team_daily_quota=settings.team_daily_quota,
+            quota_timezone=ZoneInfo(settings.quota_timezone),
+            admins=frozenset(settings.admin_users),
+            workspace_languages=settings.workspace_languages,
+            default_language=settings.language,
+        ),
+    )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(
         pipeline=pipeline,
         archive=archive,
         runner=runner,
+        processor=processor,
         intake=intake,
         reports=reports,
+        desk=ResultDesk(archive, client, intake, state),
+        state=state,
+        board=board,
+        tasks=BackgroundTasks(),
         lang=settings.language,
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, mentions
+from handlers import actions, commands, forms, home, mentions, reactions, shortcuts
 from services.container import Services
 
 
 def register_all(app: App, services: Services) -> None:
     """Attach every listener to ``app``."""
-    for module in (commands, mentions, actions):
+    for module in (commands, mentions, actions, forms, reactions, home, shortcuts):
         module.register(app, services)

@@ -1,63 +1,155 @@
-"""Result buttons: 再生成, cfg −, cfg +. Each re-runs the job loaded from its record."""
+"""Buttons under a result (and under the candidate grid and refusals)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.web import WebClient
 
-from handlers.payloads import BlockActionsPayload
+from handlers.forms import open_form
+from handlers.payloads import BlockActionsPayload, FormContext
 from services import ids
 from services.container import Services
 from services.errors import InputRejected
-from services.messages import t
+from services.messages import Language, t
 from services.models import SlackContext, Trigger
 from services.slack_output import failure_message
 
-_TRIGGERS: dict[str, Trigger] = {
+logger = logging.getLogger(__name__)
+
+FOLLOW_UPS: dict[str, Trigger] = {
     ids.ACTION_REGENERATE: "regenerate",
+    ids.ACTION_SAME_SEED: "same_seed",
     ids.ACTION_CFG_DOWN: "cfg_down",
     ids.ACTION_CFG_UP: "cfg_up",
+    ids.ACTION_VARIATION: "variation",
+    ids.ACTION_PICK: "pick",
 }
 
 
-def register(app: App, services: Services) -> None:
-    """Attach the listeners for the result buttons."""
+def _context(payload: BlockActionsPayload) -> SlackContext:
+    """Where the answer goes: the thread of the message the button is on."""
+    if payload.channel is None or payload.message is None:
+        raise InputRejected("button.invalid")
+    return SlackContext(
+        team_id=payload.team.id if payload.team else None,
+        channel_id=payload.channel.id,
+        user_id=payload.user.id,
+        thread_ts=payload.message.thread_ts or payload.message.ts,
+        response_url=payload.response_url,
+    )
 
-    def on_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+
+def _tell(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _in_background(
+    services: Services, name: str, respond: Respond, lang: Language, work: Callable[[], str | None]
+) -> None:
+    """Run ``work`` off the request thread; its message key (or refusal) is told to the clicker."""
+
+    def task() -> None:
+        try:
+            key = work()
+        except InputRejected as exc:
+            _tell(respond, failure_message(exc, "", lang))
+            return
+        if key:
+            _tell(respond, t(key, lang))
+
+    services.tasks.submit(name, task)
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the listeners for every result button."""
+    intake = services.intake
+
+    def on_follow_up(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         action = payload.actions[0]
-        slack = SlackContext(
-            team_id=payload.team.id if payload.team else None,
-            channel_id=payload.channel.id,
-            user_id=payload.user.id,
-            thread_ts=payload.message.thread_ts or payload.message.ts,
-            response_url=payload.response_url,
-        )
+        lang = intake.lang_for(payload.user.id, payload.team.id if payload.team else None)
         try:
-            services.intake.follow_up(action.value, _TRIGGERS[action.action_id], slack)
+            intake.follow_up(action.value, FOLLOW_UPS[action.action_id], _context(payload))
         except InputRejected as exc:
-            respond(
-                text=failure_message(exc, "", services.lang),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            _tell(respond, failure_message(exc, "", lang))
 
-    for action_id in _TRIGGERS:
-        app.action(action_id)(on_button)
+    for action_id in FOLLOW_UPS:
+        app.action(action_id)(on_follow_up)
+
+    _register_desk(app, services)
+
+
+def _register_desk(app: App, services: Services) -> None:
+    """The buttons that do not re-run the job: 調整, 採用, 削除, 候補を見る, 誤判定を報告."""
+    intake = services.intake
+
+    @app.action(ids.ACTION_ADJUST)
+    def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        lang = intake.lang_for(payload.user.id)
+        try:
+            slack = _context(payload)
+            if not payload.trigger_id:
+                raise InputRejected("button.invalid")
+            context = FormContext(
+                channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
+            )
+            open_form(client, services, payload.trigger_id, payload.user.id, context)
+        except InputRejected as exc:
+            _tell(respond, failure_message(exc, "", lang))
+
+    @app.action(ids.ACTION_APPROVE)
+    def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        value, user = payload.actions[0].value, payload.user.id
+        lang = intake.lang_for(user)
+        _in_background(services, "approve", respond, lang, lambda: services.desk.approve(value, user))
+
+    @app.action(ids.ACTION_DELETE)
+    def on_delete(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        value, user = payload.actions[0].value, payload.user.id
+        lang = intake.lang_for(user)
+
+        def delete() -> str:
+            services.desk.delete(value, user)
+            return "delete.done"
+
+        _in_background(services, "delete", respond, lang, delete)
+
+    @app.action(ids.ACTION_CANDIDATES)
+    def on_candidates(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        lang = intake.lang_for(payload.user.id)
+        try:
+            slack = _context(payload)
+        except InputRejected as exc:
+            _tell(respond, failure_message(exc, "", lang))
+            return
+        value = payload.actions[0].value
+
+        def show() -> None:
+            services.desk.show_candidates(value, slack, lang)
+
+        _in_background(services, "candidates", respond, lang, show)
 
     @app.action(ids.ACTION_REPORT_FALSE_POSITIVE)
     def on_report(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
+        lang = intake.lang_for(payload.user.id)
         try:
             services.reports.file(payload.actions[0].value, payload.user.id)
         except InputRejected as exc:
-            respond(
-                text=failure_message(exc, "", services.lang),
-                response_type="ephemeral",
-                replace_original=False,
-            )
+            _tell(respond, failure_message(exc, "", lang))
             return
-        respond(text=t("report.thanks", services.lang), response_type="ephemeral", replace_original=False)
+        _tell(respond, t("report.thanks", lang))

@@ -1,16 +1,19 @@
-"""Running jobs off the request thread, on a bounded pool sized for model calls."""
+"""Running jobs off the request thread: a queue that knows each job's place, and its workers."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
 
 from services.errors import BotError
-from services.models import Job
-from services.pipeline import Pipeline
+from services.models import Job, JobRecord, RecentJob
+from services.pipeline import Pipeline, Progress
 from services.slack_output import SlackNotifier
+from services.state import StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -18,19 +21,49 @@ logger = logging.getLogger(__name__)
 class JobProcessor:
     """One job end to end: status message, pipeline, delivery, final record."""
 
-    def __init__(self, pipeline: Pipeline, notifier: SlackNotifier) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        notifier: SlackNotifier,
+        state: StateStore | None = None,
+        announcer: ThreadPoolExecutor | None = None,
+    ) -> None:
         self._pipeline = pipeline
         self._notifier = notifier
+        self._state = state
+        # Status messages are posted here, off the request thread, so an ack never waits on Slack.
+        self._announcer = announcer or ThreadPoolExecutor(max_workers=4, thread_name_prefix="announce")
+        self._opened: dict[str, Future[bool]] = {}
+        self._lock = threading.Lock()
+
+    def accepted(self, job: Job, position: int) -> None:
+        """Post the job's status message (with its place in the queue) in the background."""
+        future = self._announcer.submit(self._notifier.open_thread, job, position)
+        with self._lock:
+            self._opened[job.job_id] = future
+
+    def waiting(self, job: Job, position: int) -> None:
+        """The job moved up the queue."""
+        future = self._opened.get(job.job_id)
+        if future is not None and future.done() and not future.exception() and future.result():
+            self._notifier.waiting(job, position)
 
     def __call__(self, job: Job) -> None:
         """Process ``job``; whatever fails, the user hears back."""
+        with self._lock:
+            opened = self._opened.pop(job.job_id, None)
         try:
-            if not self._notifier.open_thread(job):
+            can_post = opened.result() if opened is not None else self._notifier.open_thread(job, 0)
+            if not can_post:
                 return
             outcome = self._pipeline.run(job, self._notifier.progress(job))
-            self._notifier.deliver(job, outcome, self._pipeline.model.capabilities)
-            if outcome.record.posted_file_id or outcome.record.posted_message_ts:
-                self._pipeline.save_record(outcome.record)
+            model = self._pipeline.model_for(job.options.model)
+            self._notifier.progress(job)(Progress("posting"))
+            self._notifier.deliver(job, outcome, model.capabilities, show_candidates=self._grid(job))
+            record = outcome.record
+            if record.posted_file_id or record.posted_message_ts:
+                self._pipeline.save_record(record)
+                self._remember(job, record)
         except Exception:
             logger.exception("job %s: failed outside the pipeline", job.job_id)
             try:
@@ -38,42 +71,140 @@ class JobProcessor:
             except Exception:
                 logger.exception("job %s: could not tell the user", job.job_id)
 
+    def _grid(self, job: Job) -> bool:
+        """Whether 候補を見る is offered: the job made more than one candidate at once."""
+        return job.trigger != "pick" and (job.options.candidates or self._pipeline.config.candidates) > 1
+
+    def _remember(self, job: Job, record: JobRecord) -> None:
+        """Index the posted result for reactions, thread replies and App Home."""
+        state, ctx = self._state, job.slack
+        if state is None or ctx is None:
+            return
+        attempt = record.chosen_attempt or 0
+        try:
+            if record.posted_message_ts:
+                state.remember_post(ctx.channel_id, record.posted_message_ts, job.job_id, attempt)
+            if ctx.thread_ts:
+                state.remember_thread(ctx.channel_id, ctx.thread_ts, job.job_id, attempt)
+            state.add_recent(
+                ctx.user_id,
+                RecentJob(
+                    job_id=job.job_id,
+                    attempt=attempt,
+                    created_at=record.created_at,
+                    text=record.original_text,
+                    english_prompt=record.english_prompt,
+                    seed=record.seed,
+                    model_id=record.model_id,
+                    file_id=record.posted_file_id,
+                    channel_id=ctx.channel_id,
+                    thread_ts=ctx.thread_ts,
+                ),
+            )
+        except Exception:
+            # The result is posted and archived; only the shortcuts to it are missing.
+            logger.exception("job %s: could not index the posted result", job.job_id)
+
+    def close(self) -> None:
+        """Stop the announcer once queued announcements are posted."""
+        self._announcer.shutdown(wait=True)
+
+
+class _Process(Protocol):
+    def __call__(self, job: Job) -> None: ...
+
 
 class JobRunner:
-    """An in-process queue: a fixed number of worker threads take jobs in order."""
+    """An in-process queue: a fixed number of worker threads take jobs in order.
 
-    def __init__(self, process: Callable[[Job], None], workers: int) -> None:
+    Unlike a thread pool it knows where each waiting job stands, so the status message can say
+    「順番待ち（2 番目）」 and count down as jobs ahead of it start.
+    """
+
+    def __init__(
+        self,
+        process: _Process,
+        workers: int,
+        *,
+        on_accept: Callable[[Job, int], None] | None = None,
+        on_move: Callable[[Job, int], None] | None = None,
+    ) -> None:
         self._process = process
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
-        self._pending: set[Future[None]] = set()
+        self._on_accept = on_accept
+        self._on_move = on_move
+        self._queue: deque[Job] = deque()
+        self._running = 0
+        self._closed = False
         self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
+        self._changed = threading.Condition(self._lock)
+        self._threads = [
+            threading.Thread(target=self._work, name=f"job-{n}", daemon=True) for n in range(workers)
+        ]
+        self._workers = workers
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, job: Job) -> None:
-        """Queue ``job``; returns at once."""
-        future = self._pool.submit(self._process, job)
+        """Queue ``job``; returns at once. Raises RuntimeError after shutdown."""
         with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._done)
-        logger.info("job %s: queued (%s)", job.job_id, job.trigger)
+            if self._closed:
+                raise RuntimeError("the job runner is shut down")
+            # 0 means a worker is free and the job starts at once.
+            position = max(0, self._running + len(self._queue) + 1 - self._workers)
+        # Announced before a worker can see the job, so the worker finds its status message.
+        if self._on_accept is not None:
+            self._on_accept(job, position)
+        with self._lock:
+            self._queue.append(job)
+            self._changed.notify()
+        logger.info("job %s: queued (%s), position %d", job.job_id, job.trigger, position)
 
-    def _done(self, future: Future[None]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-            if not self._pending:
-                self._idle.notify_all()
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._changed.wait_for(lambda: self._queue or self._closed)
+                if not self._queue:
+                    return  # closed and drained
+                job = self._queue.popleft()
+                self._running += 1
+                waiting = list(self._queue)
+            self._announce_moves(waiting)
+            try:
+                self._process(job)
+            except Exception:
+                logger.exception("job %s: worker failed", job.job_id)
+            finally:
+                with self._lock:
+                    self._running -= 1
+                    self._changed.notify_all()
+
+    def _announce_moves(self, waiting: list[Job]) -> None:
+        if self._on_move is None:
+            return
+        for place, job in enumerate(waiting, start=1):
+            try:
+                self._on_move(job, place)
+            except Exception:
+                logger.exception("job %s: could not show its queue position", job.job_id)
 
     @property
     def in_flight(self) -> int:
         """Jobs queued or running."""
         with self._lock:
-            return len(self._pending)
+            return len(self._queue) + self._running
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is queued or running; False on timeout."""
         with self._lock:
-            return self._idle.wait_for(lambda: not self._pending, timeout)
+            return self._changed.wait_for(lambda: not self._queue and not self._running, timeout)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking jobs; with ``wait``, finish the queued ones first."""
-        self._pool.shutdown(wait=wait)
+        with self._lock:
+            self._closed = True
+            if not wait:
+                self._queue.clear()
+            self._changed.notify_all()
+        if wait:
+            for thread in self._threads:
+                thread.join()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,11 +30,12 @@ from services.errors import (
     NoSafeImage,
     TextModerationUnavailable,
 )
-from services.image_models import GenerationRequest, ImageModel
+from services.image_models import GeneratedImage, GenerationRequest, ImageModel, VariationRequest
 from services.image_moderation import ImageModerator
 from services.image_policy import blur
 from services.ml_moderation import GuardrailChecker, TextVerdict, ToxicityChecker
 from services.models import Attempt, CallKind, ErrorInfo, Job, JobRecord, ModelCall, ModerationDecision
+from services.presets import get_style
 from services.prompting import BuiltPrompt, PromptBuilder
 from services.text_moderation import TextRules
 from services.translation import JAPANESE as _JAPANESE
@@ -57,6 +58,8 @@ class PipelineConfig:
     width: int = 1024
     height: int = 1024
     candidates: int = 1
+    # 🎨 バリエーション: how close to stay to the source (higher keeps more), clamped per model.
+    variation_strength: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ class _Run:
     record: JobRecord
     english: str
     report: ProgressFn
+    model: ImageModel
+    source: bytes | None = None  # the image a variation starts from
 
 
 @dataclass
@@ -163,11 +168,14 @@ class Pipeline:
         model_slots: threading.Semaphore | None = None,
         costs: CostTable | None = None,
         clock: Callable[[], float] = time.monotonic,
+        models: Mapping[str, ImageModel] | None = None,
     ) -> None:
         self._rules = rules
         self._translator = translator
         self._prompts = prompts
+        # ``model`` is the default; ``models`` are every enabled model by alias (--model).
         self.model = model
+        self.models: dict[str, ImageModel] = dict(models or {})
         self._moderator = moderator
         self._toxicity = toxicity
         self._guardrail = guardrail
@@ -182,9 +190,17 @@ class Pipeline:
         self._costs = costs or CostTable()
         self._lock = threading.Lock()
 
-    def resolve_cfg(self, requested: float | None) -> float | None:
+    def model_for(self, alias: str | None) -> ImageModel:
+        """The enabled model called ``alias``; the default for None or an alias no longer enabled."""
+        return self.models.get(alias, self.model) if alias else self.model
+
+    def alias_of(self, model: ImageModel) -> str | None:
+        """The alias ``model`` is enabled under, if any."""
+        return next((alias for alias, known in self.models.items() if known is model), None)
+
+    def resolve_cfg(self, requested: float | None, model: ImageModel | None = None) -> float | None:
         """The cfg scale to use: requested, configured or the model's default, clamped."""
-        caps = self.model.capabilities
+        caps = (model or self.model).capabilities
         if not caps.has_cfg:
             return None
         value = requested if requested is not None else self.config.default_cfg_scale
@@ -194,6 +210,7 @@ class Pipeline:
         """Run every stage; archive the record and images whatever happens."""
         report = progress or (lambda _: None)
         options = job.options
+        model = self.model_for(options.model)
         record = JobRecord(
             job_id=job.job_id,
             trigger=job.trigger,
@@ -201,21 +218,33 @@ class Pipeline:
             created_at=job.created_at,
             started_at=datetime.now(UTC),
             original_text=job.text,
-            model_id=self.model.model_id,
+            model_id=model.model_id,
+            model_alias=self.alias_of(model),
+            style=options.style,
+            preset=options.preset,
+            user_negative=options.negative,
+            negative_terms=list(job.negative_terms),
+            source_image_key=job.source_image_key,
+            instruction=job.instruction,
             width=options.width or self.config.width,
             height=options.height or self.config.height,
             seed=options.seed,
-            cfg_scale=self.resolve_cfg(options.cfg_scale),
+            cfg_scale=self.resolve_cfg(options.cfg_scale, model),
             slack=job.slack,
+            lang=job.lang,
         )
         outcome = JobOutcome(record=record)
         try:
             try:
-                self.model.validate_size(record.width, record.height)
+                model.validate_size(record.width, record.height)
             except ValueError as exc:
                 raise InputRejected("size_invalid") from exc
-            english = self._english_prompt(job, record, report)
-            best = self._generate(job, record, english, report)
+            if job.trigger == "pick":
+                best = self._adopt(job, record)
+            else:
+                source = self._source(job, model)
+                english = self._english_prompt(job, record, report)
+                best = self._generate(_Run(job, record, english, report, model, source))
             outcome.image = best.data
             if best.attempt.policy_action == "blur":
                 outcome.image = blur(best.data)
@@ -265,12 +294,53 @@ class Pipeline:
             if attempt is not None:
                 attempt.seconds[stage] = round(spent, 4)
 
-    def _check_rules(self, text: str, layer: str, record: JobRecord | None = None) -> None:
+    def _check_rules(self, text: str, layer: str, record: JobRecord) -> None:
         match = self._rules.find(text)
-        if record is not None:
-            self._decide(record, layer, match is not None, match.category if match else None)
-        elif match is not None:
-            raise ModerationRejected(layer, match.category)
+        self._decide(record, layer, match is not None, match.category if match else None)
+
+    def _adopt(self, job: Job, record: JobRecord) -> _Best:
+        """A candidate picked from 候補を見る: the parent's archived image, posted as this job's result."""
+        parent = self._archive.get_record(job.parent_job_id) if job.parent_job_id else None
+        attempt = parent.attempt(job.source_attempt) if parent else None
+        if parent is None or attempt is None or attempt.image_key is None:
+            raise InputRejected("pick.unavailable")
+        if attempt.outcome not in {"accepted", "rejected_by_verifier", "unverified"}:
+            # Unsafe or unfinished candidates are never posted, whoever asks.
+            raise InputRejected("pick.unavailable")
+        data = self._archive.get_image(attempt.image_key)
+        if data is None:
+            raise InputRejected("pick.unavailable")
+        for name in (
+            "translation",
+            "english_prompt",
+            "final_prompt",
+            "negative_prompt",
+            "requirements",
+            "moderation",
+            "model_id",
+            "model_alias",
+            "style",
+            "preset",
+            "user_negative",
+            "negative_terms",
+            "width",
+            "height",
+        ):
+            setattr(record, name, getattr(parent, name))
+        record.cfg_scale = attempt.cfg_scale
+        record.attempts = [attempt]
+        return _Best(attempt, data, attempt.verdict.score if attempt.verdict else -1)
+
+    def _source(self, job: Job, model: ImageModel) -> bytes | None:
+        """The archived image a variation starts from; None for other jobs."""
+        if job.source_image_key is None:
+            return None
+        if not model.capabilities.supports_variation:
+            raise InputRejected("variation.unsupported")
+        data = self._archive.get_image(job.source_image_key)
+        if data is None:
+            raise InputRejected("job.not_found")
+        return data
 
     def _bill(
         self,
@@ -307,25 +377,43 @@ class Pipeline:
 
     def _english_prompt(self, job: Job, record: JobRecord, report: ProgressFn) -> str:
         report(Progress("moderation"))
+        # A refinement is checked together with the request it changes.
+        user_text = f"{job.text}\n{job.instruction}" if job.instruction else job.text
         with self._timed(record, "moderation"):
-            self._check_rules(job.text, "rules", record)
+            self._check_rules(user_text, "rules", record)
             guardrail = self._guardrail
             if guardrail is not None:
-                verdict = _fail_closed(lambda: guardrail.check_text(job.text))
+                verdict = _fail_closed(lambda: guardrail.check_text(user_text))
                 self._bill(record, "guardrail", "guardrail")
                 self._decide(record, "guardrail", verdict.flagged, verdict.category)
         record.requirements = list(job.requirements)
-        if job.english_prompt:
+        # --no text not yet in English (a new request, or a form that changed it).
+        exclude = job.options.negative if job.options.negative and not job.negative_terms else None
+        translation = None
+        if job.english_prompt and job.instruction:
+            report(Progress("translation"))
+            with self._timed(record, "translation"), self._model_slot():
+                translation = self._translator.refine(job.text, job.english_prompt, job.instruction, exclude)
+        elif job.english_prompt:
             english = job.english_prompt
+            if exclude:
+                with self._timed(record, "translation"), self._model_slot():
+                    terms, usage = self._translator.negative_terms(exclude)
+                if usage.input_tokens:
+                    self._bill(record, "translate", self._translator.model_id, usage)
+                record.negative_terms = terms
         else:
             report(Progress("translation"))
             with self._timed(record, "translation"), self._model_slot():
-                translation = self._translator.translate(job.text)
+                translation = self._translator.translate(job.text, exclude)
+        if translation is not None:
             if translation.translated:
                 record.translation = translation.english
-                record.requirements = list(translation.requirements)
+                record.requirements = list(translation.requirements) or record.requirements
                 self._bill(record, "translate", self._translator.model_id, translation.usage)
                 self._decide(record, "classifier", not translation.safe, translation.category)
+            if exclude:
+                record.negative_terms = list(translation.negative_terms)
             english = translation.english
         with self._timed(record, "moderation"):
             self._check_rules(english, "rules_translation", record)
@@ -338,34 +426,49 @@ class Pipeline:
                 self._decide(record, "toxicity", verdict.flagged, verdict.category, verdict.scores)
         return english
 
-    def _build(self, english: str, record: JobRecord) -> BuiltPrompt:
-        caps = self.model.capabilities
+    def _build(self, english: str, record: JobRecord, model: ImageModel) -> BuiltPrompt:
+        caps = model.capabilities
+        template, extra = None, list(record.negative_terms)
+        if record.style:
+            try:
+                style = get_style(record.style)
+            except ValueError:
+                logger.warning("job %s: unknown style %s ignored", record.job_id, record.style)
+            else:
+                template, extra = style.template, [*extra, *style.negative]
         built = self._prompts.build(
-            english, max_chars=caps.max_prompt_chars, negative_max_chars=caps.max_negative_chars
+            english,
+            max_chars=caps.max_prompt_chars,
+            negative_max_chars=caps.max_negative_chars,
+            template=template,
+            extra_negative=extra,
         )
         record.english_prompt = english
         record.final_prompt = built.text
         record.negative_prompt = built.negative
         return built
 
-    def _generate(self, job: Job, record: JobRecord, english: str, report: ProgressFn) -> _Best:
+    def _generate(self, run: _Run) -> _Best:
         config = self.config
+        job, record = run.job, run.record
         search = _Search()
+        per_round = job.options.candidates or config.candidates
         for revision in range(config.max_rewrites + 1):
             if revision:
-                report(Progress("rewrite", search.index, self._total()))
+                run.report(Progress("rewrite", search.index, self._total(job)))
                 with self._timed(record, "rewrite"), self._model_slot():
-                    english, usage = self._verifier.rewrite(job.text, english, search.failures)
+                    english, usage = self._verifier.rewrite(job.text, run.english, search.failures)
                 self._bill(record, "rewrite", self._verifier.model_id, usage)
                 with self._timed(record, "moderation"):
-                    self._check_rules(english, "rules_rewrite")
+                    self._check_rules(english, "rules_rewrite", record)
                 search.failures = []
-            built = self._build(english, record)
-            remaining = config.max_attempts
+                run = replace(run, english=english)
+            built = self._build(run.english, record, run.model)
+            # --n asks for that many images at once, even beyond the usual budget.
+            remaining = max(config.max_attempts, per_round)
             while remaining > 0:
-                size = min(config.candidates, remaining)
+                size = min(per_round, remaining)
                 remaining -= size
-                run = _Run(job, record, english, report)
                 step = self._round(run, built=built, revision=revision, size=size, search=search)
                 if isinstance(step, _Best):
                     return step
@@ -386,7 +489,7 @@ class Pipeline:
         for _ in range(size):
             search.index += 1
             # The user's seed applies to the first image; retries need fresh seeds.
-            seed = self.model.capabilities.resolve_seed(job.options.seed if search.index == 1 else None)
+            seed = run.model.capabilities.resolve_seed(job.options.seed if search.index == 1 else None)
             attempt = Attempt(
                 index=search.index,
                 revision=revision,
@@ -434,15 +537,15 @@ class Pipeline:
     ) -> Generator[_Candidate, None, None]:
         """Run candidates concurrently and yield them as they finish."""
         record = run.record
-        caps = self.model.capabilities
+        caps = run.model.capabilities
         if caps.max_images_per_call >= len(attempts):
             # One call returns every candidate of the round (numberOfImages).
             batch = replace(request, count=len(attempts))
-            run.report(Progress("generation", attempts[-1].index, self._total()))
+            run.report(Progress("generation", attempts[-1].index, self._total(run.job)))
             try:
                 with self._timed(record, "generation"), self._model_slot():
-                    images = self.model.generate(batch)
-                self._bill(record, "image", self.model.model_id, images=len(images))
+                    images = self._make(run, batch)
+                self._bill(record, "image", run.model.model_id, images=len(images))
             except ContentFiltered as exc:
                 for attempt in attempts:
                     attempt.outcome = "filtered"
@@ -510,11 +613,11 @@ class Pipeline:
     def _candidate(self, run: _Run, attempt: Attempt, request: GenerationRequest) -> _Candidate:
         """Generate one image, then check it."""
         record = run.record
-        run.report(Progress("generation", attempt.index, self._total()))
+        run.report(Progress("generation", attempt.index, self._total(run.job)))
         try:
             with self._timed(record, "generation", attempt), self._model_slot():
-                image = self.model.generate(request)[0]
-            self._bill(record, "image", self.model.model_id, images=1)
+                image = self._make(run, request)[0]
+            self._bill(record, "image", run.model.model_id, images=1)
         except ContentFiltered as exc:
             attempt.outcome = "filtered"
             return _Candidate(attempt, filtered=exc.stage)
@@ -526,7 +629,7 @@ class Pipeline:
         job, record, report = run.job, run.record, run.report
         with self._timed(record, "archive", attempt):
             attempt.image_key = self._store_image(job.job_id, attempt.revision, attempt.index, data)
-        report(Progress("safety", attempt.index, self._total()))
+        report(Progress("safety", attempt.index, self._total(job)))
         with self._timed(record, "image_moderation", attempt):
             check = self._moderator.check(data)
         self._bill(record, "image_moderation", "rekognition", images=1)
@@ -536,7 +639,7 @@ class Pipeline:
         if not check.safe:
             attempt.outcome = "unsafe"
             return _Candidate(attempt)
-        report(Progress("verification", attempt.index, self._total()))
+        report(Progress("verification", attempt.index, self._total(job)))
         try:
             with self._timed(record, "verification", attempt), self._model_slot():
                 verdict, usage = self._verifier.verify(data, job.text, run.english, record.requirements)
@@ -550,8 +653,27 @@ class Pipeline:
         attempt.outcome = "accepted" if verdict.matches else "rejected_by_verifier"
         return _Candidate(attempt, data=data, score=verdict.score)
 
-    def _total(self) -> int:
-        return self.config.max_attempts * (self.config.max_rewrites + 1)
+    def _total(self, job: Job) -> int:
+        per_round = job.options.candidates or self.config.candidates
+        return max(self.config.max_attempts, per_round) * (self.config.max_rewrites + 1)
+
+    def _make(self, run: _Run, request: GenerationRequest) -> list[GeneratedImage]:
+        """Generate from the prompt, or from the source image for a variation."""
+        if run.source is None:
+            return run.model.generate(request)
+        caps = run.model.capabilities
+        variation = VariationRequest(
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            seed=request.seed,
+            cfg_scale=request.cfg_scale,
+            width=request.width,
+            height=request.height,
+            source=run.source,
+            strength=caps.clamp_strength(self.config.variation_strength),
+            count=request.count,
+        )
+        return run.model.vary(variation)
 
     @contextmanager
     def _model_slot(self) -> Iterator[None]:

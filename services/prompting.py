@@ -39,10 +39,25 @@ class PromptBuilder:
         self._template = template
         self._negative = [term.strip() for term in negative_terms if term.strip()]
 
-    def build(self, english: str, *, max_chars: int, negative_max_chars: int | None) -> BuiltPrompt:
-        """The prompt for one model: template applied, then trimmed at a phrase boundary."""
-        text = trim_at_phrase(self._template.format(prompt=english.strip()), max_chars)
+    def build(
+        self,
+        english: str,
+        *,
+        max_chars: int,
+        negative_max_chars: int | None,
+        template: str | None = None,
+        extra_negative: Sequence[str] = (),
+    ) -> BuiltPrompt:
+        """The prompt for one model: template applied, then trimmed at a phrase boundary.
+
+        ``template`` (a job's style) replaces the configured one; ``extra_negative`` (the
+        user's --no and the style's exclusions) comes first, so trimming drops defaults instead.
+        """
+        text = trim_at_phrase((template or self._template).format(prompt=english.strip()), max_chars)
+        terms = [term.strip() for term in extra_negative if term.strip()]
+        seen = {term.lower() for term in terms}
+        terms += [term for term in self._negative if term.lower() not in seen]
         negative = None
-        if negative_max_chars and self._negative:
-            negative = trim_at_phrase(", ".join(self._negative), negative_max_chars)
+        if negative_max_chars and terms:
+            negative = trim_at_phrase(", ".join(terms), negative_max_chars)
         return BuiltPrompt(text=text, negative=negative)

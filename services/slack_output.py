@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +17,15 @@ from services.messages import Language, keys, t
 from services.models import Job, SlackContext
 from services.pipeline import JobOutcome, Progress, ProgressFn
 from services.slack_ui import build_failure_blocks, build_result_blocks, build_result_text, escape, shorten
+from services.status_board import StatusBoard
 
 logger = logging.getLogger(__name__)
 
 _NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
-_ACTION_KEYS = {"regenerate": "action.regenerate", "cfg_up": "action.cfg_up", "cfg_down": "action.cfg_down"}
+# Follow-ups whose status line names the action rather than quoting the request text.
+_ACTIONS = ("regenerate", "same_seed", "cfg_up", "cfg_down", "variation", "adjust", "refine", "pick", "again")
+# Added to each result; users adding one of them run the same action (handlers/reactions.py).
+RESULT_REACTIONS = ("arrows_counterclockwise", "heavy_plus_sign", "heavy_minus_sign", "game_die")
 
 
 def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
@@ -44,30 +47,35 @@ class SlackNotifier:
     def __init__(
         self,
         client: WebClient,
-        lang: Language = "ja",
-        min_update_interval: float = 1.5,
+        board: StatusBoard | None = None,
+        *,
+        add_reactions: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._lang = lang
-        # chat.update is Tier 3 (~50 a minute per workspace); a job's stages change faster.
-        self._min_interval = min_update_interval
+        # chat.update is Tier 3 (~50 a minute per workspace): the board coalesces and paces edits.
+        self._board = board or StatusBoard(client)
+        self._add_reactions = add_reactions
         self._clock = clock
+        self._started: dict[str, float] = {}
 
-    def open_thread(self, job: Job) -> bool:
+    def open_thread(self, job: Job, position: int = 0) -> bool:
         """Post the status message and fill in thread/status ts; False if we cannot post."""
         ctx = job.slack
         if ctx is None:
             return True
+        text = self._status_text(job)
+        if position:
+            text += "\n" + t("status.queued", job.lang, position=position)
         try:
             response = self._client.chat_postMessage(
-                channel=ctx.channel_id, thread_ts=ctx.thread_ts, text=self._status_text(job)
+                channel=ctx.channel_id, thread_ts=ctx.thread_ts, text=text
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))
             logger.warning("job %s: cannot post status message: %s", job.job_id, error)
             if error in _NOT_IN_CHANNEL:
-                self._tell_privately(ctx, t("not_in_channel", self._lang))
+                self._tell_privately(ctx, t("not_in_channel", job.lang))
                 return False
             raise
         ctx.status_ts = str(response["ts"])
@@ -89,67 +97,69 @@ class SlackNotifier:
         except SlackApiError:
             logger.exception("could not tell user %s privately", ctx.user_id)
 
+    def waiting(self, job: Job, position: int) -> None:
+        """Show the job's new place in the queue."""
+        line = t("status.queued", job.lang, position=position)
+        self._update_status(job, f"{self._status_base(job)}\n{line}")
+
     def progress(self, job: Job) -> ProgressFn:
-        """A throttled reporter that edits the status message in place."""
+        """A reporter that edits the status message in place, through the board's pacing."""
         ctx = job.slack
         if ctx is None or ctx.status_ts is None:
             return lambda _: None
-        started = self._clock()
-        last = [float("-inf")]
-        lock = threading.Lock()
+        started = self._started.setdefault(job.job_id, self._clock())
         base = self._status_base(job)
 
         def report(step: Progress) -> None:
-            now = self._clock()
-            with lock:
-                if now - last[0] < self._min_interval:
-                    return
-                last[0] = now
-            stage = t(f"stage.{step.stage}", self._lang, attempt=step.attempt, total=step.total)
-            text = f"{base}\n{t('status.progress', self._lang, stage=stage, elapsed=int(now - started))}"
-            self._update_status(job, text)
+            stage = t(f"stage.{step.stage}", job.lang, attempt=step.attempt, total=step.total)
+            elapsed = int(self._clock() - started)
+            self._update_status(
+                job, f"{base}\n{t('status.progress', job.lang, stage=stage, elapsed=elapsed)}"
+            )
 
         return report
 
     def _status_text(self, job: Job) -> str:
         """The status message as first posted: who asked for what."""
         user = job.slack.user_id if job.slack else ""
-        if job.trigger in _ACTION_KEYS:
-            action = t(_ACTION_KEYS[job.trigger], self._lang)
-            return t("status.received_action", self._lang, user=user, action=action)
-        return t("status.received", self._lang, user=user, text=escape(shorten(job.text)))
+        if job.trigger in _ACTIONS:
+            action = t(f"action.{job.trigger}", job.lang)
+            return t("status.received_action", job.lang, user=user, action=action)
+        return t("status.received", job.lang, user=user, text=escape(shorten(job.text)))
 
     def _status_base(self, job: Job) -> str:
         """The first line of the status message, kept above each progress line."""
         return self._status_text(job).split("\n", 1)[0]
 
-    def _update_status(self, job: Job, text: str) -> None:
+    def _update_status(self, job: Job, text: str, *, final: bool = False) -> None:
         ctx = job.slack
         if ctx is None or ctx.status_ts is None:
             return
-        try:
-            self._client.chat_update(channel=ctx.channel_id, ts=ctx.status_ts, text=text)
-        except SlackApiError as exc:
-            # Progress is a courtesy; a failed edit must not stop the job.
-            logger.warning("job %s: status update failed: %s", job.job_id, exc.response.get("error"))
+        # Never blocks: progress is a courtesy and must not slow the job down.
+        self._board.show(ctx.channel_id, ctx.status_ts, text, team_id=ctx.team_id, final=final)
+        if final:
+            self._started.pop(job.job_id, None)
 
-    def deliver(self, job: Job, outcome: JobOutcome, caps: Capabilities) -> None:
+    def deliver(
+        self, job: Job, outcome: JobOutcome, caps: Capabilities, *, show_candidates: bool = False
+    ) -> None:
         """Upload the image with its details and buttons, or explain the failure."""
         ctx = job.slack
         if ctx is None:
             return
+        lang = job.lang
         record = outcome.record
         elapsed = (record.finished_at - record.created_at).total_seconds() if record.finished_at else 0
         if outcome.image is None:
             error = outcome.error or BotError("no image")
-            text = failure_message(error, job.job_id, self._lang)
+            text = failure_message(error, job.job_id, lang)
             reportable = isinstance(error, ModerationRejected | NoSafeImage | ContentFiltered)
             self._post(
                 ctx,
                 text,
-                blocks=build_failure_blocks(text, job.job_id, reportable=reportable, lang=self._lang),
+                blocks=build_failure_blocks(text, job.job_id, reportable=reportable, lang=lang),
             )
-            self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', self._lang)}")
+            self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', lang)}", final=True)
             return
         try:
             upload = self._client.files_upload_v2(
@@ -158,31 +168,47 @@ class SlackNotifier:
                 content=outcome.image,
                 filename=f"{job.job_id}.png",
                 title=shorten(job.text, 60),
-                initial_comment=t("result.title", self._lang, text=escape(shorten(job.text))),
+                initial_comment=t("result.title", lang, text=escape(shorten(job.text))),
             )
             files = upload.get("files") or []
             record.posted_file_id = str(files[0]["id"]) if files else None
         except SlackApiError as exc:
             logger.error("job %s: upload failed: %s", job.job_id, exc.response.get("error"))
-            self._post(ctx, t("upload_failed", self._lang, job_id=job.job_id))
-            self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', self._lang)}")
+            self._post(ctx, t("upload_failed", lang, job_id=job.job_id))
+            self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', lang)}", final=True)
             return
         message = self._post(
             ctx,
-            build_result_text(record, self._lang),
+            build_result_text(record, lang),
             blocks=build_result_blocks(
-                record, caps, unverified=outcome.unverified, blurred=outcome.blurred, lang=self._lang
+                record,
+                caps,
+                unverified=outcome.unverified,
+                blurred=outcome.blurred,
+                lang=lang,
+                show_candidates=show_candidates,
             ),
         )
         record.posted_message_ts = message
-        self._update_status(
-            job, f"{self._status_base(job)}\n{t('status.done', self._lang, elapsed=round(elapsed))}"
-        )
+        if message and self._add_reactions:
+            self._react(ctx.channel_id, message)
+        done = t("status.done", lang, elapsed=round(elapsed))
+        self._update_status(job, f"{self._status_base(job)}\n{done}", final=True)
+
+    def _react(self, channel_id: str, ts: str) -> None:
+        """Offer the reaction shortcuts on a result by adding them first."""
+        for name in RESULT_REACTIONS:
+            try:
+                self._client.reactions_add(channel=channel_id, timestamp=ts, name=name)
+            except SlackApiError as exc:
+                # Without reactions:write the buttons still work; say so once per result.
+                logger.warning("could not add reaction %s: %s", name, exc.response.get("error"))
+                return
 
     def tell_failure(self, job: Job, error: BotError) -> None:
         """Last resort when something broke outside the pipeline: the user still hears back."""
         if job.slack is not None:
-            self._post(job.slack, failure_message(error, job.job_id, self._lang))
+            self._post(job.slack, failure_message(error, job.job_id, job.lang))
 
     def _post(self, ctx: SlackContext, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
         try:

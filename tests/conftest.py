@@ -98,6 +98,9 @@ def settings(slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, tmp_path: Pat
         slack_api_url=slack_api.base_url,
         archive_bucket=BUCKET,
         archive_dir=tmp_path / "archive",
+        data_dir=tmp_path / "data",
+        # Status edits are paced per message; a short pause keeps the tests quick.
+        status_min_interval=0.05,
         worker_threads=4,
         max_attempts=3,
         max_rewrites=1,
@@ -161,9 +164,8 @@ class BotHarness:
         return self.post(slack_requests.action_body(action_id, value, **kwargs), slack_requests.FORM)
 
     def wait_idle(self, timeout: float = 30) -> None:
-        """Wait for queued jobs and for candidates still running after their job finished."""
-        assert self.services.runner.wait_idle(timeout), "jobs did not finish in time"
-        assert self.services.pipeline.drain(timeout), "candidates did not finish in time"
+        """Wait for queued jobs, straggling candidates, background tasks and status edits."""
+        assert self.services.wait_idle(timeout), "jobs did not finish in time"
 
     def result_messages(self) -> list[Any]:
         """chat.postMessage calls that carry the result buttons."""

@@ -73,6 +73,7 @@ def aws_env(aws: AwsEmulator, archive_dir: Path) -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",
         **aws.env(),
         "ARCHIVE_DIR": str(archive_dir),
+        "DATA_DIR": str(archive_dir.parent / "data"),
         # These tests script the sequential loop call by call (one image per round).
         "CANDIDATES": "1",
     }

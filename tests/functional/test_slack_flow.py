@@ -94,7 +94,16 @@ def test_slash_command_posts_verified_image_in_thread_and_archives(bot: BotHarne
     actions = [
         e["action_id"] for b in result.params["blocks"] for e in b.get("elements", []) if "action_id" in e
     ]
-    assert actions == [ids.ACTION_REGENERATE, ids.ACTION_CFG_DOWN, ids.ACTION_CFG_UP]
+    assert actions == [
+        ids.ACTION_REGENERATE,
+        ids.ACTION_SAME_SEED,
+        ids.ACTION_CFG_DOWN,
+        ids.ACTION_CFG_UP,
+        ids.ACTION_VARIATION,  # Nova Canvas does IMAGE_VARIATION
+        ids.ACTION_ADJUST,
+        ids.ACTION_APPROVE,
+        ids.ACTION_DELETE,  # no 候補を見る: this bot runs one candidate at a time
+    ]
     assert all(len(bot.button_value(a)) < 100 for a in actions)
     assert "完成しました" in bot.slack.calls("chat.update")[-1].params["text"]
     assert thread_ts
@@ -421,7 +430,18 @@ def test_bad_signature_is_rejected_and_nothing_runs(bot: BotHarness) -> None:
     assert bot.aws.requests() == []
 
 
-def test_empty_command_answers_with_usage_only_to_the_user(bot: BotHarness) -> None:
+def test_empty_command_opens_the_form(bot: BotHarness) -> None:
+    response = bot.command("   ")
+
+    assert response.status == 200
+    [opened] = bot.slack.calls("views.open")
+    assert opened.params["trigger_id"] == "1.2.3"
+    assert opened.params["view"]["callback_id"] == ids.VIEW_IMAGINE
+    assert bot.slack.calls("chat.postMessage") == []
+
+
+def test_empty_command_without_a_form_answers_with_usage_only_to_the_user(bot: BotHarness) -> None:
+    bot.slack.fail_next("views.open", "expired_trigger_id")
     response = bot.command("   ")
 
     assert response.status == 200

@@ -1,0 +1,102 @@
+"""App Home: recent results with もう一度, today's quota, and the user's defaults."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+
+from handlers.payloads import BlockActionsPayload, HomeOpenedEvent
+from services import ids, menus
+from services.container import Services
+from services.errors import InputRejected
+from services.models import SlackContext
+from services.slack_output import failure_message
+from services.slack_views import build_home_view, read_choice
+
+logger = logging.getLogger(__name__)
+
+_PREFS = {
+    ids.ACTION_PREF_MODEL: "model",
+    ids.ACTION_PREF_STYLE: "style",
+    ids.ACTION_PREF_SIZE: "size",
+    ids.ACTION_PREF_LANG: "lang",
+}
+
+
+def publish_home(client: WebClient, services: Services, user_id: str) -> None:
+    """Render and publish the user's App Home."""
+    intake = services.intake
+    prefs = services.state.prefs(user_id)
+    view = build_home_view(
+        recent=services.state.recent(user_id),
+        prefs=prefs,
+        quota=intake.quota(user_id),
+        models=menus.model_choices(services.pipeline),
+        styles=menus.style_choices(),
+        sizes=menus.size_choices(services.pipeline.model_for(prefs.model)),
+        lang=intake.lang_for(user_id),
+    )
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:
+        logger.warning("could not publish App Home: %s", exc.response.get("error"))
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the App Home listeners."""
+
+    @app.event(ids.EVENT_APP_HOME_OPENED)
+    def opened(event: dict[str, Any], client: WebClient) -> None:
+        payload = HomeOpenedEvent.model_validate(event)
+        if payload.tab == "home":
+            publish_home(client, services, payload.user)
+
+    def on_pref(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        action = payload.actions[0]
+        field = _PREFS[action.action_id]
+        chosen = read_choice(action.selected_option.value if action.selected_option else None)
+        allowed = {
+            "model": set(services.pipeline.models),
+            "style": {choice.value for choice in menus.style_choices()},
+            "size": set(menus.RATIOS),
+            "lang": {"ja", "en"},
+        }[field]
+        if chosen is not None and chosen not in allowed:
+            return  # a tampered value; the select only offers allowed ones
+        user = payload.user.id
+        prefs = services.state.prefs(user).model_copy(update={field: chosen})
+        services.state.save_prefs(user, prefs)
+        publish_home(client, services, user)
+
+    for action_id in _PREFS:
+        app.action(action_id)(on_pref)
+
+    @app.action(ids.ACTION_AGAIN)
+    def again(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        user = payload.user.id
+        lang = services.intake.lang_for(user)
+        try:
+            record, _ = services.intake.load(payload.actions[0].value)
+            if record.slack is None:
+                raise InputRejected("job.not_found")
+            slack = SlackContext(
+                team_id=payload.team.id if payload.team else None,
+                channel_id=record.slack.channel_id,
+                user_id=user,
+                thread_ts=record.slack.thread_ts,
+            )
+            services.intake.follow_up(payload.actions[0].value, "again", slack)
+        except InputRejected as exc:
+            # App Home has no thread to answer in; the bot's DM with the user does.
+            try:
+                client.chat_postMessage(channel=user, text=failure_message(exc, "", lang))
+            except SlackApiError as api_error:
+                logger.warning("could not tell the user: %s", api_error.response.get("error"))

@@ -1,0 +1,67 @@
+"""Reactions on a result act like its buttons: 🔄 ➕ ➖ 🎲, and 👍 approves."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+
+from handlers.payloads import ReactionEvent
+from services import ids
+from services.container import Services
+from services.errors import InputRejected
+from services.messages import t
+from services.models import SlackContext, Trigger
+from services.slack_output import failure_message
+from services.slack_ui import ButtonRef
+
+logger = logging.getLogger(__name__)
+
+_TRIGGERS: dict[str, Trigger] = {
+    "regenerate": "regenerate",
+    "cfg_up": "cfg_up",
+    "cfg_down": "cfg_down",
+    "variation": "variation",
+}
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the reaction_added listener."""
+    intake = services.intake
+
+    @app.event(ids.EVENT_REACTION_ADDED)
+    def reacted(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        payload = ReactionEvent.model_validate(event)
+        # The bot adds these reactions itself to offer them; those events are not requests.
+        if payload.user == context.bot_user_id or payload.item.type != "message":
+            return
+        name = payload.reaction.split("::", 1)[0]  # skin tones arrive as "+1::skin-tone-2"
+        action = _TRIGGERS.get(ids.REACTION_TRIGGERS.get(name, ""))
+        if action is None and name not in ids.REACTION_APPROVE:
+            return
+        posted = services.state.post_for_message(payload.item.channel, payload.item.ts)
+        if posted is None:
+            return  # not one of our results
+        value = ButtonRef(job_id=posted[0], attempt=posted[1]).encode()
+        slack = SlackContext(team_id=context.team_id, channel_id=payload.item.channel, user_id=payload.user)
+        lang = intake.lang_for(payload.user, context.team_id)
+        try:
+            if action is None:
+                key = services.desk.approve(value, payload.user)
+                _whisper(client, slack, t(key, lang))
+                return
+            intake.follow_up(value, action, slack)
+        except InputRejected as exc:
+            _whisper(client, slack, failure_message(exc, "", lang))
+
+
+def _whisper(client: WebClient, slack: SlackContext, text: str) -> None:
+    try:
+        client.chat_postEphemeral(
+            channel=slack.channel_id, user=slack.user_id, thread_ts=slack.thread_ts, text=text
+        )
+    except SlackApiError as exc:
+        logger.warning("could not answer a reaction: %s", exc.response.get("error"))
