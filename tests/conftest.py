@@ -163,6 +163,27 @@ class BotHarness:
         kwargs.setdefault("response_url", self.slack.response_url())
         return self.post(slack_requests.action_body(action_id, value, **kwargs), slack_requests.FORM)
 
+    def react(self, reaction: str, *, ts: str, channel: str = "C0CHAN", user: str = "U0USER") -> Response:
+        return self.post(
+            slack_requests.reaction_body(reaction, channel=channel, ts=ts, user=user), slack_requests.JSON
+        )
+
+    def open_home(self, user: str = "U0USER") -> Response:
+        return self.post(slack_requests.home_opened_body(user=user), slack_requests.JSON)
+
+    def home_click(self, action_id: str, value: str = "", **kwargs: Any) -> Response:
+        return self.post(slack_requests.home_action_body(action_id, value, **kwargs), slack_requests.FORM)
+
+    def submit_form(
+        self, values: dict[str, dict[str, Any]], private_metadata: str, **kwargs: Any
+    ) -> Response:
+        body = slack_requests.view_submission_body(values, private_metadata=private_metadata, **kwargs)
+        return self.post(body, slack_requests.FORM)
+
+    def shortcut(self, text: str, **kwargs: Any) -> Response:
+        kwargs.setdefault("response_url", self.slack.response_url())
+        return self.post(slack_requests.message_shortcut_body(text, **kwargs), slack_requests.FORM)
+
     def wait_idle(self, timeout: float = 30) -> None:
         """Wait for queued jobs, straggling candidates, background tasks and status edits."""
         assert self.services.wait_idle(timeout), "jobs did not finish in time"

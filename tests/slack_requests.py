@@ -24,13 +24,18 @@ def signed_headers(
 
 
 def command_body(
-    text: str, *, user_id: str = "U0USER", channel_id: str = "C0CHAN", response_url: str = ""
+    text: str,
+    *,
+    user_id: str = "U0USER",
+    channel_id: str = "C0CHAN",
+    response_url: str = "",
+    team_id: str = "T0TEST",
 ) -> str:
     """A /imagine slash command, form-encoded."""
     return urlencode(
         {
             "token": "legacy-unused",
-            "team_id": "T0TEST",
+            "team_id": team_id,
             "team_domain": "test",
             "channel_id": channel_id,
             "channel_name": "general",
@@ -90,6 +95,7 @@ def action_body(
     message_ts: str,
     thread_ts: str | None,
     response_url: str = "",
+    selected: str | None = None,
 ) -> str:
     """A block_actions payload for one button on a bot message, form-encoded."""
     message: dict[str, Any] = {"type": "message", "ts": message_ts, "user": "U0BOT", "bot_id": "B0BOT"}
@@ -111,14 +117,140 @@ def action_body(
         "channel": {"id": channel, "name": "general"},
         "message": message,
         "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "result",
-                "value": value,
-                "action_ts": "1.2",
-            }
-        ],
+        "actions": [_action(action_id, value, selected)],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def _action(action_id: str, value: str, selected: str | None) -> dict[str, Any]:
+    if selected is not None:
+        return {
+            "type": "static_select",
+            "action_id": action_id,
+            "block_id": action_id,
+            "selected_option": {"text": {"type": "plain_text", "text": selected}, "value": selected},
+            "action_ts": "1.2",
+        }
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": "result",
+        "value": value,
+        "action_ts": "1.2",
+    }
+
+
+def home_action_body(
+    action_id: str, value: str = "", *, user: str = "U0USER", selected: str | None = None
+) -> str:
+    """A block_actions payload from a control in App Home (no channel, no message)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "tester", "team_id": "T0TEST"},
+        "api_app_id": "A0APP",
+        "token": "legacy-unused",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "trigger_id": "1.2.3",
+        "team": {"id": "T0TEST", "domain": "test"},
+        "view": {"id": "V0HOME", "type": "home", "blocks": [], "state": {"values": {}}},
+        "actions": [_action(action_id, value, selected)],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(
+    values: dict[str, dict[str, Any]],
+    *,
+    private_metadata: str,
+    callback_id: str = "imagine_form",
+    user: str = "U0USER",
+) -> str:
+    """A view_submission payload; ``values`` is view.state.values as Slack sends it."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEST", "domain": "test"},
+        "user": {"id": user, "username": "tester", "team_id": "T0TEST"},
+        "api_app_id": "A0APP",
+        "token": "legacy-unused",
+        "trigger_id": "1.2.4",
+        "view": {
+            "id": "V0FORM",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+            "hash": "1.abc",
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def message_shortcut_body(
+    text: str,
+    *,
+    callback_id: str = "imagine_from_message",
+    user: str = "U0USER",
+    channel: str = "C0CHAN",
+    message_ts: str = "1700000500.000500",
+    thread_ts: str | None = None,
+    response_url: str = "",
+) -> str:
+    """A message_action payload (a message shortcut), form-encoded."""
+    message: dict[str, Any] = {"type": "message", "user": "U0OTHER", "ts": message_ts, "text": text}
+    if thread_ts:
+        message["thread_ts"] = thread_ts
+    payload = {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "trigger_id": "1.2.5",
+        "team": {"id": "T0TEST", "domain": "test"},
+        "user": {"id": user, "name": "tester"},
+        "channel": {"id": channel, "name": "general"},
+        "message": message,
+        "message_ts": message_ts,
+        "response_url": response_url,
+        "token": "legacy-unused",
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def _event_envelope(event: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "token": "legacy-unused",
+            "team_id": "T0TEST",
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_EVENT_COUNTER):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T0TEST", "user_id": "U0BOT", "is_bot": True}],
+        }
+    )
+
+
+def reaction_body(reaction: str, *, channel: str, ts: str, user: str = "U0USER") -> str:
+    """A reaction_added Events API envelope, JSON."""
+    return _event_envelope(
+        {
+            "type": "reaction_added",
+            "user": user,
+            "reaction": reaction,
+            "item_user": "U0BOT",
+            "item": {"type": "message", "channel": channel, "ts": ts},
+            "event_ts": "1700000900.000900",
+        }
+    )
+
+
+def home_opened_body(*, user: str = "U0USER") -> str:
+    """An app_home_opened Events API envelope, JSON."""
+    return _event_envelope(
+        {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1700000901.0",
+        }
+    )

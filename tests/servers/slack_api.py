@@ -209,6 +209,7 @@ class SlackApiServer:
         self._failures: dict[str, deque[_Failure]] = {}
         self._pending: dict[str, _PendingFile] = {}
         self._uploaded: list[UploadedFile] = []
+        self._deleted_files: set[str] = set()
         self._response_urls: set[str] = set()
         self._counter = 0
         self._httpd: _HttpServer | None = None
@@ -219,6 +220,7 @@ class SlackApiServer:
             "chat.postMessage": self._m_chat_post_message,
             "chat.update": self._m_chat_update,
             "chat.delete": self._m_chat_delete,
+            "files.delete": self._m_files_delete,
             "chat.postEphemeral": self._m_chat_post_ephemeral,
             "reactions.add": self._m_reactions_add,
             "reactions.remove": self._m_reactions_remove,
@@ -339,6 +341,7 @@ class SlackApiServer:
         with self._lock:
             self._calls.clear()
             self._uploaded.clear()
+            self._deleted_files.clear()
             self._pending.clear()
             self._failures.clear()
 
@@ -491,6 +494,16 @@ class SlackApiServer:
         if not params.get("ts"):
             return _error("message_not_found")
         return {"ok": True, "channel": params["channel"], "ts": params["ts"]}
+
+    def _m_files_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.delete: only files that were uploaded and not yet deleted."""
+        file_id = _str_or_none(params.get("file"))
+        if not file_id or file_id not in {f.file_id for f in self._uploaded}:
+            return _error("file_not_found")
+        if file_id in self._deleted_files:
+            return _error("file_deleted")
+        self._deleted_files.add(file_id)
+        return {"ok": True}
 
     def _m_chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         """chat.postEphemeral."""
