@@ -86,7 +86,11 @@ def _options(args: argparse.Namespace, pipeline: Pipeline, preset: Preset | None
     if preset is not None:
         model = pipeline.model
         width, height = generation_size(model.capabilities, preset.width, preset.height, model.validate_size)
-    return GenerationOptions(seed=args.seed or None, cfg_scale=args.cfg, width=width, height=height)
+    # A named style is recorded for `dataset stats`; the template itself is already in the settings.
+    style = args.style.strip().lower() if args.style and args.style.strip().lower() in STYLES else None
+    return GenerationOptions(
+        seed=args.seed or None, cfg_scale=args.cfg, width=width, height=height, style=style
+    )
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

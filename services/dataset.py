@@ -259,11 +259,12 @@ class Tally:
 
 @dataclass
 class Stats:
-    """Counts of archived jobs by model, user and trigger, and by status."""
+    """Counts of archived jobs by model, style, user and trigger, and by status."""
 
     total: int = 0
     status: Counter[str] = field(default_factory=Counter)
     model: dict[str, Tally] = field(default_factory=dict)
+    style: dict[str, Tally] = field(default_factory=dict)
     user: dict[str, Tally] = field(default_factory=dict)
     trigger: dict[str, Tally] = field(default_factory=dict)
 
@@ -272,7 +273,14 @@ class Stats:
         self.total += 1
         self.status[record.status] += 1
         user = record.slack.user_id if record.slack is not None else "(cli)"
-        for table, key in ((self.model, record.model_id), (self.user, user), (self.trigger, record.trigger)):
+        # Jobs without --style (or --preset) ran on the configured STYLE_TEMPLATE.
+        style = record.style or (f"preset:{record.preset}" if record.preset else "(default)")
+        for table, key in (
+            (self.model, record.model_id),
+            (self.style, style),
+            (self.user, user),
+            (self.trigger, record.trigger),
+        ):
             tally = table.setdefault(key, Tally())
             tally.jobs += 1
             tally.accepted += record.status == "accepted"
@@ -298,7 +306,8 @@ def render_stats(stats: Stats) -> str:
     lines.append("status")
     for status, count in stats.status.most_common():
         lines.append(f"  {status:<14} {count:>7}")
-    for title, table in (("model", stats.model), ("user", stats.user), ("trigger", stats.trigger)):
+    tables = (("model", stats.model), ("style", stats.style), ("user", stats.user), ("trigger", stats.trigger))
+    for title, table in tables:
         width = max([len(title), *(len(key) for key in table)])
         lines += ["", f"{title:<{width}}  {'jobs':>7} {'accepted':>9} {'approved':>9}"]
         for key, tally in sorted(table.items(), key=lambda item: (-item[1].jobs, item[0])):

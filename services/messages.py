@@ -329,17 +329,99 @@ _EN: dict[str, str] = {
     "stage.verification": "Checking the image matches",
     "stage.rewrite": "Improving the prompt",
     "stage.posting": "Posting",
+    # Result
+    "result.title": "“{text}”",
     "result.accepted": "✅ This image matches the request.",
     "result.best_effort": (
         "⚠️ I made {count} images but none fully matched. Here is the closest. "
         "Press “Regenerate” or rephrase and try again."
     ),
+    "result.unverified": (
+        "⚠️ I couldn't check whether this image matches, so here it is unchecked. "
+        "It did pass the safety check."
+    ),
+    "result.field.prompt": "Prompt",
+    "result.field.model": "Model",
+    "result.field.seed": "Seed",
+    "result.field.cfg": "CFG scale",
+    "result.field.verdict": "Check result",
+    "result.field.job": "Job ID",
+    "result.field.checklist": "Checklist",
+    "result.cfg_none": "n/a",
     "button.regenerate": "🔄 Regenerate",
+    "button.cfg_down": "➖ cfg",
+    "button.cfg_up": "➕ cfg",
     "action.regenerate": "regenerate",
     "action.cfg_down": "lower cfg",
     "action.cfg_up": "raise cfg",
+    # Problems the user can fix
     "input.empty": "Please tell me what to draw, e.g. `/imagine aurora over a night sea`.",
+    "size_invalid": "This image model can't make that size. Please choose another size and try again.",
     "input.too_long": "The text is too long (up to {limit} characters). Please shorten it and try again.",
+    "moderation.rules": (
+        "🙏 Your request matched a blocked word, so I can't take it. Please rephrase and try again."
+    ),
+    "moderation.rules_translation": (
+        "🙏 The English translation matched a blocked word, so I can't take this request. "
+        "Please rephrase and try again."
+    ),
+    "moderation.rules_rewrite": (
+        "🙏 The improved prompt matched a blocked word, so I stopped. Please rephrase and try again."
+    ),
+    "moderation.toxicity": (
+        "🙏 The automatic check of the English translation flagged {category}, "
+        "so I can't take this request. Please rephrase and try again."
+    ),
+    "moderation.guardrail": (
+        "🙏 The safety check (Bedrock Guardrails) stopped this request, so I can't take it. "
+        "Please rephrase and try again."
+    ),
+    "moderation.classifier": (
+        "🙏 The AI content check found {category}, which isn't suitable for a workplace image. "
+        "Please rephrase and try again."
+    ),
+    "category.sexual": "sexual content",
+    "category.minors": "inappropriate content involving minors",
+    "category.violence": "violent content",
+    "category.hate": "hateful content",
+    "category.self_harm": "self-harm",
+    "category.drugs": "drug-related content",
+    "category.illegal": "illegal activity",
+    "category.other": "other inappropriate content",
+    "category.none": "inappropriate content",
+    "category.SEXUAL": "sexual content",
+    "category.VIOLENCE_OR_THREAT": "violence or threats",
+    "category.HATE_SPEECH": "hate speech",
+    "category.INSULT": "insults",
+    "category.PROFANITY": "profanity",
+    "category.GRAPHIC": "graphic content",
+    "category.HARASSMENT_OR_ABUSE": "harassment",
+    "category.TOXICITY": "toxic content",
+    "content_filtered": (
+        "🙏 The image model's safety filter blocked this request, so no image was made. "
+        "Please rephrase and try again."
+    ),
+    "no_safe_image": (
+        "🙏 The images didn't pass the image safety check, so I didn't post them. "
+        "Please rephrase and try again."
+    ),
+    "cfg.at_max": "The CFG scale is already at its maximum ({value}). Try “➖ cfg” or “🔄 Regenerate”.",
+    "cfg.at_min": "The CFG scale is already at its minimum ({value}). Try “➕ cfg” or “🔄 Regenerate”.",
+    "cfg.unsupported": "This model has no CFG scale. Try “🔄 Regenerate” instead.",
+    "not_in_channel": (
+        "I couldn't post because the bot isn't in this channel. "
+        "Invite it (e.g. `/invite @imagine`) and try again."
+    ),
+    "job.not_found": (
+        "I couldn't find the original request, so I can't do this. Please start again with `/imagine`."
+    ),
+    "button.report": "🙋 Report a false block",
+    "report.thanks": "Thanks for the report. An admin will take a look.",
+    "report.admin": (
+        "🙋 <@{user}> reported a possible false block. Job ID `{job_id}`, "
+        "flagged by {layer} / {category}, input “{text}”."
+    ),
+    "button.invalid": "This button no longer works. Please start again with `/imagine`.",
     # --- options (services/options.py) ---
     "option.unknown": "There is no option `{option}`. Options: {known}.",
     "option.missing_value": "`{option}` needs a value: put a space after `{option}`, then the value.",
@@ -479,6 +561,26 @@ _EN: dict[str, str] = {
     "quota.team": "This workspace reached today's limit ({limit}). It resets at {reset}.",
     "refine.empty": "Please say what to change, e.g. `@imagine brighter`.",
     "variation.unsupported": "This model cannot make variations. Try “🔄 Regenerate” or “⚙️ Adjust”.",
+    # Problems on our side
+    "model_unavailable": (
+        "🙇 The image model is busy or temporarily unavailable. Please wait a moment and try again."
+    ),
+    "model_misconfigured": (
+        "🙇 The model is misconfigured, so no image was made. Please let an admin know. (Job ID: {job_id})"
+    ),
+    "moderation_unavailable": (
+        "🙇 I couldn't reach the image safety check, so I didn't post the image. "
+        "Please wait a moment and try again."
+    ),
+    "text_moderation_unavailable": (
+        "🙇 I couldn't reach the content safety check, so I stopped. Please wait a moment and try again."
+    ),
+    "result.blurred": "🌫️ The safety check found {categories}, so the image is posted blurred.",
+    "internal_error": "🙇 Something unexpected went wrong. Please try again. (Job ID: {job_id})",
+    "upload_failed": (
+        "🙇 I couldn't upload the image, but it is saved. "
+        "Please wait a moment, then press “Regenerate”. (Job ID: {job_id})"
+    ),
 }
 
 _CATALOGUES: dict[str, dict[str, str]] = {"ja": _JA, "en": _EN}

@@ -35,7 +35,7 @@ from services.image_moderation import ImageModerator
 from services.image_policy import blur
 from services.ml_moderation import GuardrailChecker, TextVerdict, ToxicityChecker
 from services.models import Attempt, CallKind, ErrorInfo, Job, JobRecord, ModelCall, ModerationDecision
-from services.presets import get_style
+from services.presets import PRESETS, fit_to_preset, get_style
 from services.prompting import BuiltPrompt, PromptBuilder
 from services.text_moderation import TextRules
 from services.translation import JAPANESE as _JAPANESE
@@ -252,6 +252,10 @@ class Pipeline:
                 self._store_image(
                     job.job_id, best.attempt.revision, best.attempt.index, outcome.image, "-blurred"
                 )
+            preset = PRESETS.get(options.preset or "")
+            if preset is not None and outcome.image is not None:
+                # --preset promises an exact size; the model made the nearest one it can.
+                outcome.image = fit_to_preset(outcome.image, preset)
             record.chosen_attempt = best.attempt.index
             record.seed = best.attempt.seed
             record.status = "accepted" if best.attempt.outcome == "accepted" else "best_effort"

@@ -187,6 +187,8 @@ class SlackNotifier:
                 blurred=outcome.blurred,
                 lang=lang,
                 show_candidates=show_candidates,
+                # A candidate picked from the grid says so instead of the job's overall verdict.
+                attempt=record.chosen_attempt if record.trigger == "pick" else None,
             ),
         )
         record.posted_message_ts = message

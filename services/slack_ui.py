@@ -145,7 +145,9 @@ def build_result_blocks(
     shown = record.chosen() if attempt is None else record.attempt(attempt)
     headline = _result_headline(record, attempt=attempt, unverified=unverified, lang=lang)
     if blurred:
-        headline += "\n" + t("result.blurred", lang, categories="、".join(blurred))
+        headline += "\n" + t(
+            "result.blurred", lang, categories=("、" if lang == "ja" else ", ").join(blurred)
+        )
     seed, cfg = (record.seed, record.cfg_scale)
     if attempt is not None and shown is not None:
         seed, cfg = shown.seed, shown.cfg_scale

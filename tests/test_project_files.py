@@ -16,7 +16,14 @@ def test_manifest_declares_what_the_handlers_listen_to() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
     assert commands == [ids.SLASH_COMMAND]
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == [ids.EVENT_APP_MENTION]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
+        ids.EVENT_APP_MENTION,
+        ids.EVENT_REACTION_ADDED,
+        ids.EVENT_APP_HOME_OPENED,
+    ]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", ids.SHORTCUT_FROM_MESSAGE)
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
 
@@ -24,7 +31,7 @@ def test_manifest_declares_what_the_handlers_listen_to() -> None:
 def test_manifest_asks_only_for_the_scopes_the_bot_uses() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "app_mentions:read", "chat:write", "files:write"]
+        ["commands", "app_mentions:read", "chat:write", "files:write", "reactions:read", "reactions:write"]
     )
 
 

@@ -48,6 +48,7 @@ def make_record(
     model: str = "amazon.nova-canvas-v1:0",
     blurred: bool = False,
     with_image: bool = True,
+    style: str | None = None,
 ) -> JobRecord:
     """A finished job archived the way the pipeline archives one."""
     english = english if english is not None else f"prompt of {jid}"
@@ -62,6 +63,7 @@ def make_record(
         english_prompt=english,
         final_prompt=f"{english}, watercolor",
         model_id=model,
+        style=style,
         seed=7,
         width=1024,
         height=1024,
@@ -341,7 +343,7 @@ def test_cli_export_from_a_local_archive(tmp_path: Path, s3_env: dict[str, str])
     assert all(Path(line["image-ref"]).is_file() for line in written)
 
 
-def test_cli_stats_counts_per_model_status_user_and_trigger(
+def test_cli_stats_counts_per_model_style_status_user_and_trigger(
     s3: Any, s3_env: dict[str, str], tmp_path: Path
 ) -> None:
     archive = S3Archive(s3, BUCKET, prefix=PREFIX)
@@ -351,21 +353,23 @@ def test_cli_stats_counts_per_model_status_user_and_trigger(
         archive, job_id(day, 50), user="U2", model="amazon.titan-image-generator-v2:0", status="rejected"
     )
     make_record(archive, job_id(day, 51), user=None)
+    make_record(archive, job_id(day, 52), style="watercolor", approved=True)
 
     result = run_dataset("stats", env=s3_env, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     lines = [line.split() for line in result.stdout.splitlines()]
-    assert ["jobs:", "5", "approved:", "2"] in lines
-    assert ["accepted", "4"] in lines and ["rejected", "1"] in lines
-    assert ["amazon.nova-canvas-v1:0", "4", "4", "2"] in lines
+    assert ["jobs:", "6", "approved:", "3"] in lines
+    assert ["accepted", "5"] in lines and ["rejected", "1"] in lines
+    assert ["amazon.nova-canvas-v1:0", "5", "5", "3"] in lines
     assert ["amazon.titan-image-generator-v2:0", "1", "0", "0"] in lines
+    assert ["watercolor", "1", "1", "1"] in lines and ["(default)", "5", "4", "2"] in lines
     assert (
-        ["U1", "3", "3", "2"] in lines
+        ["U1", "4", "4", "3"] in lines
         and ["U2", "1", "0", "0"] in lines
         and ["(cli)", "1", "1", "0"] in lines
     )
-    assert ["command", "4", "3", "2"] in lines and ["cli", "1", "1", "0"] in lines
+    assert ["command", "5", "4", "3"] in lines and ["cli", "1", "1", "0"] in lines
 
 
 def test_cli_since_must_be_a_date(s3_env: dict[str, str], tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from services import errors
-from services.messages import keys, t
+from services.messages import _EN, _JA, keys, t
 
 # Every placeholder any template uses, with a plausible value.
 VALUES: dict[str, object] = {
@@ -135,7 +135,9 @@ def test_input_rejections_raised_by_services_have_messages() -> None:
     assert not missing, missing
 
 
-def test_untranslated_english_falls_back_to_japanese() -> None:
+def test_untranslated_english_falls_back_to_japanese(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every key is translated now, so drop one English entry to see the fallback.
+    monkeypatch.delitem(_EN, "result.field.seed")
     assert t("result.field.seed", "en") == t("result.field.seed", "ja")
     assert t("button.regenerate", "en") == "🔄 Regenerate"
 
@@ -143,3 +145,27 @@ def test_untranslated_english_falls_back_to_japanese() -> None:
 def test_unknown_key_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         t("no.such.key")
+
+
+def test_every_japanese_key_has_an_english_text() -> None:
+    missing = [key for key in _JA if key not in _EN]
+    assert not missing, missing
+    extra = [key for key in _EN if key not in _JA]
+    assert not extra, extra
+
+
+@pytest.mark.parametrize("key", sorted(_JA))
+def test_english_and_japanese_use_the_same_placeholders(key: str) -> None:
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+    assert fields(_EN[key]) == fields(_JA[key]), key
+
+
+@pytest.mark.parametrize("key", sorted(_EN))
+def test_every_english_text_renders_with_dummy_values(key: str) -> None:
+    names = {name for _, name, _, _ in string.Formatter().parse(_EN[key]) if name}
+    rendered = _EN[key].format(**dict.fromkeys(names, "x"))
+
+    assert rendered.strip()
+    assert "{" not in rendered and "}" not in rendered, rendered
