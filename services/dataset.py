@@ -306,7 +306,12 @@ def render_stats(stats: Stats) -> str:
     lines.append("status")
     for status, count in stats.status.most_common():
         lines.append(f"  {status:<14} {count:>7}")
-    tables = (("model", stats.model), ("style", stats.style), ("user", stats.user), ("trigger", stats.trigger))
+    tables = (
+        ("model", stats.model),
+        ("style", stats.style),
+        ("user", stats.user),
+        ("trigger", stats.trigger),
+    )
     for title, table in tables:
         width = max([len(title), *(len(key) for key in table)])
         lines += ["", f"{title:<{width}}  {'jobs':>7} {'accepted':>9} {'approved':>9}"]
