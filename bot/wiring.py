@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.web import WebClient
 
 from bot.settings import Settings
-from services.archive import Archive, LocalArchive, S3Archive
+from services.archive import Archive, LocalArchive, S3Archive, SpoolingArchive
 from services.bedrock import ToolCaller
 from services.container import Services
 from services.costs import CostTable
@@ -68,16 +68,21 @@ def aws_clients(settings: Settings, session: boto3.Session | None = None) -> Aws
         bedrock=session.client("bedrock-runtime", config=bedrock_config),
         rekognition=session.client("rekognition", config=quick_config),
         comprehend=session.client("comprehend", config=quick_config),
-        s3=session.client("s3", config=quick_config) if settings.archive_bucket else None,
+        # SigV4 so presigned links (sent when an upload fails) can live a week.
+        s3=session.client("s3", config=quick_config.merge(Config(signature_version="s3v4")))
+        if settings.archive_bucket
+        else None,
     )
 
 
 def build_archive(settings: Settings, clients: AwsClients) -> Archive:
     """S3 when a bucket is configured, otherwise the local folder."""
     if settings.archive_bucket:
-        return S3Archive(
+        s3 = S3Archive(
             clients.s3, settings.archive_bucket, settings.archive_prefix, settings.archive_kms_key_id
         )
+        # S3 outages must not lose images: writes that fail wait in a local spool.
+        return SpoolingArchive(s3, settings.data_dir / "spool")
     return LocalArchive(settings.archive_dir)
 
 
@@ -188,7 +193,7 @@ def build_services(settings: Settings, client: WebClient, clients: AwsClients | 
     board = StatusBoard(
         client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
     )
-    notifier = SlackNotifier(client, board, add_reactions=settings.result_reactions)
+    notifier = SlackNotifier(client, board, add_reactions=settings.result_reactions, link=archive.link)
     processor = JobProcessor(pipeline, notifier, state)
     runner = JobRunner(
         processor, settings.worker_threads, on_accept=processor.accepted, on_move=processor.waiting

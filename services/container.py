@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.archive import Archive
+from services.archive import Archive, SpoolingArchive
 from services.intake import Intake
 from services.jobs import JobProcessor, JobRunner
 from services.messages import Language
@@ -49,3 +49,5 @@ class Services:
         self.tasks.shutdown()
         self.board.close()
         self.state.close()
+        if isinstance(self.archive, SpoolingArchive):
+            self.archive.close()  # one last try for writes S3 refused; the rest waits on disk

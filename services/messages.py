@@ -262,6 +262,14 @@ _JA: dict[str, str] = {
         "使いたい画像のボタンを押してください。"
     ),
     # --- actions (handlers) ---
+    "access.user_denied": (
+        "🙏 申し訳ありませんが、このワークスペースではまだ画像生成をご利用いただけません。"
+        "利用をご希望の場合は、ワークスペースの管理者にお問い合わせください。"
+    ),
+    "access.channel_denied": (
+        "🙏 申し訳ありませんが、このチャンネルでは画像生成をご利用いただけません。"
+        "利用できるチャンネルは、ワークスペースの管理者にお問い合わせください。"
+    ),
     "status.queued": "🕒 順番待ちです（{position} 番目）。順番が来たら自動で始まります。",
     "action.same_seed": "同じシードで再生成",
     "action.variation": "バリエーション",
@@ -311,6 +319,10 @@ _JA: dict[str, str] = {
     "upload_failed": (
         "🙇 画像をアップロードできませんでした。画像は保存済みです。"
         "しばらく待ってから「再生成」をお試しください。（ジョブ ID: {job_id}）"
+    ),
+    "upload_failed_link": (
+        "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします（7 日間有効）。"
+        "<{url}|画像を開く>（ジョブ ID: {job_id}）"
     ),
 }
 
@@ -542,6 +554,14 @@ _EN: dict[str, str] = {
         "✅ matched the request, ❌ did not, ・ was not checked. Press the button of the image to use."
     ),
     # --- actions (handlers) ---
+    "access.user_denied": (
+        "🙏 Sorry, image generation is not available to you yet. "
+        "Please ask the workspace admins for access."
+    ),
+    "access.channel_denied": (
+        "🙏 Sorry, image generation is not available in this channel. "
+        "Please ask the workspace admins which channels you can use."
+    ),
     "status.queued": "🕒 Waiting in line (#{position}). It starts automatically.",
     "action.same_seed": "same seed",
     "action.variation": "variation",
@@ -580,6 +600,10 @@ _EN: dict[str, str] = {
     "upload_failed": (
         "🙇 I couldn't upload the image, but it is saved. "
         "Please wait a moment, then press “Regenerate”. (Job ID: {job_id})"
+    ),
+    "upload_failed_link": (
+        "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for 7 days): "
+        "<{url}|open the image> (Job ID: {job_id})"
     ),
 }
 

@@ -14,7 +14,7 @@ from slack_sdk.webhook import WebhookClient
 from services.errors import BotError, ContentFiltered, InputRejected, ModerationRejected, NoSafeImage
 from services.image_models import Capabilities
 from services.messages import Language, keys, t
-from services.models import Job, SlackContext
+from services.models import Job, JobRecord, SlackContext
 from services.pipeline import JobOutcome, Progress, ProgressFn
 from services.slack_ui import build_failure_blocks, build_result_blocks, build_result_text, escape, shorten
 from services.status_board import StatusBoard
@@ -50,9 +50,11 @@ class SlackNotifier:
         board: StatusBoard | None = None,
         *,
         add_reactions: bool = True,
+        link: Callable[[str], str | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._link = link
         # chat.update is Tier 3 (~50 a minute per workspace): the board coalesces and paces edits.
         self._board = board or StatusBoard(client)
         self._add_reactions = add_reactions
@@ -173,8 +175,9 @@ class SlackNotifier:
             files = upload.get("files") or []
             record.posted_file_id = str(files[0]["id"]) if files else None
         except SlackApiError as exc:
+            # slack_sdk's retry handlers already retried; the archived image is the fallback.
             logger.error("job %s: upload failed: %s", job.job_id, exc.response.get("error"))
-            self._post(ctx, t("upload_failed", lang, job_id=job.job_id))
+            self._post(ctx, self._upload_failed_text(record, lang))
             self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', lang)}", final=True)
             return
         message = self._post(
@@ -196,6 +199,18 @@ class SlackNotifier:
             self._react(ctx.channel_id, message)
         done = t("status.done", lang, elapsed=round(elapsed))
         self._update_status(job, f"{self._status_base(job)}\n{done}", final=True)
+
+    def _upload_failed_text(self, record: JobRecord, lang: Language) -> str:
+        chosen = record.chosen()
+        url = None
+        if self._link is not None and chosen is not None and chosen.image_key:
+            try:
+                url = self._link(chosen.image_key)
+            except Exception:
+                logger.exception("job %s: no link to the archived image", record.job_id)
+        if url:
+            return t("upload_failed_link", lang, url=url, job_id=record.job_id)
+        return t("upload_failed", lang, job_id=record.job_id)
 
     def _react(self, channel_id: str, ts: str) -> None:
         """Offer the reaction shortcuts on a result by adding them first."""

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
-from services.archive import LocalArchive, S3Archive, image_name, job_prefix
+from services.archive import LocalArchive, S3Archive, SpoolingArchive, image_name, job_prefix
 from services.models import Attempt, JobRecord, ModerationLabel, Verdict
 from tests.conftest import BUCKET
 
@@ -248,3 +250,70 @@ def test_local_overwrite_leaves_no_temp_files(tmp_path: Path) -> None:
     assert stored is not None
     assert stored.seed == 2
     assert archive.get_image(PREFIX + "r2-a01.png") == b"png again"
+
+
+# --- spooling when S3 is unavailable -------------------------------------------------------------
+
+
+def test_spool_keeps_writes_while_the_bucket_is_unreachable_and_flushes_them_later(
+    s3: Any, tmp_path: Path
+) -> None:
+    s3.delete_bucket(Bucket=BUCKET)  # every write now fails with NoSuchBucket
+    archive = SpoolingArchive(S3Archive(s3, BUCKET, prefix="p"), tmp_path / "spool", retry_seconds=3600)
+
+    key = archive.put_image(JOB_ID, image_name(0, 1), b"png-bytes")
+    archive.put_record(_record())
+
+    assert key == f"p/{PREFIX}r0-a01.png"  # the key the image will have once flushed
+    assert archive.pending == 2
+    # Reads see the spooled copies, so the result's buttons keep working meanwhile.
+    assert archive.get_image(key) == b"png-bytes"
+    spooled = archive.get_record(JOB_ID)
+    assert spooled is not None and spooled.original_text == NASTY_TEXT
+
+    assert archive.flush() == 2  # still unreachable: nothing lost, nothing removed
+    s3.create_bucket(Bucket=BUCKET)
+    assert archive.flush() == 0
+
+    body = s3.get_object(Bucket=BUCKET, Key=key)
+    assert body["Body"].read() == b"png-bytes"
+    assert body["ServerSideEncryption"] == "AES256"
+    stored = json.loads(s3.get_object(Bucket=BUCKET, Key=f"p/{PREFIX}record.json")["Body"].read())
+    assert stored["original_text"] == NASTY_TEXT
+    archive.close()
+
+
+def test_spool_left_over_from_a_crash_is_flushed_by_the_next_process(s3: Any, tmp_path: Path) -> None:
+    s3.delete_bucket(Bucket=BUCKET)
+    first = SpoolingArchive(S3Archive(s3, BUCKET), tmp_path / "spool", retry_seconds=3600)
+    first.put_image(JOB_ID, image_name(0, 2), b"second")
+    s3.create_bucket(Bucket=BUCKET)
+
+    second = SpoolingArchive(S3Archive(s3, BUCKET), tmp_path / "spool", retry_seconds=3600)
+    second.close()  # the last flush at shutdown
+
+    assert second.pending == 0
+    assert s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}r0-a02.png")["Body"].read() == b"second"
+
+
+def test_a_newer_record_written_directly_replaces_the_spooled_one(s3: Any, tmp_path: Path) -> None:
+    s3.delete_bucket(Bucket=BUCKET)
+    archive = SpoolingArchive(S3Archive(s3, BUCKET), tmp_path / "spool", retry_seconds=3600)
+    archive.put_record(_record())
+    s3.create_bucket(Bucket=BUCKET)
+
+    newer = _record().model_copy(update={"approved": True})
+    archive.put_record(newer)
+
+    assert archive.pending == 0  # the stale spooled copy can never overwrite the newer one
+    assert archive.flush() == 0
+    got = archive.get_record(JOB_ID)
+    assert got is not None and got.approved is True
+
+
+def test_s3_links_are_presigned_and_local_archives_have_none(s3: Any, tmp_path: Path) -> None:
+    # The bot's S3 client signs with SigV4 (bot/wiring.py), whose links can live a week.
+    client = boto3.client("s3", region_name="us-east-1", config=Config(signature_version="s3v4"))
+    url = S3Archive(client, BUCKET).link(f"{PREFIX}r0-a01.png")
+    assert url is not None and "X-Amz-Signature=" in url and "X-Amz-Expires=604800" in url
+    assert LocalArchive(tmp_path).link(f"{PREFIX}r0-a01.png") is None
