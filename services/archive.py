@@ -30,6 +30,27 @@ LINK_SECONDS = 7 * 24 * 3600
 _SPOOLED_KEY = re.compile(r"jobs/\d{4}/\d{2}/\d{2}/(?P<job_id>[^/]+)/(?P<name>[^/]+)$")
 
 
+# What people do to a result after it is posted. The pipeline owns every other field of a record;
+# these belong to users, so a pipeline save (stragglers finish after posting) must keep them.
+USER_FIELDS = ("approved", "approved_by", "approved_at", "deleted_by", "deleted_at", "reports")
+_RECORD_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+def record_lock(job_id: str) -> threading.Lock:
+    """The lock every read-modify-write of ``job_id``'s record holds in this process."""
+    return _RECORD_LOCKS[hash(job_id) % len(_RECORD_LOCKS)]
+
+
+def save_keeping_user_fields(archive: Archive, record: JobRecord) -> str:
+    """Store the pipeline's view of ``record`` without undoing a user's 👍, 🗑 or report."""
+    with record_lock(record.job_id):
+        latest = archive.get_record(record.job_id)
+        if latest is not None:
+            for name in USER_FIELDS:
+                setattr(record, name, getattr(latest, name))
+        return archive.put_record(record)
+
+
 def job_prefix(job_id: str) -> str:
     """The key prefix of one job's objects."""
     return f"jobs/{job_date(job_id)}/{job_id}/"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from services.archive import Archive, image_name
+from services.archive import Archive, image_name, save_keeping_user_fields
 from services.bedrock import Usage
 from services.costs import CostTable
 from services.errors import (
@@ -282,7 +282,7 @@ class Pipeline:
     def save_record(self, record: JobRecord) -> None:
         """Archive the record; a failure is logged, never raised into the user's path."""
         try:
-            self._archive.put_record(record)
+            save_keeping_user_fields(self._archive, record)
         except Exception:
             logger.exception("job %s: could not archive the record", record.job_id)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from services.archive import Archive
+from services.archive import Archive, record_lock
 from services.errors import InputRejected
 from services.messages import Language, t
 from services.models import FalsePositiveReport
@@ -34,13 +34,14 @@ class ReportDesk:
             ref = ButtonRef.decode(value)
         except ValueError as exc:
             raise InputRejected("button.invalid") from exc
-        record = self._archive.get_record(ref.job_id)
-        if record is None:
-            raise InputRejected("job.not_found")
-        if any(report.user_id == user_id for report in record.reports):
-            return  # a second click adds nothing
-        record.reports.append(FalsePositiveReport(user_id=user_id, reported_at=datetime.now(UTC)))
-        self._archive.put_record(record)
+        with record_lock(ref.job_id):
+            record = self._archive.get_record(ref.job_id)
+            if record is None:
+                raise InputRejected("job.not_found")
+            if any(report.user_id == user_id for report in record.reports):
+                return  # a second click adds nothing
+            record.reports.append(FalsePositiveReport(user_id=user_id, reported_at=datetime.now(UTC)))
+            self._archive.put_record(record)
         logger.info("job %s: false positive reported", record.job_id)
         if not self._admin_channel:
             return

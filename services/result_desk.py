@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from services.archive import Archive
+from services.archive import Archive, record_lock
 from services.errors import InputRejected
 from services.grid import compose_grid
 from services.image_policy import blur
@@ -47,14 +47,17 @@ class ResultDesk:
     def approve(self, value: str, user_id: str) -> str:
         """Mark the posted image approved (the fine-tuning export reads this); the message key to show."""
         record, _ = self._intake.load(value)
-        if record.chosen() is None or record.status not in {"accepted", "best_effort"}:
-            raise InputRejected("approve.unavailable")
-        if record.approved:
-            return "approve.already"
-        record.approved = True
-        record.approved_by = user_id
-        record.approved_at = self._clock()
-        self._archive.put_record(record)
+        with record_lock(record.job_id):
+            # Read again under the lock: the job's stragglers may have saved it meanwhile.
+            record = self._archive.get_record(record.job_id) or record
+            if record.chosen() is None or record.status not in {"accepted", "best_effort"}:
+                raise InputRejected("approve.unavailable")
+            if record.approved:
+                return "approve.already"
+            record.approved = True
+            record.approved_by = user_id
+            record.approved_at = self._clock()
+            self._archive.put_record(record)
         logger.info("job %s: approved", record.job_id)
         return "approve.done"
 
@@ -72,9 +75,11 @@ class ResultDesk:
             file_id = record.posted_file_id
             self._gone_ok(lambda: self._client.files_delete(file=file_id))
         # The archive keeps the record and images: deleting is about the channel, not the audit trail.
-        record.deleted_by = user_id
-        record.deleted_at = self._clock()
-        self._archive.put_record(record)
+        with record_lock(record.job_id):
+            record = self._archive.get_record(record.job_id) or record
+            record.deleted_by = user_id
+            record.deleted_at = self._clock()
+            self._archive.put_record(record)
         self._state.forget_recent(record.job_id)
         logger.info("job %s: deleted from Slack", record.job_id)
 

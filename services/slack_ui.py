@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -53,10 +54,16 @@ def escape(text: str) -> str:
 
 
 def clean_slack_text(text: str) -> str:
-    """The plain text a user typed: mentions and broadcasts removed, links unwrapped."""
+    """The plain text a user typed: mentions and broadcasts removed, links unwrapped.
+
+    Control and format characters (NUL, escapes, zero-width spaces, right-to-left overrides)
+    go too: they carry no meaning for an image, could reverse how our own messages display,
+    and a request made only of them is empty.
+    """
     text = _SLACK_LINK.sub(lambda m: m.group(1) or m.group(2), text)
     text = _SLACK_SPECIAL.sub(" ", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf"})
     return " ".join(text.split())
 
 
