@@ -1,0 +1,546 @@
+"""The durable job store: every accepted request is written here before Slack is acknowledged.
+
+A crash or restart never loses a job (``unfinished`` lists what to run again), and the posted
+marker (``claim_post``) makes at-least-once delivery (SQS redelivers) post each result once.
+
+Stages: ``queued`` (accepted) → ``running`` (a worker started it; ``attempts`` counts starts) →
+``generated`` (an image is ready) → ``posted`` | ``failed`` | ``interrupted``. The first three are
+unfinished. Posting cannot be undone, so once a job is posted its stage stays ``posted`` whatever
+a late or duplicate worker reports afterwards; only ``attempts`` and ``updated_at`` still move.
+
+SQLite (``SqliteJobStore``) serves one host, e.g. ``DATA_DIR/jobs.sqlite3``, shared by the
+processes on it. DynamoDB (``DynamoJobStore``) serves several hosts. Its table::
+
+    TableName:              any (passed to DynamoJobStore)
+    BillingMode:            PAY_PER_REQUEST
+    AttributeDefinitions:   [{AttributeName: job_id, AttributeType: S}]
+    KeySchema:              [{AttributeName: job_id, KeyType: HASH}]
+    TimeToLiveSpecification: {AttributeName: expires_at, Enabled: true}
+
+    Item attributes (only job_id is declared; DynamoDB is schemaless for the rest):
+      job_id      S     the job id (partition key)
+      job         S     the Job as JSON (services.models.Job)
+      stage       S     queued | running | generated | posted | failed | interrupted
+      attempts    N     how many times a worker started the job
+      posted      BOOL  the posted marker, set once by claim_post
+      updated_at  N     epoch seconds (UTC, with microseconds) of the last change
+      expires_at  N     whole epoch seconds, updated_at + 30 days: the TTL attribute
+
+No GSI: ``unfinished`` and ``prune`` scan the table, which is fine for the few thousand items a
+30-day TTL leaves at this bot's scale. Add a GSI on stage if the table ever grows far beyond that.
+The worker needs dynamodb:PutItem, GetItem, UpdateItem, DeleteItem and Scan on the table.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypeVar, get_args
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field, ValidationError
+
+from services.models import Job
+from services.state import BUSY_TIMEOUT_MS, StateSchemaError
+
+logger = logging.getLogger(__name__)
+
+_Raw = TypeVar("_Raw")
+
+Stage = Literal["queued", "running", "generated", "posted", "failed", "interrupted"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+OPEN_STAGES: tuple[Stage, ...] = ("queued", "running", "generated")
+FINAL_STAGES: tuple[Stage, ...] = ("posted", "failed", "interrupted")
+
+DEFAULT_FILE_NAME = "jobs.sqlite3"
+# Longer than SQS's longest message retention (14 days): a redelivered job still finds its marker.
+DEFAULT_TTL = timedelta(days=30)
+
+# Migration n brings a database from user_version n-1 to n. Append, never edit a shipped one.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        f"""CREATE TABLE jobs (
+            job_id TEXT PRIMARY KEY,
+            job TEXT NOT NULL,
+            stage TEXT NOT NULL CHECK (stage IN ({", ".join(f"'{s}'" for s in STAGES)})),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            posted INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX jobs_updated_at ON jobs (updated_at)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class JobNotFound(LookupError):
+    """A job id that was never accepted (or was pruned) was given to the store."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} is not in the job store")
+        self.job_id = job_id
+
+
+class StoredJob(BaseModel):
+    """An accepted job and how far it got."""
+
+    job: Job
+    stage: Stage
+    attempts: int = Field(ge=0)  # how many times a worker started it
+    updated_at: datetime
+    posted: bool
+
+
+class JobStore(Protocol):
+    """Where accepted jobs are kept until they are posted, failed or interrupted."""
+
+    def accept(self, job: Job) -> None:
+        """Record a new job as queued; a second accept of the same job id changes nothing."""
+
+    def start(self, job_id: str) -> int:
+        """A worker starts the job: stage running, one more attempt; return the attempts so far."""
+
+    def advance(self, job_id: str, stage: Stage) -> None:
+        """Record the last completed unfinished stage (queued, running or generated)."""
+
+    def claim_post(self, job_id: str) -> bool:
+        """Set the posted marker; True for exactly one caller per job, who may then post."""
+
+    def finish(self, job_id: str, stage: Stage) -> None:
+        """Record the final stage: posted, failed or interrupted."""
+
+    def get(self, job_id: str) -> StoredJob | None:
+        """The stored job, or None if it was never accepted (or was pruned)."""
+
+    def unfinished(self, *, older_than: timedelta = timedelta(0)) -> list[StoredJob]:
+        """Queued, running and generated jobs not updated for ``older_than``, oldest first."""
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete jobs (in any stage) not updated for ``older_than``; return how many."""
+
+    def close(self) -> None:
+        """Release the store's resources."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _epoch(moment: datetime) -> float:
+    """Epoch seconds of a datetime; a naive one is taken as UTC, never as local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _moment(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _check_open(stage: str) -> None:
+    if stage not in OPEN_STAGES:
+        # posted only through claim_post (the marker), failed/interrupted only through finish.
+        raise ValueError(f"advance takes one of {OPEN_STAGES}, not {stage!r}")
+
+
+def _check_final(stage: str) -> None:
+    if stage not in FINAL_STAGES:
+        raise ValueError(f"finish takes one of {FINAL_STAGES}, not {stage!r}")
+
+
+class SqliteJobStore:
+    """Jobs in one SQLite file (or ``:memory:``), shared by the threads and processes of a host."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._clock = clock
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Same conventions as services.state.SqliteState: one connection behind a lock, and
+        # transactions left to _write so every change is BEGIN IMMEDIATE ... COMMIT.
+        self._conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+        )
+        self._lock = threading.Lock()
+        try:
+            with self._lock:
+                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+                if not in_memory:
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                    # FULL, not NORMAL as for state: an acknowledged job must survive a power loss too.
+                    self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front: two processes claiming the same post serialise here.
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            # Read inside the write transaction: another process may be creating the schema too.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StateSchemaError(
+                    f"job store schema version {version} is newer than this bot's {SCHEMA_VERSION}"
+                )
+            for number, statements in enumerate(_MIGRATIONS[version:], start=version + 1):
+                for statement in statements:
+                    conn.execute(statement)
+                # PRAGMA takes no bound parameters; the number is ours, not input.
+                conn.execute(f"PRAGMA user_version = {number:d}")
+                logger.info("job store schema migrated to version %s", number)
+
+    def _now(self) -> float:
+        return _epoch(self._clock())
+
+    @staticmethod
+    def _require(conn: sqlite3.Connection, job_id: str) -> None:
+        if conn.execute("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)).fetchone() is None:
+            raise JobNotFound(job_id)
+
+    def accept(self, job: Job) -> None:
+        """Record a new job as queued; a second accept of the same job id changes nothing."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO jobs (job_id, job, stage, attempts, posted, updated_at)"
+                " VALUES (?, ?, 'queued', 0, 0, ?)",
+                (job.job_id, job.model_dump_json(), self._now()),
+            )
+
+    def start(self, job_id: str) -> int:
+        """A worker starts the job: stage running, one more attempt; return the attempts so far."""
+        with self._write() as conn:
+            row = conn.execute(
+                "UPDATE jobs SET attempts = attempts + 1, updated_at = ?,"
+                " stage = CASE WHEN posted THEN 'posted' ELSE 'running' END"
+                " WHERE job_id = ? RETURNING attempts",
+                (self._now(), job_id),
+            ).fetchone()
+        if row is None:
+            raise JobNotFound(job_id)
+        return int(row[0])
+
+    def advance(self, job_id: str, stage: Stage) -> None:
+        """Record the last completed unfinished stage (queued, running or generated)."""
+        _check_open(stage)
+        self._set_stage(job_id, stage)
+
+    def claim_post(self, job_id: str) -> bool:
+        """Set the posted marker; True for exactly one caller per job, who may then post."""
+        with self._write() as conn:
+            claimed = conn.execute(
+                "UPDATE jobs SET posted = 1, stage = 'posted', updated_at = ?"
+                " WHERE job_id = ? AND NOT posted",
+                (self._now(), job_id),
+            ).rowcount
+            if not claimed:
+                self._require(conn, job_id)
+        if not claimed:
+            logger.info("job %s: already posted; not posting again", job_id)
+        return bool(claimed)
+
+    def finish(self, job_id: str, stage: Stage) -> None:
+        """Record the final stage: posted, failed or interrupted."""
+        _check_final(stage)
+        if stage == "posted":
+            with self._write() as conn:
+                updated = conn.execute(
+                    "UPDATE jobs SET posted = 1, stage = 'posted', updated_at = ? WHERE job_id = ?",
+                    (self._now(), job_id),
+                ).rowcount
+            if not updated:
+                raise JobNotFound(job_id)
+        else:
+            self._set_stage(job_id, stage)
+
+    def _set_stage(self, job_id: str, stage: Stage) -> None:
+        with self._write() as conn:
+            updated = conn.execute(
+                "UPDATE jobs SET stage = ?, updated_at = ? WHERE job_id = ? AND NOT posted",
+                (stage, self._now(), job_id),
+            ).rowcount
+            if not updated:
+                self._require(conn, job_id)
+        if not updated:
+            logger.info("job %s: already posted; stage %s not recorded", job_id, stage)
+
+    def get(self, job_id: str) -> StoredJob | None:
+        """The stored job, or None if it was never accepted (or was pruned)."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT job, stage, attempts, updated_at, posted FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+        return _stored_from_row(row) if row is not None else None
+
+    def unfinished(self, *, older_than: timedelta = timedelta(0)) -> list[StoredJob]:
+        """Queued, running and generated jobs not updated for ``older_than``, oldest first."""
+        cutoff = self._now() - older_than.total_seconds()
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT job, stage, attempts, updated_at, posted FROM jobs"
+                " WHERE stage IN (?, ?, ?) AND updated_at <= ? ORDER BY updated_at, job_id",
+                (*OPEN_STAGES, cutoff),
+            ).fetchall()
+        return _readable(rows, _stored_from_row)
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete jobs (in any stage) not updated for ``older_than``; return how many."""
+        cutoff = self._now() - older_than.total_seconds()
+        with self._write() as conn:
+            return int(conn.execute("DELETE FROM jobs WHERE updated_at < ?", (cutoff,)).rowcount)
+
+    def close(self) -> None:
+        """Close the database; the store cannot be used afterwards."""
+        with self._lock:
+            self._conn.close()
+
+
+def _stored_from_row(row: tuple[Any, ...]) -> StoredJob:
+    job, stage, attempts, updated_at, posted = row
+    return StoredJob(
+        job=Job.model_validate_json(job),
+        stage=stage,
+        attempts=int(attempts),
+        updated_at=_moment(float(updated_at)),
+        posted=bool(posted),
+    )
+
+
+def _readable(items: list[_Raw], parse: Callable[[_Raw], StoredJob]) -> list[StoredJob]:
+    """Parse every item, skipping (and logging) ones this version of the bot cannot read."""
+    stored = []
+    for item in items:
+        try:
+            stored.append(parse(item))
+        except (ValidationError, KeyError, ValueError):
+            logger.warning("skipping an unreadable stored job", exc_info=True)
+    return stored
+
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+_FALSE = {"BOOL": False}
+_TRUE = {"BOOL": True}
+
+
+class DynamoJobStore:
+    """Jobs in a DynamoDB table (schema in the module docstring), shared by every host."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        ttl: timedelta = DEFAULT_TTL,
+    ) -> None:
+        self._client = client
+        self._table = table_name
+        self._clock = clock
+        self._ttl = ttl
+
+    def _stamp(self) -> dict[str, dict[str, str]]:
+        """updated_at and expires_at values for a write now."""
+        now = _epoch(self._clock())
+        return {
+            ":now": {"N": f"{now:.6f}"},
+            ":expires": {"N": str(int(now + self._ttl.total_seconds()))},
+        }
+
+    def _update(
+        self, job_id: str, expression: str, values: dict[str, Any], *, unposted_only: bool
+    ) -> dict[str, Any] | None:
+        """UpdateItem on an existing job; None when ``unposted_only`` and the job is already posted."""
+        condition = "attribute_exists(job_id)"
+        if unposted_only:
+            # The brief's marker condition; attribute_exists keeps UpdateItem from creating items.
+            condition += " AND (attribute_not_exists(posted) OR posted = :false)"
+            values = {**values, ":false": _FALSE}
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression=expression + ", updated_at = :now, expires_at = :expires",
+                ConditionExpression=condition,
+                ExpressionAttributeValues={**values, **self._stamp()},
+                ReturnValues="ALL_NEW",
+                # Tells "no such job" (no Item) from "already posted" without a second read.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
+                raise
+            if not exc.response.get("Item"):
+                raise JobNotFound(job_id) from exc
+            return None
+        attributes: dict[str, Any] = response["Attributes"]
+        return attributes
+
+    def accept(self, job: Job) -> None:
+        """Record a new job as queued; a second accept of the same job id changes nothing."""
+        stamp = self._stamp()
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    "job_id": {"S": job.job_id},
+                    "job": {"S": job.model_dump_json()},
+                    "stage": {"S": "queued"},
+                    "attempts": {"N": "0"},
+                    "posted": _FALSE,
+                    "updated_at": stamp[":now"],
+                    "expires_at": stamp[":expires"],
+                },
+                ConditionExpression="attribute_not_exists(job_id)",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
+                raise
+            logger.info("job %s: already accepted", job.job_id)
+
+    def start(self, job_id: str) -> int:
+        """A worker starts the job: stage running, one more attempt; return the attempts so far."""
+        increment = {":one": {"N": "1"}}
+        item = self._update(
+            job_id,
+            "SET attempts = attempts + :one, stage = :running",
+            {**increment, ":running": {"S": "running"}},
+            unposted_only=True,
+        )
+        if item is None:
+            # Already posted: UpdateItem has no if/else, so count the attempt without the stage.
+            item = self._update(job_id, "SET attempts = attempts + :one", increment, unposted_only=False)
+        if item is None:  # unreachable: without unposted_only a failed condition means no such job
+            raise JobNotFound(job_id)
+        return int(item["attempts"]["N"])
+
+    def advance(self, job_id: str, stage: Stage) -> None:
+        """Record the last completed unfinished stage (queued, running or generated)."""
+        _check_open(stage)
+        self._set_stage(job_id, stage)
+
+    def claim_post(self, job_id: str) -> bool:
+        """Set the posted marker; True for exactly one caller per job, who may then post."""
+        item = self._update(
+            job_id,
+            "SET posted = :true, stage = :posted",
+            {":true": _TRUE, ":posted": {"S": "posted"}},
+            unposted_only=True,
+        )
+        if item is None:
+            logger.info("job %s: already posted; not posting again", job_id)
+        return item is not None
+
+    def finish(self, job_id: str, stage: Stage) -> None:
+        """Record the final stage: posted, failed or interrupted."""
+        _check_final(stage)
+        if stage == "posted":
+            self._update(
+                job_id,
+                "SET posted = :true, stage = :posted",
+                {":true": _TRUE, ":posted": {"S": "posted"}},
+                unposted_only=False,
+            )
+        else:
+            self._set_stage(job_id, stage)
+
+    def _set_stage(self, job_id: str, stage: Stage) -> None:
+        item = self._update(job_id, "SET stage = :stage", {":stage": {"S": stage}}, unposted_only=True)
+        if item is None:
+            logger.info("job %s: already posted; stage %s not recorded", job_id, stage)
+
+    def get(self, job_id: str) -> StoredJob | None:
+        """The stored job, or None if it was never accepted (or was pruned)."""
+        response = self._client.get_item(
+            TableName=self._table, Key={"job_id": {"S": job_id}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _stored_from_item(item) if item else None
+
+    def unfinished(self, *, older_than: timedelta = timedelta(0)) -> list[StoredJob]:
+        """Queued, running and generated jobs not updated for ``older_than``, oldest first."""
+        cutoff = _epoch(self._clock()) - older_than.total_seconds()
+        items = self._scan(
+            "stage IN (:queued, :running, :generated) AND updated_at <= :cutoff",
+            {
+                **{f":{stage}": {"S": stage} for stage in OPEN_STAGES},
+                ":cutoff": {"N": f"{cutoff:.6f}"},
+            },
+        )
+        stored = _readable(items, _stored_from_item)
+        return sorted(stored, key=lambda s: (s.updated_at, s.job.job_id))
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete jobs (in any stage) not updated for ``older_than``; return how many."""
+        # The TTL on expires_at does this by itself (within a few days); prune is for a shorter age.
+        cutoff = {":cutoff": {"N": f"{_epoch(self._clock()) - older_than.total_seconds():.6f}"}}
+        deleted = 0
+        for item in self._scan("updated_at < :cutoff", cutoff, projection="job_id"):
+            try:
+                self._client.delete_item(
+                    TableName=self._table,
+                    Key={"job_id": item["job_id"]},
+                    # A job touched since the scan is no longer old: leave it.
+                    ConditionExpression="updated_at < :cutoff",
+                    ExpressionAttributeValues=cutoff,
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
+                    raise
+                continue
+            deleted += 1
+        return deleted
+
+    def _scan(
+        self, filter_expression: str, values: dict[str, Any], *, projection: str | None = None
+    ) -> list[dict[str, Any]]:
+        # A full Scan with a filter: fine for the few thousand items the 30-day TTL leaves.
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": filter_expression,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        if projection is not None:
+            request["ProjectionExpression"] = projection
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._client.scan(**request)
+            items.extend(response.get("Items", []))
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return items
+            request["ExclusiveStartKey"] = last_key
+
+    def close(self) -> None:
+        """Nothing to release: the client belongs to the caller."""
+
+
+def _stored_from_item(item: dict[str, Any]) -> StoredJob:
+    return StoredJob(
+        job=Job.model_validate_json(item["job"]["S"]),
+        stage=item["stage"]["S"],
+        attempts=int(item["attempts"]["N"]),
+        updated_at=_moment(float(item["updated_at"]["N"])),
+        posted=bool(item.get("posted", _FALSE)["BOOL"]),
+    )
