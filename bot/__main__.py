@@ -22,11 +22,41 @@ from services.image_models import UnsupportedModel
 logger = logging.getLogger("bot")
 
 
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return stop
+
+
+def work(settings: Settings) -> int:
+    """Consume the SQS job queue until SIGTERM/SIGINT (scale-out mode)."""
+    if not settings.job_queue_url:
+        raise SettingsError(["JOB_QUEUE_URL: missing (the SQS queue the front enqueues jobs to)"])
+    if settings.slack_bot_token is None:
+        raise SettingsError(["SLACK_BOT_TOKEN: missing (the worker posts results to Slack)"])
+    services = build_services(settings, slack_client(settings), role="worker")
+    worker = services.worker
+    if worker is None:  # pragma: no cover - build_services makes one whenever the URL is set
+        raise SettingsError(["JOB_QUEUE_URL: no worker could be built"])
+    stop = _stop_on_signals()
+    logger.info("worker consuming %s", settings.job_queue_url)
+    worker.run(stop)
+    logger.info("finishing queued jobs")
+    services.close(grace=settings.shutdown_grace)
+    return 0
+
+
 def serve(settings: Settings) -> int:
     """Run the Slack bot in Socket Mode or HTTP mode until SIGTERM/SIGINT."""
     settings.require_slack()
     client = slack_client(settings)
-    services = build_services(settings, client)
+    services = build_services(settings, client, role="front" if settings.job_queue_url else "embedded")
     try:
         # Bolt calls auth.test here, so a bad token or an unreachable API shows up now.
         app = build_app(settings, services, client)
@@ -40,14 +70,12 @@ def serve(settings: Settings) -> int:
         sys.stderr.write(f"SLACK_API_URL: the Slack API at {client.base_url} could not be reached\n")
         services.close()
         return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        logger.info("signal %d: stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = _stop_on_signals()
+    if services.front is None:
+        # Requests accepted before a crash or restart run now (or their users are told).
+        resumed = services.processor.resume(services.runner.submit)
+        if resumed:
+            logger.info("resumed %d unfinished job(s)", resumed)
 
     if settings.socket_mode:
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
@@ -67,7 +95,7 @@ def serve(settings: Settings) -> int:
         frontend.ready.clear()
         runner.stop()
     logger.info("finishing queued jobs")
-    services.close()
+    services.close(grace=settings.shutdown_grace)
     return 0
 
 
@@ -76,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Japanese text to images in Slack")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the Slack bot (default)")
+    commands.add_parser("worker", help="run jobs from the SQS queue (JOB_QUEUE_URL)")
     cli.add_arguments(commands.add_parser("imagine", help="generate one image without Slack"))
     cli.add_dataset_arguments(
         commands.add_parser("dataset", help="export a fine-tuning dataset, or count archived jobs")
@@ -88,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             return cli.run(settings, args)
         if args.command == "dataset":
             return cli.run_dataset(settings, args)
+        if args.command == "worker":
+            return work(settings)
         return serve(settings)
     except SettingsError as exc:
         sys.stderr.write("Configuration problems:\n" + "".join(f"  {line}\n" for line in exc.problems))

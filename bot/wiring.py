@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -22,14 +22,17 @@ from services.archive import Archive, LocalArchive, S3Archive, SpoolingArchive
 from services.bedrock import ToolCaller
 from services.container import Services
 from services.costs import CostTable
+from services.dedupe import Deduper, DynamoDeduper, MemoryDeduper
 from services.image_models import ImageModel, build_image_model
 from services.image_moderation import ImageModerator
 from services.image_policy import ImagePolicy
 from services.intake import Intake, IntakeConfig
-from services.jobs import JobProcessor, JobRunner
+from services.job_store import DynamoJobStore, JobStore, SqliteJobStore
+from services.jobs import JobProcessor, JobRunner, QueueFront
 from services.ml_moderation import GuardrailChecker, ToxicityChecker
 from services.pipeline import Pipeline, PipelineConfig
 from services.prompting import PromptBuilder
+from services.queue import SqsJobQueue, SqsWorker
 from services.reports import ReportDesk
 from services.result_desk import ResultDesk
 from services.slack_output import SlackNotifier
@@ -49,6 +52,8 @@ class AwsClients:
     rekognition: Any
     comprehend: Any
     s3: Any | None
+    sqs: Any | None = None
+    dynamodb: Any | None = None
 
 
 def aws_clients(settings: Settings, session: boto3.Session | None = None) -> AwsClients:
@@ -71,6 +76,10 @@ def aws_clients(settings: Settings, session: boto3.Session | None = None) -> Aws
         # SigV4 so presigned links (sent when an upload fails) can live a week.
         s3=session.client("s3", config=quick_config.merge(Config(signature_version="s3v4")))
         if settings.archive_bucket
+        else None,
+        sqs=session.client("sqs", config=quick_config) if settings.job_queue_url else None,
+        dynamodb=session.client("dynamodb", config=quick_config)
+        if settings.job_table or settings.dedupe_table
         else None,
     )
 
@@ -184,8 +193,22 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
-def build_services(settings: Settings, client: WebClient, clients: AwsClients | None = None) -> Services:
-    """Pipeline, archive, worker pool and intake for the Slack bot."""
+Role = Literal["embedded", "front", "worker"]
+
+
+def build_services(
+    settings: Settings,
+    client: WebClient,
+    clients: AwsClients | None = None,
+    *,
+    role: Role = "embedded",
+    inline: bool = False,
+) -> Services:
+    """Pipeline, archive, job store, worker pool and intake for the Slack bot.
+
+    ``embedded`` runs jobs in this process; ``front`` (JOB_QUEUE_URL set) only acknowledges and
+    enqueues to SQS; ``worker`` consumes SQS. ``inline`` does hand-offs before returning (Lambda).
+    """
     clients = clients or aws_clients(settings)
     archive = build_archive(settings, clients)
     pipeline = build_pipeline(settings, clients, archive)
@@ -194,12 +217,33 @@ def build_services(settings: Settings, client: WebClient, clients: AwsClients | 
         client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
     )
     notifier = SlackNotifier(client, board, add_reactions=settings.result_reactions, link=archive.link)
-    processor = JobProcessor(pipeline, notifier, state)
+    store: JobStore = (
+        DynamoJobStore(clients.dynamodb, settings.job_table)
+        if settings.job_table
+        else SqliteJobStore(settings.data_dir / "jobs.sqlite3")
+    )
+    processor = JobProcessor(pipeline, notifier, state, store=store)
     runner = JobRunner(
         processor, settings.worker_threads, on_accept=processor.accepted, on_move=processor.waiting
     )
+    queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
+    front = (
+        QueueFront(queue, notifier, store, inline=inline) if queue is not None and role == "front" else None
+    )
+    worker = None
+    if queue is not None and role == "worker":
+        worker = SqsWorker(
+            queue,
+            processor,
+            workers=settings.worker_threads,
+            max_receives=settings.max_receives,
+            on_give_up=processor.give_up,
+        )
+    deduper: Deduper = (
+        DynamoDeduper(settings.dedupe_table, clients.dynamodb) if settings.dedupe_table else MemoryDeduper()
+    )
     intake = Intake(
-        runner.submit,
+        front.submit if front is not None else runner.submit,
         archive,
         pipeline,
         state,
@@ -213,6 +257,7 @@ def build_services(settings: Settings, client: WebClient, clients: AwsClients | 
             workspace_languages=settings.workspace_languages,
             default_language=settings.language,
         ),
+        store=store,
     )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(
@@ -225,6 +270,10 @@ def build_services(settings: Settings, client: WebClient, clients: AwsClients | 
         desk=ResultDesk(archive, client, intake, state),
         state=state,
         board=board,
-        tasks=BackgroundTasks(),
+        tasks=BackgroundTasks(inline=inline),
+        store=store,
+        front=front,
+        worker=worker,
+        deduper=deduper,
         lang=settings.language,
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from services.archive import Archive, SpoolingArchive
+from services.dedupe import Deduper
 from services.intake import Intake
-from services.jobs import JobProcessor, JobRunner
+from services.job_store import JobStore
+from services.jobs import JobProcessor, JobRunner, QueueFront
 from services.messages import Language
 from services.pipeline import Pipeline
+from services.queue import SqsWorker
 from services.reports import ReportDesk
 from services.result_desk import ResultDesk
 from services.state import StateStore
@@ -30,6 +34,10 @@ class Services:
     state: StateStore
     board: StatusBoard
     tasks: BackgroundTasks
+    store: JobStore | None = None
+    front: QueueFront | None = None
+    worker: SqsWorker | None = None
+    deduper: Deduper | None = None
     lang: Language = "ja"
 
     def wait_idle(self, timeout: float | None = None) -> bool:
@@ -41,13 +49,23 @@ class Services:
             and self.board.flush(timeout)
         )
 
-    def close(self) -> None:
-        """Finish queued jobs and their straggling candidates, post the last updates, then stop."""
-        self.runner.shutdown(wait=True)
+    def close(self, grace: float | None = None) -> None:
+        """Finish queued jobs (for ``grace`` seconds at most) and their stragglers, then stop.
+
+        Jobs still unfinished after the grace period stay in the job store and resume at the
+        next start.
+        """
+        left = self.runner.shutdown(wait=True, timeout=grace)
+        if left:
+            logging.getLogger(__name__).warning("%d job(s) left for the next start", left)
+        if self.front is not None:
+            self.front.close()
         self.processor.close()
         self.pipeline.close()
         self.tasks.shutdown()
         self.board.close()
         self.state.close()
+        if self.store is not None:
+            self.store.close()
         if isinstance(self.archive, SpoolingArchive):
             self.archive.close()  # one last try for writes S3 refused; the rest waits on disk

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from services.archive import Archive
 from services.errors import InputRejected
 from services.image_models import Capabilities
+from services.job_store import JobStore
 from services.messages import Language
 from services.models import MAX_TEXT_CHARS, Attempt, GenerationOptions, Job, JobRecord, SlackContext, Trigger
 from services.options import ParsedRequest, parse_request, resolve_size
@@ -61,12 +62,14 @@ class Intake:
         state: StateStore,
         config: IntakeConfig | None = None,
         *,
+        store: JobStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._submit = submit
         self._archive = archive
         self._pipeline = pipeline
         self._state = state
+        self._store = store
         self.config = config or IntakeConfig()
         self._clock = clock
 
@@ -117,6 +120,9 @@ class Intake:
     def _queue(self, job: Job, *, counted: bool = True) -> Job:
         if counted and job.slack is not None:
             self._admit(job.slack)
+        if self._store is not None:
+            # Durable before Slack hears "OK": a crash from here on cannot lose the request.
+            self._store.accept(job)
         self._submit(job)
         if counted and job.slack is not None:
             self._state.count_request(job.slack.user_id, job.slack.team_id, job.job_id)

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from services.errors import BotError
+from services.job_store import JobNotFound, JobStore
 from services.models import Job, JobRecord, RecentJob
 from services.pipeline import Pipeline, Progress
+from services.queue import SqsJobQueue
 from services.slack_output import SlackNotifier
 from services.state import StateStore
 
+# A job that a crash or restart interrupted this many times is not tried again automatically.
+MAX_RESUMES = 2
+
 logger = logging.getLogger(__name__)
+
+
+def hash_user(user_id: str | None) -> str:
+    """A stable pseudonym for logs: who caused what can be correlated without naming anyone."""
+    if not user_id:
+        return "-"
+    return hashlib.sha256(f"ja-image-bot:{user_id}".encode()).hexdigest()[:12]
 
 
 class JobProcessor:
@@ -27,10 +42,12 @@ class JobProcessor:
         notifier: SlackNotifier,
         state: StateStore | None = None,
         announcer: ThreadPoolExecutor | None = None,
+        store: JobStore | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._notifier = notifier
         self._state = state
+        self._store = store
         # Status messages are posted here, off the request thread, so an ack never waits on Slack.
         self._announcer = announcer or ThreadPoolExecutor(max_workers=4, thread_name_prefix="announce")
         self._opened: dict[str, Future[bool]] = {}
@@ -52,11 +69,22 @@ class JobProcessor:
         """Process ``job``; whatever fails, the user hears back."""
         with self._lock:
             opened = self._opened.pop(job.job_id, None)
+        store = self._store
         try:
+            if store is not None:
+                self._started(store, job)
             can_post = opened.result() if opened is not None else self._notifier.open_thread(job, 0)
             if not can_post:
+                if store is not None:
+                    store.finish(job.job_id, "interrupted")
                 return
             outcome = self._pipeline.run(job, self._notifier.progress(job))
+            if store is not None:
+                store.advance(job.job_id, "generated")
+                # At-least-once delivery (SQS, a resumed job) may run a job twice; it posts once.
+                if not store.claim_post(job.job_id):
+                    logger.info("job %s: already posted by an earlier delivery", job.job_id)
+                    return
             model = self._pipeline.model_for(job.options.model)
             self._notifier.progress(job)(Progress("posting"))
             self._notifier.deliver(job, outcome, model.capabilities, show_candidates=self._grid(job))
@@ -64,12 +92,56 @@ class JobProcessor:
             if record.posted_file_id or record.posted_message_ts:
                 self._pipeline.save_record(record)
                 self._remember(job, record)
+            logger.info(
+                "job %s: %s in %.1fs (user %s)",
+                job.job_id,
+                record.status,
+                (record.finished_at - record.created_at).total_seconds() if record.finished_at else 0,
+                hash_user(job.slack.user_id if job.slack else None),
+            )
         except Exception:
             logger.exception("job %s: failed outside the pipeline", job.job_id)
-            try:
-                self._notifier.tell_failure(job, BotError("internal"))
-            except Exception:
-                logger.exception("job %s: could not tell the user", job.job_id)
+            self._fail(job)
+
+    def _started(self, store: JobStore, job: Job) -> None:
+        try:
+            store.start(job.job_id)
+        except JobNotFound:
+            # Queued before the store knew it (an older front, or a hand-made message).
+            store.accept(job)
+            store.start(job.job_id)
+
+    def _fail(self, job: Job) -> None:
+        try:
+            if self._store is not None:
+                self._store.finish(job.job_id, "failed")
+            self._notifier.tell_failure(job, BotError("internal"))
+        except Exception:
+            logger.exception("job %s: could not tell the user", job.job_id)
+
+    def give_up(self, job: Job) -> None:
+        """The queue delivered this job too often without success: tell the user once."""
+        if self._store is not None:
+            with contextlib.suppress(JobNotFound):
+                self._store.finish(job.job_id, "failed")
+        self._notifier.tell_failure(job, BotError("job_gave_up"))
+
+    def resume(self, submit: Callable[[Job], None]) -> int:
+        """After a restart: queue the jobs that were not finished, or tell their users; how many."""
+        if self._store is None:
+            return 0
+        resumed = 0
+        for stored in self._store.unfinished():
+            job = stored.job
+            if stored.attempts >= MAX_RESUMES:
+                logger.warning("job %s: interrupted %d times; not resumed", job.job_id, stored.attempts)
+                self._store.finish(job.job_id, "interrupted")
+                self._notifier.tell_failure(job, BotError("job_interrupted"))
+                continue
+            logger.info("job %s: resumed after a restart (stage %s)", job.job_id, stored.stage)
+            submit(job)
+            resumed += 1
+        return resumed
 
     def _grid(self, job: Job) -> bool:
         """Whether 候補を見る is offered: the job made more than one candidate at once."""
@@ -198,13 +270,66 @@ class JobRunner:
         with self._lock:
             return self._changed.wait_for(lambda: not self._queue and not self._running, timeout)
 
-    def shutdown(self, wait: bool = True) -> None:
-        """Stop taking jobs; with ``wait``, finish the queued ones first."""
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> int:
+        """Stop taking jobs; with ``wait``, finish the queued ones first (for ``timeout`` at most).
+
+        Returns how many jobs were left queued or running; a durable job store resumes them at
+        the next start.
+        """
         with self._lock:
             self._closed = True
             if not wait:
                 self._queue.clear()
             self._changed.notify_all()
-        if wait:
-            for thread in self._threads:
-                thread.join()
+        if not wait:
+            return self.in_flight
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            left = len(self._queue) + self._running
+            self._queue.clear()  # not started: they stay "queued" in the store
+            return left
+
+
+class QueueFront:
+    """The front in scale-out mode: post the status message, then hand the job to SQS."""
+
+    def __init__(
+        self,
+        queue: SqsJobQueue,
+        notifier: SlackNotifier,
+        store: JobStore | None = None,
+        *,
+        inline: bool = False,
+    ) -> None:
+        self._queue = queue
+        self._notifier = notifier
+        self._store = store
+        # Lambda freezes after the response, so there the hand-off happens before the ack.
+        self._pool = None if inline else ThreadPoolExecutor(max_workers=4, thread_name_prefix="enqueue")
+
+    def submit(self, job: Job) -> None:
+        """Announce and enqueue ``job`` (in the background unless inline)."""
+        if self._pool is None:
+            self._send(job)
+        else:
+            self._pool.submit(self._send, job)
+
+    def _send(self, job: Job) -> None:
+        try:
+            if not self._notifier.open_thread(job, 0):
+                if self._store is not None:
+                    self._store.finish(job.job_id, "interrupted")
+                return
+            self._queue.submit(job)
+        except Exception:
+            logger.exception("job %s: could not be queued", job.job_id)
+            if self._store is not None:
+                self._store.finish(job.job_id, "failed")
+            self._notifier.tell_failure(job, BotError("internal"))
+
+    def close(self) -> None:
+        """Finish the hand-offs in progress."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)

@@ -66,6 +66,8 @@ class SlackNotifier:
         ctx = job.slack
         if ctx is None:
             return True
+        if ctx.status_ts is not None:
+            return True  # posted by the front (scale-out mode) before the job was queued
         text = self._status_text(job)
         if position:
             text += "\n" + t("status.queued", job.lang, position=position)

@@ -17,7 +17,9 @@ logger = logging.getLogger(__name__)
 class BackgroundTasks:
     """A small pool whose tasks log their own failures; tests and shutdown can wait for it."""
 
-    def __init__(self, workers: int = 4) -> None:
+    def __init__(self, workers: int = 4, *, inline: bool = False) -> None:
+        # Inline on Lambda: the environment freezes once the response is sent.
+        self._inline = inline
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="task")
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
@@ -32,6 +34,9 @@ class BackgroundTasks:
             except Exception:
                 logger.exception("task %s failed", name)
 
+        if self._inline:
+            run()
+            return
         future = self._pool.submit(run)
         with self._lock:
             self._pending.add(future)
