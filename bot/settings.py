@@ -68,7 +68,23 @@ class Settings(BaseSettings):
     admin_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="User ids that may delete any result and have no quota"
     )
+    allowed_users: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="User ids that may use the bot; empty means everyone"
+    )
+    allowed_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Channel ids where the bot may be used; empty means every channel"
+    )
     data_dir: Path = Field(default=Path("./data"), description="Local state (SQLite): prefs, result index")
+    # Scale-out: with JOB_QUEUE_URL the Slack front only acknowledges and enqueues, and
+    # `python -m bot worker` (or the Lambda worker) runs the jobs.
+    job_queue_url: str | None = Field(default=None, description="SQS queue of jobs")
+    job_table: str | None = Field(default=None, description="DynamoDB table of job state (else SQLite)")
+    dedupe_table: str | None = Field(default=None, description="DynamoDB table for dedupe (else in-process)")
+    max_receives: int = Field(default=3, ge=1, le=20, description="SQS deliveries before giving up")
+    queue_wait_seconds: int = Field(
+        default=20, ge=0, le=20, description="SQS long-poll wait (also stop latency)"
+    )
+    shutdown_grace: float = Field(default=60, ge=0, le=3600, description="Seconds SIGTERM waits for jobs")
     user_daily_quota: int | None = Field(default=None, ge=1, description="Jobs per user per day")
     team_daily_quota: int | None = Field(default=None, ge=1, description="Jobs per workspace per day")
     quota_timezone: str = "Asia/Tokyo"
@@ -140,7 +156,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     _split_lists = field_validator(
-        "negative_prompts", "banned_terms_files", "toxicity_labels", "admin_users", mode="before"
+        "negative_prompts",
+        "banned_terms_files",
+        "toxicity_labels",
+        "admin_users",
+        "allowed_users",
+        "allowed_channels",
+        mode="before",
     )(_split_csv)
     _split_maps = field_validator("image_models", "workspace_languages", mode="before")(_split_pairs)
 

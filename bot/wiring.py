@@ -238,6 +238,7 @@ def build_services(
             workers=settings.worker_threads,
             max_receives=settings.max_receives,
             on_give_up=processor.give_up,
+            wait_seconds=settings.queue_wait_seconds,
         )
     deduper: Deduper = (
         DynamoDeduper(settings.dedupe_table, clients.dynamodb) if settings.dedupe_table else MemoryDeduper()

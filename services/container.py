@@ -46,6 +46,7 @@ class Services:
             self.runner.wait_idle(timeout)
             and self.pipeline.drain(timeout)
             and self.tasks.wait_idle(timeout)
+            and (self.front is None or self.front.wait_idle(timeout))
             and self.board.flush(timeout)
         )
 

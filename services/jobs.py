@@ -19,6 +19,7 @@ from services.pipeline import Pipeline, Progress
 from services.queue import SqsJobQueue
 from services.slack_output import SlackNotifier
 from services.state import StateStore
+from services.tasks import BackgroundTasks
 
 # A job that a crash or restart interrupted this many times is not tried again automatically.
 MAX_RESUMES = 2
@@ -307,14 +308,15 @@ class QueueFront:
         self._notifier = notifier
         self._store = store
         # Lambda freezes after the response, so there the hand-off happens before the ack.
-        self._pool = None if inline else ThreadPoolExecutor(max_workers=4, thread_name_prefix="enqueue")
+        self._tasks = BackgroundTasks(inline=inline)
 
     def submit(self, job: Job) -> None:
         """Announce and enqueue ``job`` (in the background unless inline)."""
-        if self._pool is None:
-            self._send(job)
-        else:
-            self._pool.submit(self._send, job)
+        self._tasks.submit(f"enqueue {job.job_id}", lambda: self._send(job))
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until every accepted job is on the queue; False on timeout."""
+        return self._tasks.wait_idle(timeout)
 
     def _send(self, job: Job) -> None:
         try:
@@ -331,5 +333,4 @@ class QueueFront:
 
     def close(self) -> None:
         """Finish the hand-offs in progress."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self._tasks.shutdown()

@@ -320,6 +320,14 @@ _JA: dict[str, str] = {
         "🙇 画像をアップロードできませんでした。画像は保存済みです。"
         "しばらく待ってから「再生成」をお試しください。（ジョブ ID: {job_id}）"
     ),
+    "job_gave_up": (
+        "🙇 何度か試しましたが、処理を完了できませんでした。"
+        "お手数ですが、しばらく待ってからもう一度お試しください。（ジョブ ID: {job_id}）"
+    ),
+    "job_interrupted": (
+        "🙇 ボットの再起動により処理が中断されました。お手数ですが、もう一度お試しください。"
+        "（ジョブ ID: {job_id}）"
+    ),
     "upload_failed_link": (
         "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします（7 日間有効）。"
         "<{url}|画像を開く>（ジョブ ID: {job_id}）"
@@ -555,8 +563,7 @@ _EN: dict[str, str] = {
     ),
     # --- actions (handlers) ---
     "access.user_denied": (
-        "🙏 Sorry, image generation is not available to you yet. "
-        "Please ask the workspace admins for access."
+        "🙏 Sorry, image generation is not available to you yet. Please ask the workspace admins for access."
     ),
     "access.channel_denied": (
         "🙏 Sorry, image generation is not available in this channel. "
@@ -601,6 +608,8 @@ _EN: dict[str, str] = {
         "🙇 I couldn't upload the image, but it is saved. "
         "Please wait a moment, then press “Regenerate”. (Job ID: {job_id})"
     ),
+    "job_gave_up": "🙇 I tried several times but could not finish. Please try again later. (Job: {job_id})",
+    "job_interrupted": "🙇 A restart interrupted this job. Please try again. (Job ID: {job_id})",
     "upload_failed_link": (
         "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for 7 days): "
         "<{url}|open the image> (Job ID: {job_id})"

@@ -19,7 +19,7 @@ from moto.server import ThreadedMotoServer
 from bot.app import build_app
 from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings
-from bot.wiring import build_services, slack_client
+from bot.wiring import Role, build_services, slack_client
 from services.container import Services
 from tests import slack_requests
 from tests.servers.aws_emulator import AwsEmulator
@@ -120,13 +120,15 @@ class Response:
 class BotHarness:
     """The real app behind the real HTTP server, and helpers to act as Slack."""
 
-    def __init__(self, settings: Settings, slack: SlackApiServer, aws: AwsEmulator, s3: Any) -> None:
+    def __init__(
+        self, settings: Settings, slack: SlackApiServer, aws: AwsEmulator, s3: Any, role: Role = "embedded"
+    ) -> None:
         self.settings = settings
         self.slack = slack
         self.aws = aws
         self.s3 = s3
         client = slack_client(settings)
-        self.services: Services = build_services(settings, client)
+        self.services: Services = build_services(settings, client, role=role)
         self.app = build_app(settings, self.services, client)
         self.frontend = HttpFrontend(self.app)
         self.server = ServerRunner(make_server(self.frontend, "127.0.0.1", 0, 8)).start()

@@ -1,0 +1,109 @@
+"""Scale-out mode: the front acknowledges and enqueues to SQS; a worker runs the job (moto SQS)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from bot.settings import Settings
+from bot.wiring import build_services, slack_client
+from tests.conftest import BotHarness
+from tests.servers.aws_emulator import AwsEmulator
+from tests.servers.slack_api import SlackApiServer
+
+AURORA = "夜の海にオーロラと流氷"
+TRANSLATE = "submit_image_prompt"
+
+
+@pytest.fixture
+def queue_url(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", _moto)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = str(sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "30"})["QueueUrl"])
+    yield url
+    sqs.delete_queue(QueueUrl=url)
+
+
+def _run_worker(settings: Settings, until: Any) -> None:
+    """A worker process's services, consuming until ``until()`` holds."""
+    services = build_services(settings, slack_client(settings), role="worker")
+    assert services.worker is not None
+    stop = threading.Event()
+    thread = threading.Thread(target=services.worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        until()
+    finally:
+        stop.set()
+        thread.join(40)
+        services.close()
+
+
+def test_front_only_acks_and_enqueues_then_a_worker_posts_exactly_once(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, queue_url: str
+) -> None:
+    front_settings = settings.model_copy(update={"job_queue_url": queue_url, "queue_wait_seconds": 1})
+    front = BotHarness(front_settings, slack_api, aws, s3, role="front")
+    try:
+        aws.push_tool_input(TRANSLATE, {"english_prompt": "aurora over a night sea with drift ice"})
+        assert front.command(AURORA).status == 200
+        front.wait_idle()
+        # The front posted the status message and ran no model.
+        [status] = slack_api.calls("chat.postMessage")
+        assert AURORA in status.params["text"]
+        assert aws.requests("InvokeModel") == []
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
+    finally:
+        front.close()
+
+    # The worker shares the job store only through DynamoDB in production; here both processes
+    # use the same data folder, which is what a single-host deployment with a worker does.
+    worker_settings = front_settings.model_copy(update={"slack_app_token": None})
+    _run_worker(worker_settings, lambda: slack_api.wait_for("files.completeUploadExternal", timeout=30))
+
+    assert len(slack_api.uploaded_files()) == 1
+    # The worker reused the front's status message instead of posting a second one.
+    statuses = [
+        c for c in slack_api.calls("chat.postMessage") if "受け付けました" in str(c.params.get("text", ""))
+    ]
+    assert len(statuses) == 1, [(c.params.get("text"), c.params.get("thread_ts")) for c in statuses]
+    assert len(aws.requests("InvokeModel")) == 1
+
+
+def test_a_redelivered_job_runs_again_but_posts_only_once(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, queue_url: str
+) -> None:
+    front_settings = settings.model_copy(update={"job_queue_url": queue_url, "queue_wait_seconds": 1})
+    front = BotHarness(front_settings, slack_api, aws, s3, role="front")
+    try:
+        front.command(AURORA)
+        front.wait_idle()
+    finally:
+        front.close()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    # Capture the message as SQS would deliver it again after a worker crashed before deleting it.
+    [message] = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=5)["Messages"]
+    body = message["Body"]
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+    sqs.send_message(QueueUrl=queue_url, MessageBody=body)  # the redelivery
+
+    def both_processed() -> None:
+        slack_api.wait_for("files.completeUploadExternal", timeout=30)
+        aws_wait = 0
+        while len(aws.requests("InvokeModel")) < 2 and aws_wait < 300:
+            threading.Event().wait(0.1)
+            aws_wait += 1
+
+    _run_worker(front_settings, both_processed)
+
+    assert len(aws.requests("InvokeModel")) == 2  # at-least-once: the job ran twice
+    assert len(slack_api.uploaded_files()) == 1  # and was posted once
