@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -80,5 +81,8 @@ class ServerRunner:
         if self._stop.is_set():
             return
         self._stop.set()
-        self._server.pull_trigger()
+        # Wake the loop now rather than at its next poll; if it saw the flag first, it has
+        # already closed the trigger.
+        with contextlib.suppress(OSError):
+            self._server.pull_trigger()
         self._thread.join(timeout)

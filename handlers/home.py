@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
@@ -27,7 +27,7 @@ _PREFS = {
 }
 
 
-def publish_home(client: WebClient, services: Services, user_id: str) -> None:
+def publish_home(client: WebClient, services: Services, user_id: str, team_id: str | None = None) -> None:
     """Render and publish the user's App Home."""
     intake = services.intake
     prefs = services.state.prefs(user_id)
@@ -38,7 +38,7 @@ def publish_home(client: WebClient, services: Services, user_id: str) -> None:
         models=menus.model_choices(services.pipeline),
         styles=menus.style_choices(),
         sizes=menus.size_choices(services.pipeline.model_for(prefs.model)),
-        lang=intake.lang_for(user_id),
+        lang=intake.lang_for(user_id, team_id),
     )
     try:
         client.views_publish(user_id=user_id, view=view)
@@ -50,10 +50,10 @@ def register(app: App, services: Services) -> None:
     """Attach the App Home listeners."""
 
     @app.event(ids.EVENT_APP_HOME_OPENED)
-    def opened(event: dict[str, Any], client: WebClient) -> None:
+    def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         payload = HomeOpenedEvent.model_validate(event)
         if payload.tab == "home":
-            publish_home(client, services, payload.user)
+            publish_home(client, services, payload.user, context.team_id)
 
     def on_pref(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -72,7 +72,7 @@ def register(app: App, services: Services) -> None:
         user = payload.user.id
         prefs = services.state.prefs(user).model_copy(update={field: chosen})
         services.state.save_prefs(user, prefs)
-        publish_home(client, services, user)
+        publish_home(client, services, user, payload.team.id if payload.team else None)
 
     for action_id in _PREFS:
         app.action(action_id)(on_pref)
@@ -82,7 +82,7 @@ def register(app: App, services: Services) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         user = payload.user.id
-        lang = services.intake.lang_for(user)
+        lang = services.intake.lang_for(user, payload.team.id if payload.team else None)
         try:
             record, _ = services.intake.load(payload.actions[0].value)
             if record.slack is None:
