@@ -26,7 +26,7 @@ def _stop_on_signals() -> threading.Event:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        logger.info("signal %d: stopping", signum)
+        # Only set the flag: a handler that logs could wait on a lock its own thread holds.
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -47,6 +47,7 @@ def work(settings: Settings) -> int:
     stop = _stop_on_signals()
     logger.info("worker consuming %s", settings.job_queue_url)
     worker.run(stop)
+    logger.info("signal received: stopping")
     logger.info("finishing queued jobs")
     services.close(grace=settings.shutdown_grace)
     return 0
@@ -83,6 +84,7 @@ def serve(settings: Settings) -> int:
         handler.connect()  # type: ignore[no-untyped-call]
         logger.info("connected in Socket Mode")
         stop.wait()
+        logger.info("signal received: stopping")
         handler.close()  # type: ignore[no-untyped-call]
     else:
         frontend = HttpFrontend(app)
@@ -92,6 +94,7 @@ def serve(settings: Settings) -> int:
         frontend.ready.set()
         logger.info("listening on %s:%d", settings.host, runner.port)
         stop.wait()
+        logger.info("signal received: stopping")
         frontend.ready.clear()
         runner.stop()
     logger.info("finishing queued jobs")

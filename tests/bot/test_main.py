@@ -235,6 +235,36 @@ def test_sigterm_lets_a_running_job_finish_before_exiting(
     assert "finishing queued jobs" in stderr
 
 
+def test_a_request_accepted_before_a_crash_is_resumed_after_the_restart(
+    http_env: dict[str, str], slack_api: SlackApiServer, aws: AwsEmulator, workdir: Path, tmp_path: Path
+) -> None:
+    aws.set_latency("InvokeModel", 20)  # the first process dies while the image is being made
+
+    first = tmp_path / "first"
+    first.mkdir()
+    with serving(http_env, workdir, first) as served:
+        status, _ = served.post_command(AURORA, slack_api.response_url())
+        assert status == 200
+        served.wait_for(slack_api, "chat.postMessage")
+        slack_api.wait_for("chat.update", timeout=10)  # the job is running
+        served.process.kill()  # SIGKILL: no shutdown code runs
+        served.process.wait(timeout=10)
+    assert slack_api.uploaded_files() == []
+
+    aws.set_latency("InvokeModel", 0)
+    second = tmp_path / "second"
+    second.mkdir()
+    with serving(http_env, workdir, second) as served:
+        served.wait_for(slack_api, "files.completeUploadExternal")
+        returncode = served.stop()
+        stderr = served.stderr()
+
+    assert returncode == 0, stderr
+    assert len(slack_api.uploaded_files()) == 1
+    messages = [entry["message"] for entry in json_logs(stderr)]
+    assert "resumed 1 unfinished job(s)" in messages
+
+
 def test_http_mode_logs_where_it_listens_as_json_lines_only(
     http_env: dict[str, str], workdir: Path, tmp_path: Path
 ) -> None:
