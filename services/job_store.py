@@ -35,9 +35,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar, get_args
@@ -46,7 +44,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, ValidationError
 
 from services.models import Job
-from services.state import BUSY_TIMEOUT_MS, StateSchemaError
+from services.sqlite import SqliteFile
 
 logger = logging.getLogger(__name__)
 
@@ -158,58 +156,10 @@ class SqliteJobStore:
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
         self._clock = clock
-        in_memory = str(path) == ":memory:"
-        if not in_memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Same conventions as services.state.SqliteState: one connection behind a lock, and
-        # transactions left to _write so every change is BEGIN IMMEDIATE ... COMMIT.
-        self._conn = sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
-        )
-        self._lock = threading.Lock()
-        try:
-            with self._lock:
-                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-                if not in_memory:
-                    self._conn.execute("PRAGMA journal_mode = WAL")
-                    # FULL, not NORMAL as for state: an acknowledged job must survive a power loss too.
-                    self._conn.execute("PRAGMA synchronous = FULL")
-            self._migrate()
-        except BaseException:
-            self._conn.close()
-            raise
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        # IMMEDIATE takes the write lock up front: two processes claiming the same post serialise here.
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._conn
-
-    def _migrate(self) -> None:
-        with self._write() as conn:
-            # Read inside the write transaction: another process may be creating the schema too.
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise StateSchemaError(
-                    f"job store schema version {version} is newer than this bot's {SCHEMA_VERSION}"
-                )
-            for number, statements in enumerate(_MIGRATIONS[version:], start=version + 1):
-                for statement in statements:
-                    conn.execute(statement)
-                # PRAGMA takes no bound parameters; the number is ours, not input.
-                conn.execute(f"PRAGMA user_version = {number:d}")
-                logger.info("job store schema migrated to version %s", number)
+        # FULL, not NORMAL as for state: an acknowledged job must survive a power loss too.
+        self._db = SqliteFile(path, migrations=_MIGRATIONS, name="job store", synchronous="FULL")
+        self._write = self._db.write
+        self._read = self._db.read
 
     def _now(self) -> float:
         return _epoch(self._clock())
@@ -312,8 +262,7 @@ class SqliteJobStore:
 
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
 
 def _stored_from_row(row: tuple[Any, ...]) -> StoredJob:

@@ -7,10 +7,7 @@ Times are stored as UTC epoch seconds (REAL), so comparisons are numeric whateve
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -18,12 +15,14 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from services.models import RecentJob, UserPrefs
+from services.sqlite import SqliteFile, StateSchemaError
+
+__all__ = ["RECENT_KEPT_PER_USER", "SCHEMA_VERSION", "SqliteState", "StateSchemaError", "StateStore"]
 
 logger = logging.getLogger(__name__)
 
 # App Home lists at most a page of results; prune keeps a few pages per user and no more.
 RECENT_KEPT_PER_USER = 50
-BUSY_TIMEOUT_MS = 5000
 
 # Migration n brings a database from user_version n-1 to n. Append, never edit a shipped one.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -75,10 +74,6 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
-
-
-class StateSchemaError(RuntimeError):
-    """The state file was written by a newer version of the bot."""
 
 
 class StateStore(Protocol):
@@ -142,61 +137,10 @@ class SqliteState:
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
         self._clock = clock
-        in_memory = str(path) == ":memory:"
-        if not in_memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # One connection behind a lock: sqlite3 objects are not safe to use from two threads at
-        # once, and a handful of tiny queries never makes the lock a bottleneck. isolation_level
-        # None leaves transactions to _write, so a multi-statement write is all or nothing.
-        self._conn = sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
-        )
-        self._lock = threading.Lock()
-        try:
-            with self._lock:
-                # WAL lets another process (an HTTP front and a worker) read while one writes;
-                # busy_timeout makes a writer wait for the other's lock instead of failing.
-                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-                if not in_memory:
-                    self._conn.execute("PRAGMA journal_mode = WAL")
-                    # In WAL mode NORMAL still never corrupts; it may lose the last commits on power loss.
-                    self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
-        except BaseException:
-            self._conn.close()
-            raise
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        # IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read.
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._conn
-
-    def _migrate(self) -> None:
-        with self._write() as conn:
-            # Read inside the write transaction: another process may be creating the schema too.
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise StateSchemaError(
-                    f"state schema version {version} is newer than this bot's {SCHEMA_VERSION}"
-                )
-            for number, statements in enumerate(_MIGRATIONS[version:], start=version + 1):
-                for statement in statements:
-                    conn.execute(statement)
-                # PRAGMA takes no bound parameters; the number is ours, not input.
-                conn.execute(f"PRAGMA user_version = {number:d}")
-                logger.info("state schema migrated to version %s", number)
+        # In WAL mode NORMAL never corrupts; it may lose the last commits on a power loss.
+        self._db = SqliteFile(path, migrations=_MIGRATIONS, name="state", synchronous="NORMAL")
+        self._write = self._db.write
+        self._read = self._db.read
 
     def _now(self) -> float:
         return _epoch(self._clock())
@@ -328,5 +272,4 @@ class SqliteState:
 
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
-        with self._lock:
-            self._conn.close()
+        self._db.close()
