@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     user_daily_quota: int | None = Field(default=None, ge=1, description="Jobs per user per day")
     team_daily_quota: int | None = Field(default=None, ge=1, description="Jobs per workspace per day")
     quota_timezone: str = "Asia/Tokyo"
+    max_jobs_per_user: int | None = Field(default=3, ge=1, description="Jobs a user may have running at once")
     result_reactions: bool = Field(default=True, description="Add 🔄 ➕ ➖ 🎲 to each result")
     status_updates_per_minute: int = Field(default=50, ge=1, le=600, description="chat.update pace")
     status_min_interval: float = Field(

@@ -255,10 +255,13 @@ def build_services(
             team_daily_quota=settings.team_daily_quota,
             quota_timezone=ZoneInfo(settings.quota_timezone),
             admins=frozenset(settings.admin_users),
+            max_jobs_per_user=settings.max_jobs_per_user,
             workspace_languages=settings.workspace_languages,
             default_language=settings.language,
         ),
         store=store,
+        # The cap counts this process's jobs; in scale-out mode workers are elsewhere, so it is off.
+        active=runner.active_for if front is None else None,
     )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(

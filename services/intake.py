@@ -47,6 +47,7 @@ class IntakeConfig:
     team_daily_quota: int | None = None
     quota_timezone: ZoneInfo = JST
     admins: frozenset[str] = frozenset()
+    max_jobs_per_user: int | None = None
     workspace_languages: Mapping[str, Language] = field(default_factory=dict)
     default_language: Language = "ja"
 
@@ -63,6 +64,7 @@ class Intake:
         config: IntakeConfig | None = None,
         *,
         store: JobStore | None = None,
+        active: Callable[[str], int] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._submit = submit
@@ -70,6 +72,7 @@ class Intake:
         self._pipeline = pipeline
         self._state = state
         self._store = store
+        self._active = active
         self.config = config or IntakeConfig()
         self._clock = clock
 
@@ -104,6 +107,9 @@ class Intake:
         """Refuse politely when the user or the workspace has used up today's quota."""
         if self.is_admin(slack.user_id):
             return
+        cap = self.config.max_jobs_per_user
+        if cap is not None and self._active is not None and self._active(slack.user_id) >= cap:
+            raise InputRejected("quota.concurrent", limit=cap)
         start, resets = self._today()
         reset = f"{resets.astimezone(self.config.quota_timezone):%H:%M}"
         limit = self.config.user_daily_quota

@@ -292,6 +292,9 @@ _JA: dict[str, str] = {
         "このワークスペースの本日の上限（{limit} 回）に達しました。{reset} 以降にもう一度お試しください。"
     ),
     "refine.empty": "どう変えたいかを書いてください。例：`@画像生成ボット もっと明るく`",
+    "quota.concurrent": (
+        "同時に作成できるのは {limit} 件までです。いまの画像ができあがってから、もう一度お試しください。"
+    ),
     "variation.unsupported": (
         "このモデルはバリエーションに対応していません。「🔄 再生成」か「⚙️ 調整」をお試しください。"
     ),
@@ -587,6 +590,7 @@ _EN: dict[str, str] = {
     "quota.user": "You reached today's limit ({limit}). It resets at {reset}; please try again then.",
     "quota.team": "This workspace reached today's limit ({limit}). It resets at {reset}.",
     "refine.empty": "Please say what to change, e.g. `@imagine brighter`.",
+    "quota.concurrent": "You can have {limit} images in progress at once. Please wait for one to finish.",
     "variation.unsupported": "This model cannot make variations. Try “🔄 Regenerate” or “⚙️ Adjust”.",
     # Problems on our side
     "model_unavailable": (
