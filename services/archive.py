@@ -293,8 +293,16 @@ class SpoolingArchive:
         return key
 
     def get_record(self, job_id: str) -> JobRecord | None:
-        """The spooled record if one waits, else the archived one."""
-        return self._spool.get_record(job_id) or self._inner.get_record(job_id)
+        """The spooled record if one waits, else the archived one (None while unreachable)."""
+        spooled = self._spool.get_record(job_id)
+        if spooled is not None:
+            return spooled
+        try:
+            return self._inner.get_record(job_id)
+        except Exception as exc:
+            # A write that follows this read must still reach the spool.
+            logger.warning("job %s: archive unreadable (%s)", job_id, type(exc).__name__)
+            return None
 
     def get_image(self, key: str) -> bytes | None:
         """The spooled image if one waits, else the archived one."""
@@ -303,7 +311,11 @@ class SpoolingArchive:
             data = self._spool.get_image(job_prefix(match["job_id"]) + match["name"])
             if data is not None:
                 return data
-        return self._inner.get_image(key)
+        try:
+            return self._inner.get_image(key)
+        except Exception as exc:
+            logger.warning("archive unreadable (%s) for %s", type(exc).__name__, key)
+            return None
 
     def describe(self, key: str) -> str:
         """Where the object is (or will be) archived."""
