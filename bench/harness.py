@@ -722,8 +722,12 @@ class SlackClient:
         self._port = port
 
     def _request(self, number: int) -> tuple[bytes, dict[str, str]]:
+        # One user per command: a burst comes from many people (MAX_JOBS_PER_USER caps one user).
         body = slack_requests.command_body(
-            text_of(number), channel_id=channel_of(number), response_url=self._rig.slack.response_url()
+            text_of(number),
+            channel_id=channel_of(number),
+            user_id=f"U{number:08d}",
+            response_url=self._rig.slack.response_url(),
         )
         headers = slack_requests.signed_headers(body, slack_requests.FORM)
         return body.encode(), headers

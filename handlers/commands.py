@@ -14,6 +14,7 @@ from services import ids, menus
 from services.container import Services
 from services.errors import InputRejected
 from services.intake import HelpRequested
+from services.messages import Language
 from services.models import SlackContext
 from services.slack_output import failure_message
 from services.slack_views import build_help_text
@@ -26,7 +27,11 @@ def register(app: App, services: Services) -> None:
     @app.command(ids.SLASH_COMMAND)
     def imagine(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         command = CommandPayload.model_validate(body)
-        lang = intake.lang_for(command.user_id, command.team_id)
+
+        def lang() -> Language:
+            # Only refusals need it; a queued request is acknowledged without another read.
+            return intake.lang_for(command.user_id, command.team_id)
+
         slack = SlackContext(
             team_id=command.team_id,
             channel_id=command.channel_id,
@@ -44,7 +49,7 @@ def register(app: App, services: Services) -> None:
                     FormContext(channel=command.channel_id),
                 )
             except SlackApiError:
-                ack(text=failure_message(InputRejected("input.empty"), "", lang), response_type="ephemeral")
+                ack(text=failure_message(InputRejected("input.empty"), "", lang()), response_type="ephemeral")
                 return
             ack()
             return
@@ -52,12 +57,12 @@ def register(app: App, services: Services) -> None:
             intake.request(command.text, slack, "command")
         except HelpRequested:
             blocks = menus.help_blocks(
-                services.pipeline, intake.default_alias, intake.config.max_candidates, lang
+                services.pipeline, intake.default_alias, intake.config.max_candidates, lang()
             )
-            ack(text=build_help_text(lang), blocks=blocks, response_type="ephemeral")
+            ack(text=build_help_text(lang()), blocks=blocks, response_type="ephemeral")
             return
         except InputRejected as exc:
             # Text in the ack is shown only to the user who typed the command.
-            ack(text=failure_message(exc, "", lang), response_type="ephemeral")
+            ack(text=failure_message(exc, "", lang()), response_type="ephemeral")
             return
         ack()

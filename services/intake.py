@@ -17,7 +17,16 @@ from services.errors import InputRejected
 from services.image_models import Capabilities
 from services.job_store import JobStore
 from services.messages import Language
-from services.models import MAX_TEXT_CHARS, Attempt, GenerationOptions, Job, JobRecord, SlackContext, Trigger
+from services.models import (
+    MAX_TEXT_CHARS,
+    Attempt,
+    GenerationOptions,
+    Job,
+    JobRecord,
+    SlackContext,
+    Trigger,
+    UserPrefs,
+)
 from services.options import ParsedRequest, parse_request, resolve_size
 from services.pipeline import Pipeline
 from services.presets import STYLES
@@ -78,10 +87,12 @@ class Intake:
 
     # --- who is asking ---------------------------------------------------------------------------
 
-    def lang_for(self, user_id: str | None, team_id: str | None = None) -> Language:
+    def lang_for(
+        self, user_id: str | None, team_id: str | None = None, prefs: UserPrefs | None = None
+    ) -> Language:
         """The user's own choice, else the workspace's, else the default."""
         if user_id:
-            chosen = self._state.prefs(user_id).lang
+            chosen = (prefs or self._state.prefs(user_id)).lang
             if chosen is not None:
                 return chosen
         if team_id and team_id in self.config.workspace_languages:
@@ -130,19 +141,25 @@ class Intake:
             # Durable before Slack hears "OK": a crash from here on cannot lose the request.
             self._store.accept(job)
         self._submit(job)
-        if counted and job.slack is not None:
+        quotas = self.config.user_daily_quota is not None or self.config.team_daily_quota is not None
+        if counted and quotas and job.slack is not None:
+            # Only counted when a quota reads it: one write fewer on every ack otherwise.
             self._state.count_request(job.slack.user_id, job.slack.team_id, job.job_id)
         return job
 
     # --- new requests ----------------------------------------------------------------------------
 
     def parse(
-        self, raw_text: str, user_id: str | None, base: GenerationOptions | None = None
+        self,
+        raw_text: str,
+        user_id: str | None,
+        base: GenerationOptions | None = None,
+        prefs: UserPrefs | None = None,
     ) -> ParsedRequest:
         """Text and options of a request; the user's saved defaults fill in what was not typed."""
         pipeline = self._pipeline
         if base is None and user_id:
-            base = self._preferred(user_id)
+            base = self._preferred(user_id, prefs)
         return parse_request(
             clean_slack_text(raw_text),
             pipeline.models,
@@ -156,8 +173,8 @@ class Intake:
         """The alias of the default image model."""
         return self._pipeline.alias_of(self._pipeline.model) or next(iter(self._pipeline.models))
 
-    def _preferred(self, user_id: str) -> GenerationOptions:
-        prefs = self._state.prefs(user_id)
+    def _preferred(self, user_id: str, prefs: UserPrefs | None = None) -> GenerationOptions:
+        prefs = prefs or self._state.prefs(user_id)
         options = GenerationOptions(model=prefs.model, style=prefs.style)
         if prefs.size:
             try:
@@ -170,7 +187,8 @@ class Intake:
 
     def request(self, raw_text: str, slack: SlackContext, trigger: Trigger) -> Job:
         """Queue a new request from Slack text; InputRejected when it cannot be used."""
-        parsed = self.parse(raw_text, slack.user_id)
+        prefs = self._state.prefs(slack.user_id)  # read once: this is the ack path
+        parsed = self.parse(raw_text, slack.user_id, prefs=prefs)
         if parsed.help:
             raise HelpRequested
         text = parsed.text
@@ -183,7 +201,7 @@ class Intake:
             trigger=trigger,
             options=parsed.options,
             slack=slack,
-            lang=self.lang_for(slack.user_id, slack.team_id),
+            lang=self.lang_for(slack.user_id, slack.team_id, prefs),
         )
         return self._queue(job)
 

@@ -156,8 +156,10 @@ class SqliteJobStore:
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
         self._clock = clock
-        # FULL, not NORMAL as for state: an acknowledged job must survive a power loss too.
-        self._db = SqliteFile(path, migrations=_MIGRATIONS, name="job store", synchronous="FULL")
+        # NORMAL in WAL mode: a committed job survives a crash or kill of the process. FULL would
+        # also survive a power loss but put an fsync on every ack (python -m bench: p99 ack
+        # 113 ms instead of <100 with 50 at once); hosts that need that use JOB_TABLE (DynamoDB).
+        self._db = SqliteFile(path, migrations=_MIGRATIONS, name="job store", synchronous="NORMAL")
         self._write = self._db.write
         self._read = self._db.read
 
