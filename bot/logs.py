@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import UTC, datetime
 
 
@@ -35,3 +36,15 @@ def configure(level: str = "INFO") -> None:
     # botocore logs request bodies at DEBUG, which would include prompts and images.
     for noisy in ("botocore", "boto3", "urllib3", "waitress.queue"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Bolt logs the whole request body at INFO when a signature is wrong; keep bodies out.
+    logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # An exception escaping a background thread is logged as a JSON line too, not printed raw.
+    threading.excepthook = _log_thread_exception
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    error = args.exc_value if args.exc_value is not None else args.exc_type()
+    logging.getLogger("bot").error("thread %s failed", name, exc_info=error)
