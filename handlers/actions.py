@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.web import WebClient
 
+from handlers.answers import tell
 from handlers.forms import open_form
 from handlers.payloads import BlockActionsPayload, FormContext
 from services import ids
@@ -43,10 +44,6 @@ def _context(payload: BlockActionsPayload) -> SlackContext:
     )
 
 
-def _tell(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 def _in_background(
     services: Services, name: str, respond: Respond, lang: Language, work: Callable[[], str | None]
 ) -> None:
@@ -56,10 +53,10 @@ def _in_background(
         try:
             key = work()
         except InputRejected as exc:
-            _tell(respond, failure_message(exc, "", lang))
+            tell(respond, failure_message(exc, "", lang))
             return
         if key:
-            _tell(respond, t(key, lang))
+            tell(respond, t(key, lang))
 
     services.tasks.submit(name, task)
 
@@ -76,7 +73,7 @@ def register(app: App, services: Services) -> None:
         try:
             intake.follow_up(action.value, FOLLOW_UPS[action.action_id], _context(payload))
         except InputRejected as exc:
-            _tell(respond, failure_message(exc, "", lang))
+            tell(respond, failure_message(exc, "", lang))
 
     for action_id in FOLLOW_UPS:
         app.action(action_id)(on_follow_up)
@@ -102,7 +99,7 @@ def _register_desk(app: App, services: Services) -> None:
             )
             open_form(client, services, payload.trigger_id, payload.user.id, context)
         except InputRejected as exc:
-            _tell(respond, failure_message(exc, "", lang))
+            tell(respond, failure_message(exc, "", lang))
 
     @app.action(ids.ACTION_APPROVE)
     def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -133,7 +130,7 @@ def _register_desk(app: App, services: Services) -> None:
         try:
             slack = _context(payload)
         except InputRejected as exc:
-            _tell(respond, failure_message(exc, "", lang))
+            tell(respond, failure_message(exc, "", lang))
             return
         value = payload.actions[0].value
 
@@ -150,6 +147,6 @@ def _register_desk(app: App, services: Services) -> None:
         try:
             services.reports.file(payload.actions[0].value, payload.user.id)
         except InputRejected as exc:
-            _tell(respond, failure_message(exc, "", lang))
+            tell(respond, failure_message(exc, "", lang))
             return
-        _tell(respond, t("report.thanks", lang))
+        tell(respond, t("report.thanks", lang))

@@ -8,16 +8,16 @@ from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
+from handlers.answers import help_answer
 from handlers.forms import open_form
 from handlers.payloads import CommandPayload, FormContext
-from services import ids, menus
+from services import ids
 from services.container import Services
 from services.errors import InputRejected
 from services.intake import HelpRequested
 from services.messages import Language
 from services.models import SlackContext
 from services.slack_output import failure_message
-from services.slack_views import build_help_text
 
 
 def register(app: App, services: Services) -> None:
@@ -56,10 +56,8 @@ def register(app: App, services: Services) -> None:
         try:
             intake.request(command.text, slack, "command")
         except HelpRequested:
-            blocks = menus.help_blocks(
-                services.pipeline, intake.default_alias, intake.config.max_candidates, lang()
-            )
-            ack(text=build_help_text(lang()), blocks=blocks, response_type="ephemeral")
+            text, blocks = help_answer(services, lang())
+            ack(text=text, blocks=blocks, response_type="ephemeral")
             return
         except InputRejected as exc:
             # Text in the ack is shown only to the user who typed the command.

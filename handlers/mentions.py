@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
+from handlers.answers import help_answer, whisper
 from handlers.payloads import MentionEvent
-from services import ids, menus
+from services import ids
 from services.container import Services
 from services.errors import InputRejected
 from services.intake import HelpRequested
 from services.models import SlackContext
 from services.slack_output import failure_message
 from services.slack_ui import ButtonRef
-from services.slack_views import build_help_text
-
-logger = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -55,21 +51,6 @@ def register(app: App, services: Services) -> None:
             else:
                 intake.request(payload.text, slack, "mention")
         except HelpRequested:
-            blocks = menus.help_blocks(
-                services.pipeline, intake.default_alias, intake.config.max_candidates, lang
-            )
-            _whisper(client, slack, build_help_text(lang), blocks)
+            whisper(client, slack, *help_answer(services, lang))
         except InputRejected as exc:
-            _whisper(client, slack, failure_message(exc, "", lang))
-
-
-def _whisper(
-    client: WebClient, slack: SlackContext, text: str, blocks: list[dict[str, object]] | None = None
-) -> None:
-    """An ephemeral answer in the thread, seen only by the user who mentioned the bot."""
-    try:
-        client.chat_postEphemeral(
-            channel=slack.channel_id, user=slack.user_id, thread_ts=slack.thread_ts, text=text, blocks=blocks
-        )
-    except SlackApiError as api_error:
-        logger.warning("could not answer a mention: %s", api_error.response.get("error"))
+            whisper(client, slack, failure_message(exc, "", lang))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
+from handlers.answers import whisper
 from handlers.payloads import ReactionEvent
 from services import ids
 from services.container import Services
@@ -17,8 +16,6 @@ from services.messages import t
 from services.models import SlackContext, Trigger
 from services.slack_output import failure_message
 from services.slack_ui import ButtonRef
-
-logger = logging.getLogger(__name__)
 
 _TRIGGERS: dict[str, Trigger] = {
     "regenerate": "regenerate",
@@ -51,17 +48,8 @@ def register(app: App, services: Services) -> None:
         try:
             if action is None:
                 key = services.desk.approve(value, payload.user)
-                _whisper(client, slack, t(key, lang))
+                whisper(client, slack, t(key, lang))
                 return
             intake.follow_up(value, action, slack)
         except InputRejected as exc:
-            _whisper(client, slack, failure_message(exc, "", lang))
-
-
-def _whisper(client: WebClient, slack: SlackContext, text: str) -> None:
-    try:
-        client.chat_postEphemeral(
-            channel=slack.channel_id, user=slack.user_id, thread_ts=slack.thread_ts, text=text
-        )
-    except SlackApiError as exc:
-        logger.warning("could not answer a reaction: %s", exc.response.get("error"))
+            whisper(client, slack, failure_message(exc, "", lang))

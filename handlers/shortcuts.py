@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from handlers.answers import tell
 from handlers.payloads import MessageShortcutPayload
 from services import ids
 from services.container import Services
@@ -36,4 +37,4 @@ def register(app: App, services: Services) -> None:
             intake.request(payload.message.text, slack, "shortcut")
         except (InputRejected, HelpRequested) as exc:
             error = exc if isinstance(exc, InputRejected) else InputRejected("input.empty")
-            respond(text=failure_message(error, "", lang), response_type="ephemeral", replace_original=False)
+            tell(respond, failure_message(error, "", lang))
