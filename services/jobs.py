@@ -149,7 +149,7 @@ class JobProcessor:
 
     def _grid(self, job: Job) -> bool:
         """Whether 候補を見る is offered: the job made more than one candidate at once."""
-        return job.trigger != "pick" and (job.options.candidates or self._pipeline.config.candidates) > 1
+        return job.trigger != "pick" and self._pipeline.candidates_for(job) > 1
 
     def _remember(self, job: Job, record: JobRecord) -> None:
         """Index the posted result for reactions, thread replies and App Home."""

@@ -198,6 +198,10 @@ class Pipeline:
         """The alias ``model`` is enabled under, if any."""
         return next((alias for alias, known in self.models.items() if known is model), None)
 
+    def candidates_for(self, job: Job) -> int:
+        """Images per round for ``job``: its --n, else CANDIDATES."""
+        return job.options.candidates or self.config.candidates
+
     def resolve_cfg(self, requested: float | None, model: ImageModel | None = None) -> float | None:
         """The cfg scale to use: requested, configured or the model's default, clamped."""
         caps = (model or self.model).capabilities
@@ -456,7 +460,7 @@ class Pipeline:
         config = self.config
         job, record = run.job, run.record
         search = _Search()
-        per_round = job.options.candidates or config.candidates
+        per_round = self.candidates_for(job)
         for revision in range(config.max_rewrites + 1):
             if revision:
                 run.report(Progress("rewrite", search.index, self._total(job)))
@@ -658,7 +662,7 @@ class Pipeline:
         return _Candidate(attempt, data=data, score=verdict.score)
 
     def _total(self, job: Job) -> int:
-        per_round = job.options.candidates or self.config.candidates
+        per_round = self.candidates_for(job)
         return max(self.config.max_attempts, per_round) * (self.config.max_rewrites + 1)
 
     def _make(self, run: _Run, request: GenerationRequest) -> list[GeneratedImage]:
