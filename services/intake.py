@@ -30,7 +30,7 @@ from services.models import (
 from services.options import ParsedRequest, parse_request, resolve_size
 from services.pipeline import Pipeline
 from services.presets import STYLES
-from services.slack_ui import ButtonRef, clean_slack_text
+from services.slack_ui import button_ref, clean_slack_text
 from services.slack_views import FormInput, QuotaStatus
 from services.state import StateStore
 
@@ -209,10 +209,7 @@ class Intake:
 
     def load(self, value: str) -> tuple[JobRecord, Attempt | None]:
         """The record and attempt a button value points at; InputRejected when it is not usable."""
-        try:
-            ref = ButtonRef.decode(value)
-        except ValueError as exc:
-            raise InputRejected("button.invalid") from exc
+        ref = button_ref(value)
         record = self._archive.get_record(ref.job_id)
         if record is None or not record.english_prompt:
             raise InputRejected("job.not_found")

@@ -12,7 +12,7 @@ from services.archive import Archive, record_lock
 from services.errors import InputRejected
 from services.messages import Language, t
 from services.models import FalsePositiveReport
-from services.slack_ui import ButtonRef, escape, shorten
+from services.slack_ui import button_ref, escape, shorten
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,7 @@ class ReportDesk:
 
     def file(self, value: str, user_id: str) -> None:
         """Record a report on the job; raises InputRejected for a bad or unknown button."""
-        try:
-            ref = ButtonRef.decode(value)
-        except ValueError as exc:
-            raise InputRejected("button.invalid") from exc
+        ref = button_ref(value)
         with record_lock(ref.job_id):
             record = self._archive.get_record(ref.job_id)
             if record is None:

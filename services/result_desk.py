@@ -16,7 +16,7 @@ from services.image_policy import blur
 from services.intake import SAFE_OUTCOMES, Intake
 from services.messages import Language, t
 from services.models import SlackContext
-from services.slack_ui import escape, shorten
+from services.slack_ui import button_ref, escape, shorten
 from services.slack_views import CandidateCell, build_candidate_blocks
 from services.state import StateStore
 
@@ -46,10 +46,9 @@ class ResultDesk:
 
     def approve(self, value: str, user_id: str) -> str:
         """Mark the posted image approved (the fine-tuning export reads this); the message key to show."""
-        record, _ = self._intake.load(value)
-        with record_lock(record.job_id):
-            # Read again under the lock: the job's stragglers may have saved it meanwhile.
-            record = self._archive.get_record(record.job_id) or record
+        # Read under the lock: the job's late candidates may be saving the record right now.
+        with record_lock(button_ref(value).job_id):
+            record, _ = self._intake.load(value)
             if record.chosen() is None or record.status not in {"accepted", "best_effort"}:
                 raise InputRejected("approve.unavailable")
             if record.approved:

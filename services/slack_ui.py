@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from services import ids
+from services.errors import InputRejected
 from services.image_models import Capabilities
 from services.messages import Language, t
 from services.models import JOB_ID_PATTERN, JobRecord
@@ -46,6 +47,14 @@ class ButtonRef(BaseModel):
             return cls(job_id=job_id, attempt=int(attempt))
         except ValidationError as exc:
             raise ValueError("invalid button value") from exc
+
+
+def button_ref(value: str) -> ButtonRef:
+    """A button value from Slack as a ButtonRef; InputRejected("button.invalid") when tampered with."""
+    try:
+        return ButtonRef.decode(value)
+    except ValueError as exc:
+        raise InputRejected("button.invalid") from exc
 
 
 def escape(text: str) -> str:
