@@ -14,7 +14,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from services.models import RecentJob, UserPrefs
+from services.models import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
 from services.sqlite import SqliteFile, StateSchemaError
 
 __all__ = ["RECENT_KEPT_PER_USER", "SCHEMA_VERSION", "SqliteState", "StateSchemaError", "StateStore"]
@@ -72,6 +72,17 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX requests_by_user ON requests (user_id, at)",
         "CREATE INDEX requests_by_team ON requests (team_id, at)",
     ),
+    (
+        # One row per finished job: what admins see as usage. Written when a job ends, off the ack path.
+        """CREATE TABLE usage (
+            job_id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            team_id TEXT,
+            finished_at REAL NOT NULL,
+            entry TEXT NOT NULL
+        )""",
+        "CREATE INDEX usage_by_team ON usage (team_id, finished_at)",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -113,6 +124,12 @@ class StateStore(Protocol):
         self, since: datetime, *, user_id: str | None = None, team_id: str | None = None
     ) -> int:
         """Requests counted at or after ``since``, optionally for one user and/or workspace."""
+
+    def record_usage(self, entry: UsageEntry) -> None:
+        """Count a finished job for the usage view; the same job id again replaces its entry."""
+
+    def usage_since(self, team_id: str | None, since: datetime) -> list[UserUsage]:
+        """Per-user totals of the workspace's jobs finished at or after ``since``, most jobs first."""
 
     def prune(self, older_than: timedelta) -> int:
         """Delete old rows; return how many were deleted."""
@@ -254,6 +271,36 @@ class SqliteState:
             ).fetchone()
         return int(row[0])
 
+    def record_usage(self, entry: UsageEntry) -> None:
+        """Count a finished job for the usage view; the same job id again replaces its entry."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO usage (job_id, user_id, team_id, finished_at, entry)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    entry.job_id,
+                    entry.user_id,
+                    entry.team_id,
+                    _epoch(entry.finished_at),
+                    entry.model_dump_json(),
+                ),
+            )
+
+    def usage_since(self, team_id: str | None, since: datetime) -> list[UserUsage]:
+        """Per-user totals of the workspace's jobs finished at or after ``since``, most jobs first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT entry FROM usage WHERE team_id IS ? AND finished_at >= ?",
+                (team_id, _epoch(since)),
+            ).fetchall()
+        entries = []
+        for (entry,) in rows:
+            try:
+                entries.append(UsageEntry.model_validate_json(entry))
+            except ValidationError:
+                logger.warning("skipping an unreadable usage entry")
+        return usage_by_user(entries)
+
     def prune(self, older_than: timedelta) -> int:
         """Delete old posts, threads and requests, and recent results beyond 50 per user; return the count."""
         # Recent results are capped, not aged: App Home keeps showing a quiet user's last ones. Prefs stay.
@@ -262,6 +309,7 @@ class SqliteState:
             deleted = conn.execute("DELETE FROM posts WHERE created_at < ?", (cutoff,)).rowcount
             deleted += conn.execute("DELETE FROM threads WHERE updated_at < ?", (cutoff,)).rowcount
             deleted += conn.execute("DELETE FROM requests WHERE at < ?", (cutoff,)).rowcount
+            deleted += conn.execute("DELETE FROM usage WHERE finished_at < ?", (cutoff,)).rowcount
             deleted += conn.execute(
                 "DELETE FROM recent WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER"
                 " (PARTITION BY user_id ORDER BY created_at DESC, seq DESC) AS position FROM recent)"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.models import RecentJob, UserPrefs
+from services.models import RecentJob, UsageEntry, UserPrefs, UserUsage
 from services.state import SCHEMA_VERSION, SqliteState, StateSchemaError, StateStore
 
 START = datetime(2026, 11, 21, 9, 30, 15, tzinfo=UTC)
@@ -89,7 +89,7 @@ def test_file_store_creates_its_folder_uses_wal_and_records_the_schema_version(
     raw = sqlite3.connect(path)
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     finally:
         raw.close()
 
@@ -389,3 +389,56 @@ def test_two_stores_on_one_file_write_at_once(open_file: Callable[[], SqliteStat
     assert first.requests_since(START) == workers * rounds
     assert second.requests_since(START) == workers * rounds
     assert second.prune(timedelta(days=1)) == 0
+
+
+def _usage(
+    job_id: str, user: str, status: str = "accepted", *, team: str | None = "T1", **kw: object
+) -> UsageEntry:
+    fields: dict[str, object] = {"images": 2, "cost_usd": 0.09, "finished_at": START, **kw}
+    return UsageEntry.model_validate(
+        {"job_id": job_id, "user_id": user, "team_id": team, "status": status, **fields}
+    )
+
+
+def test_usage_totals_per_user_of_one_workspace_since_a_moment(store: SqliteState) -> None:
+    store.record_usage(_usage("j1", "U1"))
+    store.record_usage(_usage("j2", "U1", "best_effort", images=3, cost_usd=0.12))
+    store.record_usage(_usage("j3", "U1", "rejected", images=0, cost_usd=0.0))
+    store.record_usage(_usage("j4", "U2", "failed", images=1, cost_usd=0.04))
+    store.record_usage(_usage("j5", "U3", team="T2"))
+    store.record_usage(_usage("j6", "U2", finished_at=START - timedelta(seconds=1)))
+
+    usage = store.usage_since("T1", START)
+
+    assert [u.user_id for u in usage] == ["U1", "U2"]
+    u1, u2 = usage
+    assert (u1.jobs, u1.posted, u1.refused, u1.failed, u1.images) == (3, 2, 1, 0, 5)
+    assert u1.cost_usd == pytest.approx(0.21)
+    assert u2 == UserUsage(user_id="U2", jobs=1, failed=1, images=1, cost_usd=0.04)
+    assert [u.user_id for u in store.usage_since("T2", START)] == ["U3"]
+    assert store.usage_since("T9", START) == []
+
+
+def test_usage_counts_a_job_once_whatever_how_often_it_is_recorded(store: SqliteState) -> None:
+    store.record_usage(_usage("j1", "U1", "failed", images=1))
+    store.record_usage(_usage("j1", "U1", "accepted", images=2))
+
+    [usage] = store.usage_since("T1", START)
+
+    assert (usage.jobs, usage.posted, usage.failed, usage.images) == (1, 1, 0, 2)
+
+
+def test_usage_without_a_workspace_is_its_own_group(store: SqliteState) -> None:
+    store.record_usage(_usage("j1", "U1", team=None))
+
+    assert [u.user_id for u in store.usage_since(None, START)] == ["U1"]
+    assert store.usage_since("T1", START) == []
+
+
+def test_prune_drops_old_usage(store: SqliteState, clock: Clock) -> None:
+    store.record_usage(_usage("old", "U1", finished_at=START - timedelta(days=40)))
+    store.record_usage(_usage("new", "U1"))
+
+    assert store.prune(timedelta(days=35)) == 1
+
+    assert store.usage_since("T1", START - timedelta(days=60))[0].jobs == 1
