@@ -8,12 +8,18 @@ Stages: ``queued`` (accepted) → ``running`` (a worker started it; ``attempts``
 unfinished. Posting cannot be undone, so once a job is posted its stage stays ``posted`` whatever
 a late or duplicate worker reports afterwards; only ``attempts`` and ``updated_at`` still move.
 
+A running job leaves a ``checkpoint`` (services.models.Checkpoint) after each completed pipeline
+stage, so a job resumed after a crash or redelivered by SQS starts after it: no paid model call
+of a finished stage is made twice. ``active_for`` counts a user's unfinished jobs, for the cap on
+concurrent jobs per user, across every process sharing the store.
+
 SQLite (``SqliteJobStore``) serves one host, e.g. ``DATA_DIR/jobs.sqlite3``, shared by the
 processes on it. DynamoDB (``DynamoJobStore``) serves several hosts. Its table::
 
     TableName:              any (passed to DynamoJobStore)
     BillingMode:            PAY_PER_REQUEST
-    AttributeDefinitions:   [{AttributeName: job_id, AttributeType: S}]
+    AttributeDefinitions:   [{AttributeName: job_id, AttributeType: S},
+                             {AttributeName: open_user, AttributeType: S}]
     KeySchema:              [{AttributeName: job_id, KeyType: HASH}]
     TimeToLiveSpecification: {AttributeName: expires_at, Enabled: true}
 
@@ -23,12 +29,23 @@ processes on it. DynamoDB (``DynamoJobStore``) serves several hosts. Its table::
       stage       S     queued | running | generated | posted | failed | interrupted
       attempts    N     how many times a worker started the job
       posted      BOOL  the posted marker, set once by claim_post
+      checkpoint  S     the last Checkpoint as JSON (absent until the first one)
+      open_user   S     the requester's user id while the job is unfinished; removed when it ends
       updated_at  N     epoch seconds (UTC, with microseconds) of the last change
       expires_at  N     whole epoch seconds, updated_at + 30 days: the TTL attribute
 
-No GSI: ``unfinished`` and ``prune`` scan the table, which is fine for the few thousand items a
-30-day TTL leaves at this bot's scale. Add a GSI on stage if the table ever grows far beyond that.
-The worker needs dynamodb:PutItem, GetItem, UpdateItem, DeleteItem and Scan on the table.
+    GlobalSecondaryIndexes:
+      - IndexName:  open_by_user
+        KeySchema:  [{AttributeName: open_user, KeyType: HASH}]
+        Projection: {ProjectionType: INCLUDE, NonKeyAttributes: [updated_at]}
+      (so AttributeDefinitions also declares {AttributeName: open_user, AttributeType: S})
+
+``open_by_user`` is sparse: only unfinished jobs carry ``open_user``, so counting a user's active
+jobs reads a handful of index entries, however many jobs the table holds. Index reads are
+eventually consistent: two requests in the same instant may both pass the cap.
+``unfinished`` and ``prune`` scan the table, which is fine for the few thousand items a 30-day
+TTL leaves at this bot's scale. The front needs dynamodb:PutItem and Query (on the index); the
+worker needs PutItem, GetItem, UpdateItem, DeleteItem and Scan on the table.
 """
 
 from __future__ import annotations
@@ -43,7 +60,7 @@ from typing import Any, Literal, Protocol, TypeVar, get_args
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, ValidationError
 
-from services.models import Job
+from services.models import Checkpoint, Job
 from services.sqlite import SqliteFile
 
 logger = logging.getLogger(__name__)
@@ -73,7 +90,18 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX jobs_updated_at ON jobs (updated_at)",
     ),
 )
+_MIGRATIONS += (
+    (
+        "ALTER TABLE jobs ADD COLUMN checkpoint TEXT",
+        "ALTER TABLE jobs ADD COLUMN user_id TEXT",
+        "UPDATE jobs SET user_id = json_extract(job, '$.slack.user_id')",
+        "CREATE INDEX jobs_by_user ON jobs (user_id, stage, updated_at)",
+    ),
+)
 SCHEMA_VERSION = len(_MIGRATIONS)
+# A job unfinished for this long without a sign of life is stuck, not active: it no longer counts
+# against the user's cap on concurrent jobs (resume or the queue's redelivery deals with it).
+ACTIVE_WINDOW = timedelta(hours=1)
 
 
 class JobNotFound(LookupError):
@@ -92,6 +120,7 @@ class StoredJob(BaseModel):
     attempts: int = Field(ge=0)  # how many times a worker started it
     updated_at: datetime
     posted: bool
+    checkpoint: Checkpoint | None = None
 
 
 class JobStore(Protocol):
@@ -105,6 +134,15 @@ class JobStore(Protocol):
 
     def advance(self, job_id: str, stage: Stage) -> None:
         """Record the last completed unfinished stage (queued, running or generated)."""
+
+    def update(self, job: Job) -> None:
+        """Replace the stored job (e.g. once its status message is posted), keeping its stage."""
+
+    def checkpoint(self, job_id: str, checkpoint: Checkpoint) -> None:
+        """Record the last completed pipeline stage; ignored once the job is posted."""
+
+    def active_for(self, user_id: str, *, within: timedelta = ACTIVE_WINDOW) -> int:
+        """The user's unfinished jobs that changed within ``within``."""
 
     def claim_post(self, job_id: str) -> bool:
         """Set the posted marker; True for exactly one caller per job, who may then post."""
@@ -175,9 +213,9 @@ class SqliteJobStore:
         """Record a new job as queued; a second accept of the same job id changes nothing."""
         with self._write() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO jobs (job_id, job, stage, attempts, posted, updated_at)"
-                " VALUES (?, ?, 'queued', 0, 0, ?)",
-                (job.job_id, job.model_dump_json(), self._now()),
+                "INSERT OR IGNORE INTO jobs (job_id, job, stage, attempts, posted, updated_at, user_id)"
+                " VALUES (?, ?, 'queued', 0, 0, ?, ?)",
+                (job.job_id, job.model_dump_json(), self._now(), _user_of(job)),
             )
 
     def start(self, job_id: str) -> int:
@@ -197,6 +235,36 @@ class SqliteJobStore:
         """Record the last completed unfinished stage (queued, running or generated)."""
         _check_open(stage)
         self._set_stage(job_id, stage)
+
+    def update(self, job: Job) -> None:
+        """Replace the stored job (e.g. once its status message is posted), keeping its stage."""
+        with self._write() as conn:
+            updated = conn.execute(
+                "UPDATE jobs SET job = ?, updated_at = ? WHERE job_id = ?",
+                (job.model_dump_json(), self._now(), job.job_id),
+            ).rowcount
+        if not updated:
+            raise JobNotFound(job.job_id)
+
+    def checkpoint(self, job_id: str, checkpoint: Checkpoint) -> None:
+        """Record the last completed pipeline stage; ignored once the job is posted."""
+        stage = "generated" if checkpoint.stage == "generated" else "running"
+        with self._write() as conn:
+            updated = conn.execute(
+                "UPDATE jobs SET checkpoint = ?, stage = ?, updated_at = ? WHERE job_id = ? AND NOT posted",
+                (checkpoint.model_dump_json(), stage, self._now(), job_id),
+            ).rowcount
+            if not updated:
+                self._require(conn, job_id)
+
+    def active_for(self, user_id: str, *, within: timedelta = ACTIVE_WINDOW) -> int:
+        """The user's unfinished jobs that changed within ``within``."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND stage IN (?, ?, ?) AND updated_at >= ?",
+                (user_id, *OPEN_STAGES, self._now() - within.total_seconds()),
+            ).fetchone()
+        return int(row[0])
 
     def claim_post(self, job_id: str) -> bool:
         """Set the posted marker; True for exactly one caller per job, who may then post."""
@@ -241,7 +309,8 @@ class SqliteJobStore:
         """The stored job, or None if it was never accepted (or was pruned)."""
         with self._read() as conn:
             row = conn.execute(
-                "SELECT job, stage, attempts, updated_at, posted FROM jobs WHERE job_id = ?", (job_id,)
+                "SELECT job, stage, attempts, updated_at, posted, checkpoint FROM jobs WHERE job_id = ?",
+                (job_id,),
             ).fetchone()
         return _stored_from_row(row) if row is not None else None
 
@@ -250,7 +319,7 @@ class SqliteJobStore:
         cutoff = self._now() - older_than.total_seconds()
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT job, stage, attempts, updated_at, posted FROM jobs"
+                "SELECT job, stage, attempts, updated_at, posted, checkpoint FROM jobs"
                 " WHERE stage IN (?, ?, ?) AND updated_at <= ? ORDER BY updated_at, job_id",
                 (*OPEN_STAGES, cutoff),
             ).fetchall()
@@ -268,14 +337,30 @@ class SqliteJobStore:
 
 
 def _stored_from_row(row: tuple[Any, ...]) -> StoredJob:
-    job, stage, attempts, updated_at, posted = row
+    job, stage, attempts, updated_at, posted, checkpoint = row
     return StoredJob(
         job=Job.model_validate_json(job),
         stage=stage,
         attempts=int(attempts),
         updated_at=_moment(float(updated_at)),
         posted=bool(posted),
+        checkpoint=_checkpoint(checkpoint),
     )
+
+
+def _checkpoint(raw: str | None) -> Checkpoint | None:
+    """The stored checkpoint; None (start over) when absent or unreadable by this version."""
+    if raw is None:
+        return None
+    try:
+        return Checkpoint.model_validate_json(raw)
+    except ValidationError:
+        logger.warning("ignoring an unreadable checkpoint; the job starts over", exc_info=True)
+        return None
+
+
+def _user_of(job: Job) -> str | None:
+    return job.slack.user_id if job.slack else None
 
 
 def _readable(items: list[_Raw], parse: Callable[[_Raw], StoredJob]) -> list[StoredJob]:
@@ -290,6 +375,7 @@ def _readable(items: list[_Raw], parse: Callable[[_Raw], StoredJob]) -> list[Sto
 
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+OPEN_BY_USER = "open_by_user"
 _FALSE = {"BOOL": False}
 _TRUE = {"BOOL": True}
 
@@ -319,9 +405,19 @@ class DynamoJobStore:
         }
 
     def _update(
-        self, job_id: str, expression: str, values: dict[str, Any], *, unposted_only: bool
+        self,
+        job_id: str,
+        expression: str,
+        values: dict[str, Any],
+        *,
+        unposted_only: bool,
+        ends: bool = False,
     ) -> dict[str, Any] | None:
-        """UpdateItem on an existing job; None when ``unposted_only`` and the job is already posted."""
+        """UpdateItem on an existing job; None when ``unposted_only`` and the job is already posted.
+
+        ``expression`` is the SET clause; ``ends`` also drops the job from the
+        open_by_user index, since it no longer counts as active.
+        """
         condition = "attribute_exists(job_id)"
         if unposted_only:
             # The brief's marker condition; attribute_exists keeps UpdateItem from creating items.
@@ -331,7 +427,9 @@ class DynamoJobStore:
             response = self._client.update_item(
                 TableName=self._table,
                 Key={"job_id": {"S": job_id}},
-                UpdateExpression=expression + ", updated_at = :now, expires_at = :expires",
+                UpdateExpression=expression
+                + ", updated_at = :now, expires_at = :expires"
+                + (" REMOVE open_user" if ends else ""),
                 ConditionExpression=condition,
                 ExpressionAttributeValues={**values, **self._stamp()},
                 ReturnValues="ALL_NEW",
@@ -361,6 +459,8 @@ class DynamoJobStore:
                     "posted": _FALSE,
                     "updated_at": stamp[":now"],
                     "expires_at": stamp[":expires"],
+                    # A null user would break the index's key: such a job is never counted.
+                    **({"open_user": {"S": user}} if (user := _user_of(job)) else {}),
                 },
                 ConditionExpression="attribute_not_exists(job_id)",
             )
@@ -397,10 +497,49 @@ class DynamoJobStore:
             "SET posted = :true, stage = :posted",
             {":true": _TRUE, ":posted": {"S": "posted"}},
             unposted_only=True,
+            ends=True,
         )
         if item is None:
             logger.info("job %s: already posted; not posting again", job_id)
         return item is not None
+
+    def update(self, job: Job) -> None:
+        """Replace the stored job (e.g. once its status message is posted), keeping its stage."""
+        self._update(
+            job.job_id, "SET job = :job", {":job": {"S": job.model_dump_json()}}, unposted_only=False
+        )
+
+    def checkpoint(self, job_id: str, checkpoint: Checkpoint) -> None:
+        """Record the last completed pipeline stage; ignored once the job is posted."""
+        stage = "generated" if checkpoint.stage == "generated" else "running"
+        self._update(
+            job_id,
+            "SET checkpoint = :checkpoint, stage = :stage",
+            {":checkpoint": {"S": checkpoint.model_dump_json()}, ":stage": {"S": stage}},
+            unposted_only=True,
+        )
+
+    def active_for(self, user_id: str, *, within: timedelta = ACTIVE_WINDOW) -> int:
+        """The user's unfinished jobs that changed within ``within`` (an eventually consistent count)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": OPEN_BY_USER,
+            "KeyConditionExpression": "open_user = :user",
+            "FilterExpression": "updated_at >= :since",
+            "ExpressionAttributeValues": {
+                ":user": {"S": user_id},
+                ":since": {"N": f"{_epoch(self._clock()) - within.total_seconds():.6f}"},
+            },
+            "Select": "COUNT",
+        }
+        count = 0
+        while True:
+            response = self._client.query(**request)
+            count += int(response.get("Count", 0))
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return count
+            request["ExclusiveStartKey"] = last_key
 
     def finish(self, job_id: str, stage: Stage) -> None:
         """Record the final stage: posted, failed or interrupted."""
@@ -411,12 +550,19 @@ class DynamoJobStore:
                 "SET posted = :true, stage = :posted",
                 {":true": _TRUE, ":posted": {"S": "posted"}},
                 unposted_only=False,
+                ends=True,
             )
         else:
             self._set_stage(job_id, stage)
 
     def _set_stage(self, job_id: str, stage: Stage) -> None:
-        item = self._update(job_id, "SET stage = :stage", {":stage": {"S": stage}}, unposted_only=True)
+        item = self._update(
+            job_id,
+            "SET stage = :stage",
+            {":stage": {"S": stage}},
+            unposted_only=True,
+            ends=stage in FINAL_STAGES,
+        )
         if item is None:
             logger.info("job %s: already posted; stage %s not recorded", job_id, stage)
 
@@ -494,4 +640,5 @@ def _stored_from_item(item: dict[str, Any]) -> StoredJob:
         attempts=int(item["attempts"]["N"]),
         updated_at=_moment(float(item["updated_at"]["N"])),
         posted=bool(item.get("posted", _FALSE)["BOOL"]),
+        checkpoint=_checkpoint(item["checkpoint"]["S"]) if "checkpoint" in item else None,
     )

@@ -244,6 +244,17 @@ class JobRecord(BaseModel):
         return None
 
 
+class Checkpoint(BaseModel):
+    """How far a job got before it was interrupted: a resumed job starts after ``stage``.
+
+    ``translated``: the request passed text moderation and has its English prompt (no model call
+    is repeated for it). ``generated``: an image was chosen and archived; only posting is left.
+    """
+
+    stage: Literal["translated", "generated"]
+    record: JobRecord
+
+
 class UserPrefs(BaseModel):
     """A user's defaults, set in App Home; ``None`` means the workspace default."""
 

@@ -23,7 +23,7 @@ from services.job_store import (
     SqliteJobStore,
     StoredJob,
 )
-from services.models import GenerationOptions, Job, SlackContext
+from services.models import Checkpoint, GenerationOptions, Job, JobRecord, SlackContext
 from services.state import StateSchemaError
 
 START = datetime(2026, 11, 21, 9, 30, 15, tzinfo=UTC)
@@ -43,8 +43,23 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def _job(suffix: str = "0123abcd", text: str = "夕焼けの海と猫") -> Job:
-    return Job(job_id=f"20261121T093015-{suffix}", text=text, created_at=START)
+def _job(suffix: str = "0123abcd", text: str = "夕焼けの海と猫", user: str | None = None) -> Job:
+    slack = SlackContext(team_id="T1", channel_id="C1", user_id=user) if user else None
+    return Job(job_id=f"20261121T093015-{suffix}", text=text, created_at=START, slack=slack)
+
+
+def _checkpoint(job: Job, stage: str = "translated") -> Checkpoint:
+    record = JobRecord(
+        job_id=job.job_id,
+        trigger="command",
+        created_at=START,
+        original_text=job.text,
+        english_prompt="a cat by a sunset sea",
+        model_id="amazon.nova-canvas-v1:0",
+        width=1024,
+        height=1024,
+    )
+    return Checkpoint.model_validate({"stage": stage, "record": record})
 
 
 @pytest.fixture
@@ -61,8 +76,18 @@ def dynamodb(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any,
     table = f"jobs-{uuid.uuid4().hex[:12]}"
     client.create_table(
         TableName=table,
-        AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "job_id", "AttributeType": "S"},
+            {"AttributeName": "open_user", "AttributeType": "S"},
+        ],
         KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "open_by_user",
+                "KeySchema": [{"AttributeName": "open_user", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["updated_at"]},
+            }
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
     client.get_waiter("table_exists").wait(TableName=table)
@@ -444,7 +469,7 @@ def test_the_file_uses_wal_and_records_the_schema_version(
     raw = sqlite3.connect(tmp_path / "data" / "jobs.sqlite3")
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     finally:
         raw.close()
 
@@ -492,3 +517,144 @@ def test_dynamo_claim_post_treats_a_missing_marker_as_unposted(dynamodb: tuple[A
 
     assert job_store.claim_post(job.job_id) is True
     assert job_store.claim_post(job.job_id) is False
+
+
+def test_update_replaces_the_job_and_keeps_its_stage(store: JobStore, clock: Clock) -> None:
+    job = _job(user="U1")
+    store.accept(job)
+    store.start(job.job_id)
+    assert job.slack is not None
+    job.slack.status_ts = "1700000000.000200"
+    clock.advance(seconds=3)
+
+    store.update(job)
+
+    stored = store.get(job.job_id)
+    assert stored is not None
+    assert (stored.job, stored.stage, stored.attempts) == (job, "running", 1)
+    assert stored.updated_at == START + timedelta(seconds=3)
+    with pytest.raises(JobNotFound):
+        store.update(_job("ffffffff"))
+
+
+def test_a_checkpoint_is_kept_with_the_job_and_listed_when_unfinished(store: JobStore) -> None:
+    job = _job()
+    store.accept(job)
+    store.start(job.job_id)
+
+    store.checkpoint(job.job_id, _checkpoint(job))
+
+    stored = store.get(job.job_id)
+    assert stored is not None and stored.stage == "running"
+    assert stored.checkpoint == _checkpoint(job)
+    store.checkpoint(job.job_id, _checkpoint(job, "generated"))
+    [unfinished] = store.unfinished()
+    assert unfinished.stage == "generated"
+    assert unfinished.checkpoint == _checkpoint(job, "generated")
+
+
+def test_a_checkpoint_after_posting_changes_nothing(store: JobStore) -> None:
+    job = _job()
+    store.accept(job)
+    assert store.claim_post(job.job_id)
+
+    store.checkpoint(job.job_id, _checkpoint(job))
+
+    stored = store.get(job.job_id)
+    assert stored is not None and (stored.stage, stored.checkpoint) == ("posted", None)
+    with pytest.raises(JobNotFound):
+        store.checkpoint("20261121T093015-ffffffff", _checkpoint(job))
+
+
+def test_active_for_counts_a_users_unfinished_jobs_only(store: JobStore, clock: Clock) -> None:
+    queued, running, generated = (
+        _job("00000001", user="U1"),
+        _job("00000002", user="U1"),
+        _job("00000003", user="U1"),
+    )
+    posted, failed, other = (
+        _job("00000004", user="U1"),
+        _job("00000005", user="U1"),
+        _job("00000006", user="U2"),
+    )
+    for job in (queued, running, generated, posted, failed, other):
+        store.accept(job)
+    store.start(running.job_id)
+    store.checkpoint(generated.job_id, _checkpoint(generated, "generated"))
+    store.claim_post(posted.job_id)
+    store.finish(failed.job_id, "failed")
+
+    assert store.active_for("U1") == 3
+    assert store.active_for("U2") == 1
+    assert store.active_for("U3") == 0
+
+
+def test_a_job_silent_for_longer_than_the_window_is_not_active(store: JobStore, clock: Clock) -> None:
+    stuck, fresh = _job("00000001", user="U1"), _job("00000002", user="U1")
+    store.accept(stuck)
+    clock.advance(minutes=50)
+    store.accept(fresh)
+    clock.advance(minutes=11)
+
+    assert store.active_for("U1") == 1
+    assert store.active_for("U1", within=timedelta(hours=2)) == 2
+
+
+def test_a_version_1_file_is_migrated_and_its_jobs_count_for_their_users(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    job = _job(user="U1")
+    raw = sqlite3.connect(path)
+    raw.execute(
+        "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, job TEXT NOT NULL, stage TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0, posted INTEGER NOT NULL DEFAULT 0, updated_at REAL NOT NULL)"
+    )
+    raw.execute(
+        "INSERT INTO jobs VALUES (?, ?, 'running', 1, 0, ?)",
+        (job.job_id, job.model_dump_json(), START.timestamp()),
+    )
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+
+    migrated = SqliteJobStore(path, clock=Clock())
+    try:
+        assert migrated.active_for("U1") == 1
+        stored = migrated.get(job.job_id)
+        assert stored is not None and (stored.stage, stored.checkpoint) == ("running", None)
+    finally:
+        migrated.close()
+
+
+def test_an_unreadable_checkpoint_means_starting_over(
+    tmp_path: Path, open_file: Callable[[], SqliteJobStore]
+) -> None:
+    job_store = open_file()
+    job = _job()
+    job_store.accept(job)
+    raw = sqlite3.connect(tmp_path / "data" / "jobs.sqlite3")
+    raw.execute('UPDATE jobs SET checkpoint = \'{"stage": "painted"}\'')
+    raw.commit()
+    raw.close()
+
+    stored = job_store.get(job.job_id)
+
+    assert stored is not None and stored.checkpoint is None
+
+
+def test_dynamo_lists_only_unfinished_jobs_in_the_user_index(dynamodb: tuple[Any, str], clock: Clock) -> None:
+    client, table = dynamodb
+    job_store = DynamoJobStore(client, table, clock=clock)
+    running, posted, failed = (
+        _job("00000001", user="U1"),
+        _job("00000002", user="U1"),
+        _job("00000003", user="U1"),
+    )
+    for job in (running, posted, failed, _job("00000004")):
+        job_store.accept(job)
+    job_store.claim_post(posted.job_id)
+    job_store.finish(failed.job_id, "failed")
+
+    items = client.scan(TableName=table, IndexName="open_by_user")["Items"]
+
+    assert [item["job_id"]["S"] for item in items] == [running.job_id]
+    assert items[0]["open_user"] == {"S": "U1"}
