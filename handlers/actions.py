@@ -18,6 +18,7 @@ from services.errors import InputRejected
 from services.messages import Language, t
 from services.models import SlackContext, Trigger
 from services.slack_output import failure_message
+from services.slack_ui import build_retried_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,21 @@ def register(app: App, services: Services) -> None:
 
     for action_id in FOLLOW_UPS:
         app.action(action_id)(on_follow_up)
+
+    @app.action(ids.ACTION_RETRY)
+    def on_retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        user = payload.user.id
+        lang = intake.lang_for(user, payload.team.id if payload.team else None)
+        try:
+            intake.retry(payload.actions[0].value, _context(payload))
+        except InputRejected as exc:
+            tell(respond, failure_message(exc, "", lang))
+            return
+        # The button goes, so the failure is not retried twice by accident; its text stays.
+        text = payload.message.text if payload.message else ""
+        respond(replace_original=True, text=text, blocks=build_retried_blocks(text, user, lang))
 
     _register_desk(app, services)
 

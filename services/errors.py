@@ -77,3 +77,15 @@ class NoSafeImage(BotError):
     """Every candidate was unsafe or filtered, so there is nothing to post."""
 
     kind = "no_safe_image"
+
+
+class JobInterrupted(BotError):
+    """Restarts interrupted the job too often for it to be resumed again."""
+
+    kind = "job_interrupted"
+
+
+class JobGaveUp(BotError):
+    """The queue delivered the job too often without it finishing."""
+
+    kind = "job_gave_up"

@@ -24,6 +24,8 @@ ACTION_CANDIDATES = "imagine_candidates"
 ACTION_PICK = "imagine_pick"
 # Under a refusal.
 ACTION_REPORT_FALSE_POSITIVE = "imagine_report_false_positive"
+# Under a failure on our side (an interruption, an outage): the same request again.
+ACTION_RETRY = "imagine_retry"
 # App Home.
 ACTION_AGAIN = "imagine_again"
 ACTION_PREF_MODEL = "imagine_pref_model"

@@ -26,6 +26,7 @@ from services.models import (
     SlackContext,
     Trigger,
     UserPrefs,
+    new_job_id,
 )
 from services.options import ParsedRequest, parse_request, resolve_size
 from services.pipeline import Pipeline
@@ -279,6 +280,26 @@ class Intake:
             return self._queue(job, counted=False)
         else:
             raise InputRejected("button.invalid")
+        return self._queue(job)
+
+    def retry(self, value: str, slack: SlackContext) -> Job:
+        """🔁 もう一度試す under a failure: the failed job's request again, as a new job in its thread."""
+        ref = button_ref(value)
+        stored = self._store.get(ref.job_id) if self._store is not None else None
+        if stored is None:
+            raise InputRejected("job.not_found")
+        failed = stored.job
+        job = failed.model_copy(
+            update={
+                "job_id": new_job_id(),
+                "trigger": "retry",
+                "parent_job_id": failed.job_id,
+                "slack": slack,
+                "lang": self.lang_for(slack.user_id, slack.team_id),
+                "created_at": self._clock(),
+            },
+            deep=True,
+        )
         return self._queue(job)
 
     def refine(self, value: str, raw_text: str, slack: SlackContext) -> Job:

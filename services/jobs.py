@@ -10,10 +10,11 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Protocol
 
-from services.errors import BotError
-from services.job_store import JobNotFound, JobStore
+from services.errors import BotError, JobGaveUp, JobInterrupted
+from services.job_store import JobNotFound, JobStore, StoredJob
 from services.models import Job, JobRecord, RecentJob
 from services.pipeline import Pipeline, Progress
 from services.queue import SqsJobQueue
@@ -75,14 +76,21 @@ class JobProcessor:
             opened = self._opened.pop(job.job_id, None)
         store = self._store
         try:
-            if store is not None:
-                self._started(store, job)
+            stored = self._started(store, job) if store is not None else None
             can_post = opened.result() if opened is not None else self._notifier.open_thread(job, 0)
             if not can_post:
                 if store is not None:
                     store.finish(job.job_id, "interrupted")
                 return
-            outcome = self._pipeline.run(job, self._notifier.progress(job))
+            if store is not None and stored is not None and stored.job.slack != job.slack:
+                # A resumed job then edits this status message instead of posting a second one.
+                store.update(job)
+            outcome = self._pipeline.run(
+                job,
+                self._notifier.progress(job),
+                resume=stored.checkpoint if stored is not None else None,
+                checkpoint=partial(store.checkpoint, job.job_id) if store is not None else None,
+            )
             if store is not None:
                 store.advance(job.job_id, "generated")
                 # At-least-once delivery (SQS, a resumed job) may run a job twice; it posts once.
@@ -107,13 +115,18 @@ class JobProcessor:
             logger.exception("job %s: failed outside the pipeline", job.job_id)
             self._fail(job)
 
-    def _started(self, store: JobStore, job: Job) -> None:
+    def _started(self, store: JobStore, job: Job) -> StoredJob | None:
+        """Count the start; the job as stored, with the checkpoint of an interrupted run if any."""
         try:
             store.start(job.job_id)
         except JobNotFound:
             # Queued before the store knew it (an older front, or a hand-made message).
             store.accept(job)
             store.start(job.job_id)
+        stored = store.get(job.job_id)
+        if stored is not None and stored.checkpoint is not None:
+            logger.info("job %s: resuming after the %s stage", job.job_id, stored.checkpoint.stage)
+        return stored
 
     def _fail(self, job: Job) -> None:
         try:
@@ -128,7 +141,7 @@ class JobProcessor:
         if self._store is not None:
             with contextlib.suppress(JobNotFound):
                 self._store.finish(job.job_id, "failed")
-        self._notifier.tell_failure(job, BotError("job_gave_up"))
+        self._notifier.tell_failure(job, JobGaveUp())
 
     def resume(self, submit: Callable[[Job], None]) -> int:
         """After a restart: queue the jobs that were not finished, or tell their users; how many."""
@@ -140,7 +153,7 @@ class JobProcessor:
             if stored.attempts >= MAX_RESUMES:
                 logger.warning("job %s: interrupted %d times; not resumed", job.job_id, stored.attempts)
                 self._store.finish(job.job_id, "interrupted")
-                self._notifier.tell_failure(job, BotError("job_interrupted"))
+                self._notifier.tell_failure(job, JobInterrupted())
                 continue
             logger.info("job %s: resumed after a restart (stage %s)", job.job_id, stored.stage)
             submit(job)

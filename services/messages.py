@@ -118,6 +118,8 @@ _JA: dict[str, str] = {
         "お手数ですが、`/imagine` からもう一度お試しください。"
     ),
     "button.report": "🙋 誤判定を報告",
+    "button.retry": "🔁 もう一度試す",
+    "retry.started": "🔁 <@{user}> さんがもう一度試しています。結果はこのスレッドでお知らせします。",
     "report.thanks": "ご報告ありがとうございます。管理者が確認します。",
     "report.admin": (
         "🙋 <@{user}> さんから誤判定の報告がありました。ジョブ ID は `{job_id}`、"
@@ -439,6 +441,8 @@ _EN: dict[str, str] = {
         "I couldn't find the original request, so I can't do this. Please start again with `/imagine`."
     ),
     "button.report": "🙋 Report a false block",
+    "button.retry": "🔁 Try again",
+    "retry.started": "🔁 <@{user}> is trying again. The result will appear in this thread.",
     "report.thanks": "Thanks for the report. An admin will take a look.",
     "report.admin": (
         "🙋 <@{user}> reported a possible false block. Job ID `{job_id}`, "

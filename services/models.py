@@ -29,6 +29,7 @@ Trigger = Literal[
     "refine",  # a reply in the result's thread: "もっと明るく"
     "pick",  # one candidate from 候補を見る, posted as the result
     "again",  # もう一度 from App Home
+    "retry",  # 🔁 もう一度試す under a failure: the failed job's request as it was
     "cli",
 ]
 JobStatus = Literal["accepted", "best_effort", "rejected", "failed"]

@@ -34,7 +34,16 @@ from services.image_models import GeneratedImage, GenerationRequest, ImageModel,
 from services.image_moderation import ImageModerator
 from services.image_policy import blur
 from services.ml_moderation import GuardrailChecker, TextVerdict, ToxicityChecker
-from services.models import Attempt, CallKind, ErrorInfo, Job, JobRecord, ModelCall, ModerationDecision
+from services.models import (
+    Attempt,
+    CallKind,
+    Checkpoint,
+    ErrorInfo,
+    Job,
+    JobRecord,
+    ModelCall,
+    ModerationDecision,
+)
 from services.presets import PRESETS, fit_to_preset, get_style
 from services.prompting import BuiltPrompt, PromptBuilder
 from services.text_moderation import TextRules
@@ -72,6 +81,8 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+# Called with a snapshot of the record after each completed stage (services.job_store keeps it).
+CheckpointFn = Callable[[Checkpoint], None]
 
 
 @dataclass
@@ -210,12 +221,24 @@ class Pipeline:
         value = requested if requested is not None else self.config.default_cfg_scale
         return caps.clamp_cfg(value if value is not None else caps.cfg_default or caps.cfg_min or 0)
 
-    def run(self, job: Job, progress: ProgressFn | None = None) -> JobOutcome:
-        """Run every stage; archive the record and images whatever happens."""
+    def run(
+        self,
+        job: Job,
+        progress: ProgressFn | None = None,
+        *,
+        resume: Checkpoint | None = None,
+        checkpoint: CheckpointFn | None = None,
+    ) -> JobOutcome:
+        """Run every stage; archive the record and images whatever happens.
+
+        ``resume`` is where an interrupted run of the same job got to: the job starts after it.
+        ``checkpoint`` hears of each stage this run completes.
+        """
         report = progress or (lambda _: None)
         options = job.options
         model = self.model_for(options.model)
-        record = JobRecord(
+        record = self._resumed_record(resume) if resume is not None else None
+        record = record or JobRecord(
             job_id=job.job_id,
             trigger=job.trigger,
             parent_job_id=job.parent_job_id,
@@ -243,12 +266,9 @@ class Pipeline:
                 model.validate_size(record.width, record.height)
             except ValueError as exc:
                 raise InputRejected("size_invalid") from exc
-            if job.trigger == "pick":
-                best = self._adopt(job, record)
-            else:
-                source = self._source(job, model)
-                english = self._english_prompt(job, record, report)
-                best = self._generate(_Run(job, record, english, report, model, source))
+            best = self._best(
+                _Run(job, record, "", report, model), resumed=resume is not None, checkpoint=checkpoint
+            )
             outcome.image = best.data
             if best.attempt.policy_action == "blur":
                 outcome.image = blur(best.data)
@@ -263,6 +283,7 @@ class Pipeline:
             record.chosen_attempt = best.attempt.index
             record.seed = best.attempt.seed
             record.status = "accepted" if best.attempt.outcome == "accepted" else "best_effort"
+            self._checkpoint(checkpoint, "generated", record)
         except BotError as exc:
             outcome.error = exc
             record.status = "rejected" if isinstance(exc, ModerationRejected | InputRejected) else "failed"
@@ -282,6 +303,60 @@ class Pipeline:
             record.estimated_cost_usd = self._costs.estimate(record.calls)
             self.save_record(record)
         return outcome
+
+    def _best(self, run: _Run, *, resumed: bool, checkpoint: CheckpointFn | None) -> _Best:
+        """The image to post: picked, kept from before an interruption, or made now."""
+        job, record = run.job, run.record
+        if job.trigger == "pick":
+            return self._adopt(job, record)
+        best = self._generated_before(record) if resumed else None
+        if best is not None:
+            return best
+        source = self._source(job, run.model)
+        if resumed and record.english_prompt:
+            english = record.english_prompt  # moderated and translated before the interruption
+        else:
+            english = self._english_prompt(job, record, run.report)
+            record.english_prompt = english
+            self._checkpoint(checkpoint, "translated", record)
+        return self._generate(replace(run, english=english, source=source))
+
+    def _resumed_record(self, resume: Checkpoint) -> JobRecord:
+        """The record of an interrupted run, ready to go on from its checkpoint."""
+        record = resume.record.model_copy(deep=True)
+        record.started_at = datetime.now(UTC)
+        record.finished_at = None
+        record.error = None
+        if resume.stage == "translated":
+            record.attempts, record.chosen_attempt, record.status = [], None, "failed"
+        return record
+
+    def _generated_before(self, record: JobRecord) -> _Best | None:
+        """The image an interrupted run had already chosen and archived, if it can still be read."""
+        attempt = record.chosen()
+        data = None
+        if attempt is not None and attempt.image_key is not None:
+            try:
+                data = self._archive.get_image(attempt.image_key)
+            except Exception:
+                logger.exception("job %s: the chosen image cannot be read back", record.job_id)
+        if attempt is None or data is None:
+            # Generate again from the English prompt; the earlier calls stay on the bill.
+            record.attempts, record.chosen_attempt, record.status = [], None, "failed"
+            return None
+        logger.info("job %s: resumed with the image chosen before the interruption", record.job_id)
+        return _Best(attempt, data, attempt.verdict.score if attempt.verdict else -1)
+
+    def _checkpoint(self, checkpoint: CheckpointFn | None, stage: str, record: JobRecord) -> None:
+        """Hand a snapshot of the record on; a failure only costs the resume its head start."""
+        if checkpoint is None:
+            return
+        try:
+            with self._lock:  # candidate threads append to the record under this lock
+                snapshot = record.model_copy(deep=True)
+            checkpoint(Checkpoint.model_validate({"stage": stage, "record": snapshot}))
+        except Exception:
+            logger.exception("job %s: could not record the %s checkpoint", record.job_id, stage)
 
     def save_record(self, record: JobRecord) -> None:
         """Archive the record; a failure is logged, never raised into the user's path."""

@@ -28,6 +28,11 @@ _ACTIONS = ("regenerate", "same_seed", "cfg_up", "cfg_down", "variation", "adjus
 RESULT_REACTIONS = ("arrows_counterclockwise", "heavy_plus_sign", "heavy_minus_sign", "game_die")
 
 
+def retryable(error: BotError) -> bool:
+    """Whether the same request may well work the next time: our failures, not refusals."""
+    return not isinstance(error, ModerationRejected | InputRejected | ContentFiltered)
+
+
 def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
     """The one Japanese sentence a user reads for a failed job."""
     if isinstance(error, ModerationRejected):
@@ -161,7 +166,9 @@ class SlackNotifier:
             self._post(
                 ctx,
                 text,
-                blocks=build_failure_blocks(text, job.job_id, reportable=reportable, lang=lang),
+                blocks=build_failure_blocks(
+                    text, job.job_id, reportable=reportable, retryable=retryable(error), lang=lang
+                ),
             )
             self._update_status(job, f"{self._status_base(job)}\n{t('status.failed', lang)}", final=True)
             return
@@ -227,7 +234,11 @@ class SlackNotifier:
     def tell_failure(self, job: Job, error: BotError) -> None:
         """Last resort when something broke outside the pipeline: the user still hears back."""
         if job.slack is not None:
-            self._post(job.slack, failure_message(error, job.job_id, job.lang))
+            text = failure_message(error, job.job_id, job.lang)
+            blocks = build_failure_blocks(
+                text, job.job_id, reportable=False, retryable=retryable(error), lang=job.lang
+            )
+            self._post(job.slack, text, blocks=blocks)
 
     def _post(self, ctx: SlackContext, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
         try:

@@ -211,16 +211,29 @@ def build_result_blocks(
 
 
 def build_failure_blocks(
-    text: str, job_id: str, *, reportable: bool, lang: Language = "ja"
+    text: str, job_id: str, *, reportable: bool, retryable: bool = False, lang: Language = "ja"
 ) -> list[dict[str, Any]]:
-    """A failure message; refusals by moderation carry a button to report a false positive."""
+    """A failure message; a refusal can be reported as a false positive, our failure retried."""
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    ref = ButtonRef(job_id=job_id, attempt=0).encode()
+    buttons = []
+    if retryable:
+        retry = t("button.retry", lang)
+        buttons.append(ButtonElement(text=retry, action_id=ids.ACTION_RETRY, value=ref, style="primary"))
     if reportable:
-        ref = ButtonRef(job_id=job_id, attempt=0).encode()
-        button = ButtonElement(
-            text=t("button.report", lang), action_id=ids.ACTION_REPORT_FALSE_POSITIVE, value=ref
-        )
-        blocks.append(ActionsBlock(block_id=f"report:{job_id}", elements=[button]))
+        report = t("button.report", lang)
+        buttons.append(ButtonElement(text=report, action_id=ids.ACTION_REPORT_FALSE_POSITIVE, value=ref))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"failure:{job_id}", elements=buttons))
+    return [block.to_dict() for block in blocks]
+
+
+def build_retried_blocks(text: str, user_id: str, lang: Language = "ja") -> list[dict[str, Any]]:
+    """A failure message once someone pressed 🔁 もう一度試す: the text stays, the button goes."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ContextBlock(elements=[MarkdownTextObject(text=t("retry.started", lang, user=user_id))]),
+    ]
     return [block.to_dict() for block in blocks]
 
 

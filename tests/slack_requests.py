@@ -96,9 +96,16 @@ def action_body(
     thread_ts: str | None,
     response_url: str = "",
     selected: str | None = None,
+    message_text: str = "",
 ) -> str:
     """A block_actions payload for one button on a bot message, form-encoded."""
-    message: dict[str, Any] = {"type": "message", "ts": message_ts, "user": "U0BOT", "bot_id": "B0BOT"}
+    message: dict[str, Any] = {
+        "type": "message",
+        "ts": message_ts,
+        "user": "U0BOT",
+        "bot_id": "B0BOT",
+        "text": message_text,
+    }
     if thread_ts:
         message["thread_ts"] = thread_ts
     payload = {

@@ -246,7 +246,10 @@ def test_a_request_accepted_before_a_crash_is_resumed_after_the_restart(
         status, _ = served.post_command(AURORA, slack_api.response_url())
         assert status == 200
         served.wait_for(slack_api, "chat.postMessage")
-        slack_api.wait_for("chat.update", timeout=10)  # the job is running
+        deadline = time.monotonic() + 10
+        while not aws.requests("InvokeModel") and time.monotonic() < deadline:
+            time.sleep(0.02)  # translated (and checkpointed); the image is being made
+        assert aws.requests("InvokeModel"), "the job never reached image generation"
         served.process.kill()  # SIGKILL: no shutdown code runs
         served.process.wait(timeout=10)
     assert slack_api.uploaded_files() == []
@@ -260,9 +263,18 @@ def test_a_request_accepted_before_a_crash_is_resumed_after_the_restart(
         stderr = served.stderr()
 
     assert returncode == 0, stderr
-    assert len(slack_api.uploaded_files()) == 1
+    [upload] = slack_api.uploaded_files()
     messages = [entry["message"] for entry in json_logs(stderr)]
     assert "resumed 1 unfinished job(s)" in messages
+    # It went on after its last finished stage: the request was translated (and paid for) once,
+    # and the second process edited the first one's status message instead of posting another.
+    assert len(aws.requests("Converse", tool="submit_image_prompt")) == 1
+    statuses = [
+        c for c in slack_api.calls("chat.postMessage") if "受け付けました" in str(c.params.get("text"))
+    ]
+    assert len(statuses) == 1, [c.params.get("text") for c in statuses]
+    assert {c.params["ts"] for c in slack_api.calls("chat.update")} == {status_message_ts(slack_api)}
+    assert upload.thread_ts == status_message_ts(slack_api)
 
 
 def test_http_mode_logs_where_it_listens_as_json_lines_only(

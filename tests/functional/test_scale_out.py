@@ -78,7 +78,7 @@ def test_front_only_acks_and_enqueues_then_a_worker_posts_exactly_once(
     assert len(aws.requests("InvokeModel")) == 1
 
 
-def test_a_redelivered_job_runs_again_but_posts_only_once(
+def test_a_redelivered_job_posts_only_once(
     settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, queue_url: str
 ) -> None:
     front_settings = settings.model_copy(update={"job_queue_url": queue_url, "queue_wait_seconds": 1})
@@ -98,12 +98,16 @@ def test_a_redelivered_job_runs_again_but_posts_only_once(
 
     def both_processed() -> None:
         slack_api.wait_for("files.completeUploadExternal", timeout=30)
-        aws_wait = 0
-        while len(aws.requests("InvokeModel")) < 2 and aws_wait < 300:
+        for _ in range(300):  # until both deliveries are deleted from the queue
+            counts = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+            waiting = counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]
+            if waiting == ("0", "0"):
+                return
             threading.Event().wait(0.1)
-            aws_wait += 1
 
     _run_worker(front_settings, both_processed)
 
-    assert len(aws.requests("InvokeModel")) == 2  # at-least-once: the job ran twice
-    assert len(slack_api.uploaded_files()) == 1  # and was posted once
+    # At-least-once: the second delivery ran too. Whether it made an image depends on how far the
+    # first had got (it goes on from the job's checkpoint), but it never posts a second time.
+    assert 1 <= len(aws.requests("InvokeModel")) <= 2
+    assert len(slack_api.uploaded_files()) == 1
