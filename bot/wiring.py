@@ -36,7 +36,7 @@ from services.queue import SqsJobQueue, SqsWorker
 from services.reports import ReportDesk
 from services.result_desk import ResultDesk
 from services.slack_output import SlackNotifier
-from services.state import SqliteState
+from services.state import SqliteState, StateStore
 from services.status_board import StatusBoard
 from services.tasks import BackgroundTasks
 from services.text_moderation import TextRules

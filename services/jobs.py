@@ -7,7 +7,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -223,7 +223,6 @@ class JobRunner:
         self._on_move = on_move
         self._queue: deque[Job] = deque()
         self._running = 0
-        self._per_user: Counter[str] = Counter()
         self._closed = False
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -246,7 +245,6 @@ class JobRunner:
             self._on_accept(job, position)
         with self._lock:
             self._queue.append(job)
-            self._per_user[_user(job)] += 1
             self._changed.notify()
         logger.info("job %s: queued (%s), position %d", job.job_id, job.trigger, position)
 
@@ -267,7 +265,6 @@ class JobRunner:
             finally:
                 with self._lock:
                     self._running -= 1
-                    self._per_user[_user(job)] -= 1
                     self._changed.notify_all()
 
     def _announce_moves(self, waiting: list[Job]) -> None:
@@ -278,11 +275,6 @@ class JobRunner:
                 self._on_move(job, place)
             except Exception:
                 logger.exception("job %s: could not show its queue position", job.job_id)
-
-    def active_for(self, user_id: str) -> int:
-        """The user's jobs queued or running in this process."""
-        with self._lock:
-            return self._per_user[user_id]
 
     @property
     def in_flight(self) -> int:
@@ -315,10 +307,6 @@ class JobRunner:
             left = len(self._queue) + self._running
             self._queue.clear()  # not started: they stay "queued" in the store
             return left
-
-
-def _user(job: Job) -> str:
-    return job.slack.user_id if job.slack else ""
 
 
 class QueueFront:

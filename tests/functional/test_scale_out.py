@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.wiring import build_services, slack_client
+from services.messages import t
 from tests.conftest import BotHarness
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer
@@ -111,3 +113,21 @@ def test_a_redelivered_job_posts_only_once(
     # first had got (it goes on from the job's checkpoint), but it never posts a second time.
     assert 1 <= len(aws.requests("InvokeModel")) <= 2
     assert len(slack_api.uploaded_files()) == 1
+
+
+def test_the_cap_on_jobs_per_user_holds_when_the_jobs_run_on_workers(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, queue_url: str
+) -> None:
+    front_settings = settings.model_copy(update={"job_queue_url": queue_url, "max_jobs_per_user": 1})
+    front = BotHarness(front_settings, slack_api, aws, s3, role="front")
+    try:
+        first = front.command(AURORA)
+        second = front.command("桜と富士山")
+        other_user = front.command("桜と富士山", user_id="U0OTHER")
+        front.wait_idle()
+    finally:
+        front.close()
+
+    assert first.body == "" and other_user.body == ""
+    # Nothing runs in the front: the first job waits on the queue, and still counts.
+    assert json.loads(second.body) == {"text": t("quota.concurrent", limit=1), "response_type": "ephemeral"}
