@@ -39,6 +39,7 @@ def publish_home(client: WebClient, services: Services, user_id: str, team_id: s
         styles=menus.style_choices(),
         sizes=menus.size_choices(services.pipeline.model_for(prefs.model)),
         lang=intake.lang_for(user_id, team_id),
+        usage=intake.usage(team_id) if intake.is_admin(user_id) else None,
     )
     try:
         client.views_publish(user_id=user_id, view=view)

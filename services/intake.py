@@ -32,7 +32,7 @@ from services.options import ParsedRequest, parse_request, resolve_size
 from services.pipeline import Pipeline
 from services.presets import STYLES
 from services.slack_ui import button_ref, clean_slack_text
-from services.slack_views import FormInput, QuotaStatus
+from services.slack_views import FormInput, QuotaStatus, UsageReport
 from services.state import StateStore
 
 logger = logging.getLogger(__name__)
@@ -109,6 +109,14 @@ class Intake:
         start, resets = self._today()
         used = self._state.requests_since(start, user_id=user_id)
         return QuotaStatus(limit=self.config.user_daily_quota, used=used, resets_at=resets)
+
+    def usage(self, team_id: str | None) -> UsageReport:
+        """The workspace's usage today (in the quota's time zone) and over the last 7 days."""
+        start, _ = self._today()
+        return UsageReport(
+            today=self._state.usage_since(team_id, start),
+            week=self._state.usage_since(team_id, start - timedelta(days=6)),
+        )
 
     def _today(self) -> tuple[datetime, datetime]:
         local = self._clock().astimezone(self.config.quota_timezone)

@@ -10,12 +10,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from functools import partial
 from typing import Protocol
 
 from services.errors import BotError, JobGaveUp, JobInterrupted
 from services.job_store import JobNotFound, JobStore, StoredJob
-from services.models import Job, JobRecord, RecentJob
+from services.models import Job, JobRecord, RecentJob, UsageEntry
 from services.pipeline import Pipeline, Progress
 from services.queue import SqsJobQueue
 from services.slack_output import SlackNotifier
@@ -104,6 +105,7 @@ class JobProcessor:
             if record.posted_file_id or record.posted_message_ts:
                 self._pipeline.save_record(record)
                 self._remember(job, record)
+            self._count(job, record)
             logger.info(
                 "job %s: %s in %.1fs (user %s)",
                 job.job_id,
@@ -163,6 +165,25 @@ class JobProcessor:
     def _grid(self, job: Job) -> bool:
         """Whether 候補を見る is offered: the job made more than one candidate at once."""
         return job.trigger != "pick" and self._pipeline.candidates_for(job) > 1
+
+    def _count(self, job: Job, record: JobRecord) -> None:
+        """Count the finished job in the workspace's usage (App Home, for admins)."""
+        if self._state is None or job.slack is None:
+            return
+        try:
+            self._state.record_usage(
+                UsageEntry(
+                    job_id=job.job_id,
+                    user_id=job.slack.user_id,
+                    team_id=job.slack.team_id,
+                    finished_at=record.finished_at or datetime.now(UTC),
+                    status=record.status,
+                    images=sum(call.images for call in record.calls if call.kind == "image"),
+                    cost_usd=record.estimated_cost_usd or 0.0,
+                )
+            )
+        except Exception:
+            logger.exception("job %s: could not count it in the usage", job.job_id)
 
     def _remember(self, job: Job, record: JobRecord) -> None:
         """Index the posted result for reactions, thread replies and App Home."""

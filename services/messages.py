@@ -259,6 +259,16 @@ _JA: dict[str, str] = {
     "home.recent.empty": (
         "まだ作成した画像はありません。`/imagine 夜の海にオーロラと流氷` のように送ってみてください。"
     ),
+    "home.usage.title": "📊 ワークスペースの利用状況",
+    "home.usage.hint": "管理者にだけ表示しています。金額は Bedrock などの料金表からの概算です。",
+    "home.usage.today": "*今日*　{summary}",
+    "home.usage.week": "*過去 7 日間*　{summary}",
+    "home.usage.summary": (
+        "{jobs} 件（投稿 {posted}・お断り {refused}・失敗 {failed}）、画像 {images} 枚、約 ${cost}"
+    ),
+    "home.usage.none": "まだ利用はありません。",
+    "home.usage.top": "*過去 7 日間の利用が多い方*",
+    "home.usage.user": "<@{user}>　{jobs} 件・画像 {images} 枚・約 ${cost}",
     "candidates.legend": (
         "✅ はリクエストに合った画像、❌ は合わなかった画像、・ は未確認の画像です。"
         "使いたい画像のボタンを押してください。"
@@ -565,6 +575,16 @@ _EN: dict[str, str] = {
     "home.pref.unset": "Workspace default",
     "home.recent.title": "Recent images",
     "home.recent.empty": "No images yet. Try `/imagine aurora over a night sea`.",
+    "home.usage.title": "📊 Workspace usage",
+    "home.usage.hint": "Only admins see this. Amounts are estimates from Bedrock's price list.",
+    "home.usage.today": "*Today*　{summary}",
+    "home.usage.week": "*Last 7 days*　{summary}",
+    "home.usage.summary": (
+        "{jobs} jobs ({posted} posted, {refused} refused, {failed} failed), {images} images, about ${cost}"
+    ),
+    "home.usage.none": "No use yet.",
+    "home.usage.top": "*Most active in the last 7 days*",
+    "home.usage.user": "<@{user}>　{jobs} jobs, {images} images, about ${cost}",
     "candidates.legend": (
         "✅ matched the request, ❌ did not, ・ was not checked. Press the button of the image to use."
     ),

@@ -32,7 +32,7 @@ from slack_sdk.models.views import View
 
 from services import ids
 from services.messages import Language, t
-from services.models import MAX_TEXT_CHARS, RecentJob, UserPrefs
+from services.models import MAX_TEXT_CHARS, RecentJob, UserPrefs, UserUsage
 from services.slack_ui import ButtonRef, escape, shorten
 
 # Block ids of the form; the action id of the element inside each block is the same string.
@@ -115,6 +115,18 @@ class QuotaStatus:
     limit: int | None
     used: int
     resets_at: datetime
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """What admins see in App Home: per-user totals of today and of the last 7 days."""
+
+    today: list[UserUsage]
+    week: list[UserUsage]
+
+
+# App Home lists this many of the week's most active users; the rest are only in the totals.
+TOP_USERS = 10
 
 
 @dataclass(frozen=True)
@@ -504,8 +516,9 @@ def build_home_view(
     styles: Sequence[Choice],
     sizes: Sequence[Choice],
     lang: Language = "ja",
+    usage: UsageReport | None = None,
 ) -> dict[str, Any]:
-    """The App Home tab: today's quota, the user's defaults and their latest images."""
+    """The App Home tab: today's quota, the user's defaults and latest images; usage for admins."""
     unset = t("home.pref.unset", lang)
     # Like the form: no select where there is nothing to choose.
     offered = [
@@ -540,7 +553,44 @@ def build_home_view(
         blocks.append(SectionBlock(text=MarkdownTextObject(text=t("home.recent.empty", lang))))
     for job in recent[:MAX_RECENT_JOBS]:
         blocks.extend(_recent_blocks(job, lang))
+    if usage is not None:
+        blocks.extend(_usage_blocks(usage, lang))
     return View(type="home", blocks=blocks).to_dict()
+
+
+def _usage_blocks(usage: UsageReport, lang: Language) -> list[Block]:
+    blocks: list[Block] = [
+        DividerBlock(),
+        SectionBlock(text=MarkdownTextObject(text=f"*{t('home.usage.title', lang)}*")),
+        ContextBlock(elements=[MarkdownTextObject(text=t("home.usage.hint", lang))]),
+    ]
+    if not usage.week:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=t("home.usage.none", lang))))
+        return blocks
+    lines = [
+        t("home.usage.today", lang, summary=_usage_summary(usage.today, lang)),
+        t("home.usage.week", lang, summary=_usage_summary(usage.week, lang)),
+    ]
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
+    top = [
+        t("home.usage.user", lang, user=u.user_id, jobs=u.jobs, images=u.images, cost=f"{u.cost_usd:.2f}")
+        for u in usage.week[:TOP_USERS]
+    ]
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join([t("home.usage.top", lang), *top]))))
+    return blocks
+
+
+def _usage_summary(users: Sequence[UserUsage], lang: Language) -> str:
+    return t(
+        "home.usage.summary",
+        lang,
+        jobs=sum(u.jobs for u in users),
+        posted=sum(u.posted for u in users),
+        refused=sum(u.refused for u in users),
+        failed=sum(u.failed for u in users),
+        images=sum(u.images for u in users),
+        cost=f"{sum(u.cost_usd for u in users):.2f}",
+    )
 
 
 # --- 候補を見る ----------------------------------------------------------------------------------------

@@ -509,3 +509,49 @@ def test_a_user_may_have_only_so_many_jobs_at_once(make_bot: MakeBot) -> None:
     assert bot.command("桜と富士山").body == ""
     bot.wait_idle()
     assert len(bot.slack.uploaded_files()) == 3
+
+
+# --- 7. usage for admins ----------------------------------------------------------------------------
+
+
+def test_admins_see_the_workspaces_usage_in_app_home_and_others_do_not(make_bot: MakeBot) -> None:
+    bot = make_bot(admin_users=["U0ADMIN"])
+    bot.command(LIGHTHOUSE)
+    bot.command("桜と富士山", user_id="U0OTHER")
+    bot.command("ポルノ", user_id="U0OTHER")  # refused by the rules: counted, no image
+    bot.wait_idle()
+    records = {r["original_text"]: r for r in bot.records()}
+    cost = sum(r["estimated_cost_usd"] for r in records.values())
+
+    bot.open_home(user="U0ADMIN")
+    bot.open_home(user="U0USER")
+
+    [admin_view] = published_views(bot.slack, "U0ADMIN")
+    [user_view] = published_views(bot.slack)
+    texts = block_texts(admin_view)
+    assert f"*{t('home.usage.title')}*" in texts
+    summary = t("home.usage.summary", jobs=3, posted=2, refused=1, failed=0, images=2, cost=f"{cost:.2f}")
+    assert "\n".join([t("home.usage.today", summary=summary), t("home.usage.week", summary=summary)]) in texts
+    other_cost = records["桜と富士山"]["estimated_cost_usd"] + records["ポルノ"]["estimated_cost_usd"]
+    top = [
+        t("home.usage.top"),
+        t("home.usage.user", user="U0OTHER", jobs=2, images=1, cost=f"{other_cost:.2f}"),
+        t(
+            "home.usage.user",
+            user="U0USER",
+            jobs=1,
+            images=1,
+            cost=f"{records[LIGHTHOUSE]['estimated_cost_usd']:.2f}",
+        ),
+    ]
+    assert "\n".join(top) in texts
+    assert not any(t("home.usage.title") in text for text in block_texts(user_view))
+
+
+def test_an_admin_of_a_quiet_workspace_is_told_there_is_no_use_yet(make_bot: MakeBot) -> None:
+    bot = make_bot(admin_users=["U0ADMIN"])
+
+    bot.open_home(user="U0ADMIN")
+
+    [view] = published_views(bot.slack, "U0ADMIN")
+    assert t("home.usage.none") in block_texts(view)
