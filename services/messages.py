@@ -264,11 +264,12 @@ _JA: dict[str, str] = {
     "home.usage.today": "*今日*　{summary}",
     "home.usage.week": "*過去 7 日間*　{summary}",
     "home.usage.summary": (
-        "{jobs} 件（投稿 {posted}・お断り {refused}・失敗 {failed}）、画像 {images} 枚、約 ${cost}"
+        "{jobs} 件（投稿 {posted}・お断り {refused}・失敗 {failed}）で、"
+        "画像は {images} 枚、費用は約 ${cost} です。"
     ),
     "home.usage.none": "まだ利用はありません。",
     "home.usage.top": "*過去 7 日間の利用が多い方*",
-    "home.usage.user": "<@{user}>　{jobs} 件・画像 {images} 枚・約 ${cost}",
+    "home.usage.user": "<@{user}>　{jobs} 件・{images} 枚・${cost}",
     "candidates.legend": (
         "✅ はリクエストに合った画像、❌ は合わなかった画像、・ は未確認の画像です。"
         "使いたい画像のボタンを押してください。"
@@ -584,7 +585,7 @@ _EN: dict[str, str] = {
     ),
     "home.usage.none": "No use yet.",
     "home.usage.top": "*Most active in the last 7 days*",
-    "home.usage.user": "<@{user}>　{jobs} jobs, {images} images, about ${cost}",
+    "home.usage.user": "<@{user}>　{jobs} jobs, {images} images, ${cost}",
     "candidates.legend": (
         "✅ matched the request, ❌ did not, ・ was not checked. Press the button of the image to use."
     ),
