@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     job_queue_url: str | None = Field(default=None, description="SQS queue of jobs")
     job_table: str | None = Field(default=None, description="DynamoDB table of job state (else SQLite)")
     dedupe_table: str | None = Field(default=None, description="DynamoDB table for dedupe (else in-process)")
+    state_table: str | None = Field(
+        default=None, description="DynamoDB table of prefs, App Home, quotas and usage (else SQLite)"
+    )
     max_receives: int = Field(default=3, ge=1, le=20, description="SQS deliveries before giving up")
     queue_wait_seconds: int = Field(
         default=20, ge=0, le=20, description="SQS long-poll wait (also stop latency)"

@@ -23,6 +23,7 @@ from services.bedrock import ToolCaller
 from services.container import Services
 from services.costs import CostTable
 from services.dedupe import Deduper, DynamoDeduper, MemoryDeduper
+from services.dynamo_state import DynamoState
 from services.image_models import ImageModel, build_image_model
 from services.image_moderation import ImageModerator
 from services.image_policy import ImagePolicy
@@ -79,7 +80,7 @@ def aws_clients(settings: Settings, session: boto3.Session | None = None) -> Aws
         else None,
         sqs=session.client("sqs", config=quick_config) if settings.job_queue_url else None,
         dynamodb=session.client("dynamodb", config=quick_config)
-        if settings.job_table or settings.dedupe_table
+        if settings.job_table or settings.dedupe_table or settings.state_table
         else None,
     )
 
@@ -212,7 +213,11 @@ def build_services(
     clients = clients or aws_clients(settings)
     archive = build_archive(settings, clients)
     pipeline = build_pipeline(settings, clients, archive)
-    state = SqliteState(settings.data_dir / "state.sqlite3")
+    state: StateStore = (
+        DynamoState(clients.dynamodb, settings.state_table)
+        if settings.state_table
+        else SqliteState(settings.data_dir / "state.sqlite3")
+    )
     board = StatusBoard(
         client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
     )
@@ -260,8 +265,8 @@ def build_services(
             default_language=settings.language,
         ),
         store=store,
-        # The cap counts this process's jobs; in scale-out mode workers are elsewhere, so it is off.
-        active=runner.active_for if front is None else None,
+        # Counted in the job store, so the cap holds when the jobs run in other processes or hosts.
+        active=store.active_for,
     )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(

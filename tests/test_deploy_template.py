@@ -15,7 +15,7 @@ import yaml
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from services import dedupe, job_store
+from services import dedupe, dynamo_state, job_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "template.yaml"
@@ -23,9 +23,9 @@ TEMPLATE = ROOT / "deploy" / "template.yaml"
 FRONT, WORKER = "FrontFunction", "WorkerFunction"
 FRONT_ROLE, WORKER_ROLE = "FrontRole", "WorkerRole"
 
-# These four are the scale-out settings (SQS queue, DynamoDB job and dedupe tables, give-up count).
-# They are expected to exist as Settings fields; the check below fails until they do.
-SCALE_OUT_SETTINGS = {"JOB_QUEUE_URL", "JOB_TABLE", "DEDUPE_TABLE", "MAX_RECEIVES"}
+# These are the scale-out settings (SQS queue, DynamoDB job, dedupe and state tables, give-up
+# count). They are expected to exist as Settings fields; the check below fails until they do.
+SCALE_OUT_SETTINGS = {"JOB_QUEUE_URL", "JOB_TABLE", "DEDUPE_TABLE", "STATE_TABLE", "MAX_RECEIVES"}
 
 # Set by Lambda itself (reserved: a function that sets one is rejected at deploy time). AWS_REGION
 # is how the bot's required aws_region setting arrives.
@@ -337,6 +337,43 @@ def test_job_table_matches_the_job_store_schema(template: dict[str, Any]) -> Non
     assert env(template, FRONT)["JOB_TABLE"] == env(template, WORKER)["JOB_TABLE"] == {"Ref": "JobTable"}
 
 
+def test_state_table_matches_the_dynamo_state_schema(template: dict[str, Any]) -> None:
+    doc = " ".join((dynamo_state.__doc__ or "").split())
+    definitions = re.search(r"AttributeDefinitions: (\[.*?\}\])", doc)
+    key = re.search(r"KeySchema: (\[.*?\}\])", doc)
+    ttl = re.search(r"TimeToLiveSpecification: \{AttributeName: (\w+), Enabled: true\}", doc)
+    assert definitions and key and ttl, "services/dynamo_state.py no longer documents its DynamoDB table"
+    # The docstring's flow style is YAML, as the template's block style is.
+    keys, attributes, ttl_spec = _table_shape(resource(template, "StateTable"))
+    assert keys == yaml.safe_load(key.group(1))
+    assert attributes == yaml.safe_load(definitions.group(1))
+    assert [k["KeyType"] for k in keys] == ["HASH", "RANGE"]
+    assert ttl_spec == {"AttributeName": ttl.group(1), "Enabled": True}
+    table = resource(template, "StateTable")
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"  # prefs live only here
+    for name in (FRONT, WORKER):
+        assert env(template, name)["STATE_TABLE"] == {"Ref": "StateTable"}
+    assert template["Outputs"]["StateTableName"]["Value"] == {"Ref": "StateTable"}
+
+
+def test_state_roles_allow_exactly_the_calls_dynamo_state_makes(template: dict[str, Any]) -> None:
+    # put_item -> dynamodb:PutItem, for every client call in the class.
+    calls = set(re.findall(r"self\._client\.(\w+)\(", inspect.getsource(dynamo_state.DynamoState)))
+    used = {"dynamodb:" + call.title().replace("_", "") for call in calls}
+    doc = " ".join((dynamo_state.__doc__ or "").split())
+    documented = re.search(r"needs dynamodb:(.*?) on the table", doc)
+    assert documented, "services/dynamo_state.py no longer says which actions it needs"
+    named = {f"dynamodb:{action}" for action in re.split(r", | and ", documented.group(1))}
+    expected = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}
+    assert used == named == {f"dynamodb:{action}" for action in expected}
+    state_table = get_att("StateTable")
+    for role in (FRONT_ROLE, WORKER_ROLE):
+        on_state = {
+            action for action, resources in allowed(template, role).items() if state_table in resources
+        }
+        assert on_state == used, role
+
+
 def test_dedupe_table_matches_the_deduper(template: dict[str, Any]) -> None:
     source = inspect.getsource(dedupe.DynamoDeduper)
     assert '"pk": {"S": key}' in source and '"expires_at"' in source
@@ -475,7 +512,7 @@ def test_settings_accept_what_the_template_sets(
     assert settings.max_receives == int(defaults["MaxReceives"])
     assert settings.language == defaults["Language"]
     assert settings.image_model_id == defaults["ImageModelId"]
-    assert settings.job_queue_url and settings.job_table and settings.archive_bucket
+    assert settings.job_queue_url and settings.job_table and settings.state_table and settings.archive_bucket
     # Lambda's only writable directory is /tmp.
     assert settings.data_dir.parts[:2] == ("/", "tmp")
     assert "GUARDRAIL_ID" not in variables  # off by default
@@ -512,6 +549,8 @@ def test_front_role_cannot_call_models_or_moderation(template: dict[str, Any]) -
         "dynamodb:PutItem",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
         "s3:GetObject",
         "s3:PutObject",
         "s3:ListBucket",
@@ -522,8 +561,10 @@ def test_front_role_cannot_call_models_or_moderation(template: dict[str, Any]) -
 def test_front_grants_are_scoped(template: dict[str, Any]) -> None:
     grants = allowed(template, FRONT_ROLE)
     assert grants["sqs:SendMessage"] == [get_att("JobQueue")]
-    assert grants["dynamodb:PutItem"] == [get_att("JobTable"), get_att("DedupeTable")]
-    assert grants["dynamodb:GetItem"] == grants["dynamodb:UpdateItem"] == [get_att("JobTable")]
+    assert grants["dynamodb:PutItem"] == [get_att("JobTable"), get_att("DedupeTable"), get_att("StateTable")]
+    job_and_state = [get_att("JobTable"), get_att("StateTable")]
+    assert grants["dynamodb:GetItem"] == grants["dynamodb:UpdateItem"] == job_and_state
+    assert grants["dynamodb:DeleteItem"] == grants["dynamodb:Query"] == [get_att("StateTable")]
     assert [sub_text(r) for r in grants["s3:GetObject"]] == ["${ArchiveBucket.Arn}/*"]
     assert [sub_text(r) for r in grants["s3:PutObject"]] == ["${ArchiveBucket.Arn}/*/record.json"]
     assert grants["s3:ListBucket"] == [get_att("ArchiveBucket")]
@@ -535,8 +576,10 @@ def test_worker_grants_are_scoped(template: dict[str, Any]) -> None:
     for action in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes"):
         assert grants[f"sqs:{action}"] == [get_att("JobQueue")]
     assert "sqs:SendMessage" not in grants
-    for action in ("PutItem", "GetItem", "UpdateItem", "DeleteItem", "Scan"):
-        assert grants[f"dynamodb:{action}"] == [get_att("JobTable")]
+    for action in ("PutItem", "GetItem", "UpdateItem", "DeleteItem"):
+        assert grants[f"dynamodb:{action}"] == [get_att("JobTable"), get_att("StateTable")]
+    assert grants["dynamodb:Scan"] == [get_att("JobTable")]
+    assert grants["dynamodb:Query"] == [get_att("StateTable")]
     assert [sub_text(r) for r in grants["s3:PutObject"]] == ["${ArchiveBucket.Arn}/*"]
     assert [sub_text(r) for r in grants["s3:GetObject"]] == ["${ArchiveBucket.Arn}/*"]
     assert grants["s3:ListBucket"] == [get_att("ArchiveBucket")]

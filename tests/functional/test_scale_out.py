@@ -12,6 +12,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.wiring import build_services, slack_client
+from services import ids
 from services.messages import t
 from tests.conftest import BotHarness
 from tests.servers.aws_emulator import AwsEmulator
@@ -131,3 +132,52 @@ def test_the_cap_on_jobs_per_user_holds_when_the_jobs_run_on_workers(
     assert first.body == "" and other_user.body == ""
     # Nothing runs in the front: the first job waits on the queue, and still counts.
     assert json.loads(second.body) == {"text": t("quota.concurrent", limit=1), "response_type": "ephemeral"}
+
+
+@pytest.fixture
+def state_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The STATE_TABLE of services/dynamo_state.py, on moto over HTTP."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", _moto)
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    dynamodb.create_table(
+        TableName="bot-state",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield "bot-state"
+    dynamodb.delete_table(TableName="bot-state")
+
+
+def test_with_state_table_two_hosts_share_prefs_results_and_usage(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, state_table: str
+) -> None:
+    # STATE_TABLE alone (no JOB_TABLE): the DynamoDB client must still be made for it.
+    shared = settings.model_copy(update={"state_table": state_table, "admin_users": ["U0ADMIN"]})
+    first = BotHarness(shared, slack_api, aws, s3)
+    try:
+        first.home_click(ids.ACTION_PREF_STYLE, selected="watercolor")
+        first.command(AURORA)
+        first.wait_idle()
+    finally:
+        first.close()
+    slack_api.reset()
+
+    second = BotHarness(
+        shared.model_copy(update={"data_dir": shared.data_dir.parent / "other-host"}), slack_api, aws, s3
+    )
+    try:
+        second.open_home()
+        second.open_home(user="U0ADMIN")
+    finally:
+        second.close()
+
+    views = {c.params["user_id"]: c.params["view"] for c in slack_api.calls("views.publish")}
+    home = json.dumps(views["U0USER"], ensure_ascii=False)
+    assert '"value": "watercolor"' in home  # the default chosen on the other host
+    assert AURORA in home  # and the result it made there
+    assert t("home.usage.title") in json.dumps(views["U0ADMIN"], ensure_ascii=False)
+    assert t("home.usage.none") not in json.dumps(views["U0ADMIN"], ensure_ascii=False)
