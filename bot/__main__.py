@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import timedelta
 from types import FrameType
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -17,6 +18,8 @@ from bot.app import build_app
 from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
 from bot.wiring import build_services, slack_client
+from services.container import Services
+from services.housekeeping import Housekeeper
 from services.image_models import UnsupportedModel
 
 logger = logging.getLogger("bot")
@@ -34,6 +37,12 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def _keep_tidy(settings: Settings, services: Services, stop: threading.Event) -> None:
+    """Prune old state and finished jobs now and once a day, until ``stop``."""
+    keep = timedelta(days=settings.state_retention_days)
+    Housekeeper(services.state, services.store, keep_state=keep).start(stop)
+
+
 def work(settings: Settings) -> int:
     """Consume the SQS job queue until SIGTERM/SIGINT (scale-out mode)."""
     if not settings.job_queue_url:
@@ -45,6 +54,7 @@ def work(settings: Settings) -> int:
     if worker is None:  # pragma: no cover - build_services makes one whenever the URL is set
         raise SettingsError(["JOB_QUEUE_URL: no worker could be built"])
     stop = _stop_on_signals()
+    _keep_tidy(settings, services, stop)
     logger.info("worker consuming %s", settings.job_queue_url)
     worker.run(stop)
     logger.info("signal received: stopping")
@@ -72,6 +82,7 @@ def serve(settings: Settings) -> int:
         services.close()
         return 2
     stop = _stop_on_signals()
+    _keep_tidy(settings, services, stop)
     if services.front is None:
         # Requests accepted before a crash or restart run now (or their users are told).
         resumed = services.processor.resume(services.runner.submit)

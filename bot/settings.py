@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     state_table: str | None = Field(
         default=None, description="DynamoDB table of prefs, App Home, quotas and usage (else SQLite)"
     )
+    state_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="Days the result index, quota counts and usage are kept"
+    )
     max_receives: int = Field(default=3, ge=1, le=20, description="SQS deliveries before giving up")
     queue_wait_seconds: int = Field(
         default=20, ge=0, le=20, description="SQS long-poll wait (also stop latency)"

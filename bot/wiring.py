@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -214,7 +215,7 @@ def build_services(
     archive = build_archive(settings, clients)
     pipeline = build_pipeline(settings, clients, archive)
     state: StateStore = (
-        DynamoState(clients.dynamodb, settings.state_table)
+        DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table
         else SqliteState(settings.data_dir / "state.sqlite3")
     )

@@ -11,11 +11,13 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services.state import SqliteState
 from tests import slack_requests
 from tests.bot.conftest import RunBot, base_env, bot_command, free_port
 from tests.servers.aws_emulator import AwsEmulator
@@ -350,3 +352,29 @@ def test_unreachable_slack_api_at_start_up_is_reported_without_a_traceback(
     assert_no_traceback(result.stderr)
     plain = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("{")]
     assert any("Slack" in line for line in plain), result.stderr
+
+
+def test_serve_prunes_state_older_than_the_retention_at_start(
+    http_env: dict[str, str], workdir: Path, tmp_path: Path
+) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=120)
+    old = SqliteState(Path(http_env["DATA_DIR"]) / "state.sqlite3", clock=lambda: long_ago)
+    old.remember_post("C0CHAN", "1.0", "20260701T000000-0000000a", 1)
+    old.remember_post("C0CHAN", "2.0", "20260701T000000-0000000b", 1)
+    old.close()
+    env = {**http_env, "STATE_RETENTION_DAYS": "100"}
+
+    with serving(env, workdir, tmp_path) as served:
+        deadline = time.monotonic() + 10
+        while "pruned" not in served.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        returncode = served.stop()
+        stderr = served.stderr()
+
+    assert returncode == 0, stderr
+    assert "pruned 2 old row(s) from the state" in [entry["message"] for entry in json_logs(stderr)]
+    state = SqliteState(Path(http_env["DATA_DIR"]) / "state.sqlite3")
+    try:
+        assert state.post_for_message("C0CHAN", "1.0") is None
+    finally:
+        state.close()
