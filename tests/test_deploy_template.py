@@ -222,13 +222,13 @@ def test_functions_run_the_bot_with_their_limits(
     assert props["Handler"] == handler
     assert props["Timeout"] == timeout
     assert props["MemorySize"] == memory
-    assert props["Runtime"] == "python3.11"
+    assert props["Runtime"] == "python3.13"
     [architecture] = props["Architectures"]
     assert architecture in {"arm64", "x86_64"}
     # The repository root is the code; sam build installs the dependencies for this runtime.
     assert props["CodeUri"] == ".."
     assert (TEMPLATE.parent / props["CodeUri"] / "pyproject.toml").resolve() == ROOT / "pyproject.toml"
-    assert resource(template, name)["Metadata"]["BuildMethod"] == "python3.11"
+    assert resource(template, name)["Metadata"]["BuildMethod"] == "python3.13"
 
 
 def test_handlers_exist_once_the_lambda_module_is_written(template: dict[str, Any]) -> None:
@@ -330,9 +330,17 @@ def test_job_table_matches_the_job_store_schema(template: dict[str, Any]) -> Non
     assert key and ttl, "services/job_store.py no longer documents its DynamoDB table"
     keys, attributes, ttl_spec = _table_shape(resource(template, "JobTable"))
     assert keys == [{"AttributeName": key.group(1), "KeyType": "HASH"}]
-    assert attributes == [{"AttributeName": key.group(1), "AttributeType": "S"}]
+    assert attributes == [
+        {"AttributeName": key.group(1), "AttributeType": "S"},
+        {"AttributeName": "open_user", "AttributeType": "S"},
+    ]
     assert ttl_spec == {"AttributeName": ttl.group(1), "Enabled": True}
     props = resource(template, "JobTable")["Properties"]
+    [index] = props["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == job_store.OPEN_BY_USER
+    assert f"IndexName:  {job_store.OPEN_BY_USER}" in doc
+    assert index["KeySchema"] == [{"AttributeName": "open_user", "KeyType": "HASH"}]
+    assert index["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["updated_at"]}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert env(template, FRONT)["JOB_TABLE"] == env(template, WORKER)["JOB_TABLE"] == {"Ref": "JobTable"}
 
@@ -564,7 +572,11 @@ def test_front_grants_are_scoped(template: dict[str, Any]) -> None:
     assert grants["dynamodb:PutItem"] == [get_att("JobTable"), get_att("DedupeTable"), get_att("StateTable")]
     job_and_state = [get_att("JobTable"), get_att("StateTable")]
     assert grants["dynamodb:GetItem"] == grants["dynamodb:UpdateItem"] == job_and_state
-    assert grants["dynamodb:DeleteItem"] == grants["dynamodb:Query"] == [get_att("StateTable")]
+    assert grants["dynamodb:DeleteItem"] == [get_att("StateTable")]
+    # MAX_JOBS_PER_USER: the front counts a user's jobs in the job table's sparse index only.
+    query = grants["dynamodb:Query"]
+    assert [sub_text(r) for r in query[:1]] == ["${JobTable.Arn}/index/open_by_user"]
+    assert query[1:] == [get_att("StateTable")]
     assert [sub_text(r) for r in grants["s3:GetObject"]] == ["${ArchiveBucket.Arn}/*"]
     assert [sub_text(r) for r in grants["s3:PutObject"]] == ["${ArchiveBucket.Arn}/*/record.json"]
     assert grants["s3:ListBucket"] == [get_att("ArchiveBucket")]
