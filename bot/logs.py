@@ -8,19 +8,27 @@ import sys
 import threading
 from datetime import UTC, datetime
 
+from services import log_context
+
 
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object per line."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as JSON (time, level, logger, message, exception)."""
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
             "thread": record.threadName,
         }
+        # The job a line belongs to (job id, hashed user), and a stage's name and duration.
+        entry.update(log_context.current())
+        for name in log_context.FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None:
+                entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

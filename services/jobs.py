@@ -16,6 +16,7 @@ from typing import Protocol
 
 from services.errors import BotError, JobGaveUp, JobInterrupted
 from services.job_store import JobNotFound, JobStore, StoredJob
+from services.log_context import job_logging
 from services.models import Job, JobRecord, RecentJob, UsageEntry
 from services.pipeline import Pipeline, Progress
 from services.queue import SqsJobQueue
@@ -73,6 +74,10 @@ class JobProcessor:
 
     def __call__(self, job: Job) -> None:
         """Process ``job``; whatever fails, the user hears back."""
+        with job_logging(job.job_id, hash_user(job.slack.user_id if job.slack else None)):
+            self._process(job)
+
+    def _process(self, job: Job) -> None:
         with self._lock:
             opened = self._opened.pop(job.job_id, None)
         store = self._store

@@ -376,6 +376,15 @@ class Pipeline:
                 record.stage_seconds[stage] = round(record.stage_seconds.get(stage, 0.0) + spent, 4)
             if attempt is not None:
                 attempt.seconds[stage] = round(spent, 4)
+            duration_ms = round(spent * 1000)
+            logger.info(
+                "job %s: %s took %d ms",
+                record.job_id,
+                stage,
+                duration_ms,
+                # job_id too: candidates run on shared threads that know no job of their own.
+                extra={"job_id": record.job_id, "stage": stage, "duration_ms": duration_ms},
+            )
 
     def _check_rules(self, text: str, layer: str, record: JobRecord) -> None:
         match = self._rules.find(text)

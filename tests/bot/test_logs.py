@@ -13,6 +13,9 @@ from typing import Any
 
 from bot import logs
 from bot.logs import JsonFormatter
+from services.jobs import hash_user
+from services.log_context import job_logging
+from tests.conftest import BotHarness
 
 
 def record(
@@ -120,3 +123,48 @@ def test_debug_level_never_turns_on_botocore_request_body_logging() -> None:
         assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
         for name in ("botocore", "boto3", "urllib3"):
             assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+
+
+def test_a_stage_line_carries_its_job_stage_and_duration_as_fields() -> None:
+    rec = record("job %s: %s took %d ms", "J1", "translation", 812)
+    rec.__dict__.update(job_id="J1", stage="translation", duration_ms=812)
+
+    entry = formatted(rec)
+
+    assert (entry["job_id"], entry["stage"], entry["duration_ms"]) == ("J1", "translation", 812)
+
+
+def test_lines_logged_while_a_job_runs_name_the_job_and_the_hashed_user() -> None:
+    with job_logging("20261121T093015-0123abcd", hash_user("U0SECRET")):
+        inside = formatted(record("posting"))
+    outside = formatted(record("idle"))
+
+    assert inside["job_id"] == "20261121T093015-0123abcd"
+    assert inside["user"] == hash_user("U0SECRET") != "U0SECRET"
+    assert "job_id" not in outside and "user" not in outside
+
+
+def test_a_jobs_log_lines_name_it_and_time_each_stage_without_naming_the_user(bot: BotHarness) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        bot.command("夜の海にオーロラ")
+        bot.wait_idle()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    job_id = bot.record()["job_id"]
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    mine = [entry for entry in lines if entry.get("job_id") == job_id]
+    stages = {entry["stage"]: entry["duration_ms"] for entry in mine if "stage" in entry}
+    assert {"moderation", "translation", "generation", "image_moderation", "verification"} <= set(stages)
+    assert all(isinstance(ms, int) and ms >= 0 for ms in stages.values())
+    assert {entry["user"] for entry in mine if "user" in entry} == {hash_user("U0USER")}
+    assert any(entry["message"].startswith(f"job {job_id}: accepted in") for entry in mine)
+    assert "U0USER" not in stream.getvalue()
