@@ -11,7 +11,7 @@ types:
 	mypy
 
 test:
-	python -m pytest -q
+	python -m pytest -q -n 4
 
 format:
 	ruff format .
