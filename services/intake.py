@@ -297,18 +297,20 @@ class Intake:
         if stored is None:
             raise InputRejected("job.not_found")
         failed = stored.job
+        # The lineage (parent_job_id) stays the failed job's. A pick posts an image already made:
+        # it stays a pick (free, and never generates).
+        pick = failed.trigger == "pick"
         job = failed.model_copy(
             update={
                 "job_id": new_job_id(),
-                "trigger": "retry",
-                "parent_job_id": failed.job_id,
+                "trigger": "pick" if pick else "retry",
                 "slack": slack,
                 "lang": self.lang_for(slack.user_id, slack.team_id),
                 "created_at": self._clock(),
             },
             deep=True,
         )
-        return self._queue(job)
+        return self._queue(job, counted=not pick)
 
     def refine(self, value: str, raw_text: str, slack: SlackContext) -> Job:
         """A reply in a result's thread: change the prompt, keep the seed and settings."""

@@ -128,7 +128,7 @@ def test_a_failure_on_our_side_offers_a_retry_that_runs_the_same_request_in_its_
     assert upload.thread_ts == failure.params["thread_ts"]
     retried = bot.record()
     assert (retried["trigger"], retried["status"], retried["seed"]) == ("retry", "accepted", 7)
-    assert retried["parent_job_id"] in value
+    assert retried["original_text"] == AURORA and retried["job_id"] not in value
     assert retried["slack"]["user_id"] == "U0OTHER"
     # The failure message keeps its text and loses the button, so it is not retried twice.
     [replaced] = [c for c in bot.slack.calls("response_url") if url.endswith(c.params["_path"])]
@@ -196,3 +196,33 @@ def test_a_job_the_queue_gave_up_on_is_told_with_a_retry_button(bot: BotHarness)
     assert bot.button_value(ids.ACTION_RETRY, told)
     stored = bot.services.store.get(job.job_id)
     assert stored is not None and stored.stage == "failed"
+
+
+def test_a_retried_pick_posts_the_picked_candidate_again_without_generating(bot: BotHarness) -> None:
+    bot.command(f"{AURORA} --n 2")
+    bot.wait_idle()
+    # Both candidates checked (the one not chosen finishes after the result is posted).
+    parent = bot.wait_for_record(lambda r: all(a["outcome"] != "pending" for a in r["attempts"]))
+    [second] = [a for a in parent["attempts"] if a["index"] == 2]
+    assert second["outcome"] in {"accepted", "rejected_by_verifier"}
+    candidate = bot.s3.get_object(Bucket=BUCKET, Key=second["image_key"])["Body"].read()
+    pick = Job(
+        text=AURORA,
+        trigger="pick",
+        parent_job_id=parent["job_id"],
+        source_attempt=2,
+        slack=SlackContext(channel_id="C0CHAN", user_id="U0USER", thread_ts=parent["slack"]["thread_ts"]),
+    )
+    bot.services.store.accept(pick)
+    bot.services.store.finish(pick.job_id, "failed")  # e.g. the worker crashed while posting it
+    generated = len(bot.aws.requests("InvokeModel"))
+    value = ButtonRef(job_id=pick.job_id, attempt=0).encode()
+
+    bot.click(ids.ACTION_RETRY, value, message_ts="1.9", thread_ts=parent["slack"]["thread_ts"])
+    bot.wait_idle()
+
+    assert len(bot.aws.requests("InvokeModel")) == generated
+    [_, repost] = bot.slack.uploaded_files()
+    assert repost.data == candidate
+    [retried] = [r for r in bot.records() if r["job_id"] != parent["job_id"]]
+    assert (retried["trigger"], retried["status"], retried["chosen_attempt"]) == ("pick", "accepted", 2)
