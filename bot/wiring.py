@@ -266,8 +266,10 @@ def build_services(
             default_language=settings.language,
         ),
         store=store,
-        # Counted in the job store, so the cap holds when the jobs run in other processes or hosts.
-        active=store.active_for,
+        # Jobs that run here are counted here: a count in the job store's SQLite file would take
+        # the lock the job threads write under, and python -m bench's ack p99 went from 89-95 ms
+        # to 95-129 ms. Jobs that run on workers are counted in the job store, which sees them all.
+        active=runner.active_for if front is None else store.active_for,
     )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(

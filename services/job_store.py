@@ -129,8 +129,8 @@ class JobStore(Protocol):
     def accept(self, job: Job) -> None:
         """Record a new job as queued; a second accept of the same job id changes nothing."""
 
-    def start(self, job_id: str) -> int:
-        """A worker starts the job: stage running, one more attempt; return the attempts so far."""
+    def start(self, job_id: str) -> StoredJob:
+        """A worker starts the job: stage running, one more attempt; the job as now stored."""
 
     def advance(self, job_id: str, stage: Stage) -> None:
         """Record the last completed unfinished stage (queued, running or generated)."""
@@ -218,18 +218,18 @@ class SqliteJobStore:
                 (job.job_id, job.model_dump_json(), self._now(), _user_of(job)),
             )
 
-    def start(self, job_id: str) -> int:
-        """A worker starts the job: stage running, one more attempt; return the attempts so far."""
+    def start(self, job_id: str) -> StoredJob:
+        """A worker starts the job: stage running, one more attempt; the job as now stored."""
         with self._write() as conn:
             row = conn.execute(
                 "UPDATE jobs SET attempts = attempts + 1, updated_at = ?,"
                 " stage = CASE WHEN posted THEN 'posted' ELSE 'running' END"
-                " WHERE job_id = ? RETURNING attempts",
+                " WHERE job_id = ? RETURNING job, stage, attempts, updated_at, posted, checkpoint",
                 (self._now(), job_id),
             ).fetchone()
         if row is None:
             raise JobNotFound(job_id)
-        return int(row[0])
+        return _stored_from_row(row)
 
     def advance(self, job_id: str, stage: Stage) -> None:
         """Record the last completed unfinished stage (queued, running or generated)."""
@@ -469,8 +469,8 @@ class DynamoJobStore:
                 raise
             logger.info("job %s: already accepted", job.job_id)
 
-    def start(self, job_id: str) -> int:
-        """A worker starts the job: stage running, one more attempt; return the attempts so far."""
+    def start(self, job_id: str) -> StoredJob:
+        """A worker starts the job: stage running, one more attempt; the job as now stored."""
         increment = {":one": {"N": "1"}}
         item = self._update(
             job_id,
@@ -483,7 +483,7 @@ class DynamoJobStore:
             item = self._update(job_id, "SET attempts = attempts + :one", increment, unposted_only=False)
         if item is None:  # unreachable: without unposted_only a failed condition means no such job
             raise JobNotFound(job_id)
-        return int(item["attempts"]["N"])
+        return _stored_from_item(item)
 
     def advance(self, job_id: str, stage: Stage) -> None:
         """Record the last completed unfinished stage (queued, running or generated)."""

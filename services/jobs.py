@@ -7,7 +7,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -98,7 +98,8 @@ class JobProcessor:
                 checkpoint=partial(store.checkpoint, job.job_id) if store is not None else None,
             )
             if store is not None:
-                store.advance(job.job_id, "generated")
+                if outcome.image is None:  # an image's own checkpoint already said "generated"
+                    store.advance(job.job_id, "generated")
                 # At-least-once delivery (SQS, a resumed job) may run a job twice; it posts once.
                 if not store.claim_post(job.job_id):
                     logger.info("job %s: already posted by an earlier delivery", job.job_id)
@@ -111,27 +112,33 @@ class JobProcessor:
                 self._pipeline.save_record(record)
                 self._remember(job, record)
             self._count(job, record)
+            seconds = (record.finished_at - record.created_at).total_seconds() if record.finished_at else 0
             logger.info(
                 "job %s: %s in %.1fs (user %s)",
                 job.job_id,
                 record.status,
-                (record.finished_at - record.created_at).total_seconds() if record.finished_at else 0,
+                seconds,
                 hash_user(job.slack.user_id if job.slack else None),
+                # One line per job with every stage's time: per-stage lines would triple the log
+                # volume, and the log handler's lock is one the acks wait on too.
+                extra={
+                    "duration_ms": round(seconds * 1000),
+                    "stages": {stage: round(s * 1000) for stage, s in record.stage_seconds.items()},
+                },
             )
         except Exception:
             logger.exception("job %s: failed outside the pipeline", job.job_id)
             self._fail(job)
 
-    def _started(self, store: JobStore, job: Job) -> StoredJob | None:
+    def _started(self, store: JobStore, job: Job) -> StoredJob:
         """Count the start; the job as stored, with the checkpoint of an interrupted run if any."""
         try:
-            store.start(job.job_id)
+            stored = store.start(job.job_id)
         except JobNotFound:
             # Queued before the store knew it (an older front, or a hand-made message).
             store.accept(job)
-            store.start(job.job_id)
-        stored = store.get(job.job_id)
-        if stored is not None and stored.checkpoint is not None:
+            stored = store.start(job.job_id)
+        if stored.checkpoint is not None:
             logger.info("job %s: resuming after the %s stage", job.job_id, stored.checkpoint.stage)
         return stored
 
@@ -249,6 +256,7 @@ class JobRunner:
         self._on_move = on_move
         self._queue: deque[Job] = deque()
         self._running = 0
+        self._per_user: Counter[str] = Counter()
         self._closed = False
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -271,6 +279,7 @@ class JobRunner:
             self._on_accept(job, position)
         with self._lock:
             self._queue.append(job)
+            self._per_user[_user(job)] += 1
             self._changed.notify()
         logger.info("job %s: queued (%s), position %d", job.job_id, job.trigger, position)
 
@@ -291,6 +300,7 @@ class JobRunner:
             finally:
                 with self._lock:
                     self._running -= 1
+                    self._per_user[_user(job)] -= 1
                     self._changed.notify_all()
 
     def _announce_moves(self, waiting: list[Job]) -> None:
@@ -301,6 +311,11 @@ class JobRunner:
                 self._on_move(job, place)
             except Exception:
                 logger.exception("job %s: could not show its queue position", job.job_id)
+
+    def active_for(self, user_id: str) -> int:
+        """The user's jobs queued or running in this process."""
+        with self._lock:
+            return self._per_user[user_id]
 
     @property
     def in_flight(self) -> int:
@@ -333,6 +348,10 @@ class JobRunner:
             left = len(self._queue) + self._running
             self._queue.clear()  # not started: they stay "queued" in the store
             return left
+
+
+def _user(job: Job) -> str:
+    return job.slack.user_id if job.slack else ""
 
 
 class QueueFront:

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 _JOB: ContextVar[dict[str, str] | None] = ContextVar("job_log_context", default=None)
 
 # Fields a log record may carry (as ``extra``) that the JSON formatter writes out.
-FIELDS = ("job_id", "user", "stage", "duration_ms")
+FIELDS = ("job_id", "user", "stage", "duration_ms", "stages")
 
 
 @contextmanager

@@ -353,8 +353,11 @@ class Pipeline:
             return
         try:
             with self._lock:  # candidate threads append to the record under this lock
-                snapshot = record.model_copy(deep=True)
-            checkpoint(Checkpoint.model_validate({"stage": stage, "record": snapshot}))
+                # JSON and back: a third of a deep copy's cost, on the job thread, during a burst.
+                snapshot = record.model_dump_json()
+            checkpoint(
+                Checkpoint.model_validate({"stage": stage, "record": JobRecord.model_validate_json(snapshot)})
+            )
         except Exception:
             logger.exception("job %s: could not record the %s checkpoint", record.job_id, stage)
 
@@ -376,14 +379,14 @@ class Pipeline:
                 record.stage_seconds[stage] = round(record.stage_seconds.get(stage, 0.0) + spent, 4)
             if attempt is not None:
                 attempt.seconds[stage] = round(spent, 4)
-            duration_ms = round(spent * 1000)
-            logger.info(
-                "job %s: %s took %d ms",
+            # At DEBUG only: the job's summary line carries every stage's total (services/jobs.py).
+            logger.debug(
+                "job %s: %s took %.0f ms",
                 record.job_id,
                 stage,
-                duration_ms,
+                spent * 1000,
                 # job_id too: candidates run on shared threads that know no job of their own.
-                extra={"job_id": record.job_id, "stage": stage, "duration_ms": duration_ms},
+                extra={"job_id": record.job_id, "stage": stage, "duration_ms": round(spent * 1000)},
             )
 
     def _check_rules(self, text: str, layer: str, record: JobRecord) -> None:

@@ -151,7 +151,7 @@ def test_accept_records_a_queued_job(store: JobStore) -> None:
 
 def test_a_second_accept_of_the_same_id_changes_nothing(store: JobStore, clock: Clock) -> None:
     store.accept(_job(text="最初の依頼"))
-    assert store.start("20261121T093015-0123abcd") == 1
+    assert store.start("20261121T093015-0123abcd").attempts == 1
     clock.advance(minutes=5)
 
     store.accept(_job(text="重複した依頼"))
@@ -166,9 +166,9 @@ def test_start_counts_attempts_and_marks_the_job_running(store: JobStore, clock:
     job = _job()
     store.accept(job)
 
-    assert [store.start(job.job_id) for _ in range(3)] == [1, 2, 3]
+    assert [store.start(job.job_id).attempts for _ in range(3)] == [1, 2, 3]
     clock.advance(seconds=90)
-    assert store.start(job.job_id) == 4
+    assert store.start(job.job_id).attempts == 4
 
     stored = store.get(job.job_id)
     assert stored is not None
@@ -278,7 +278,7 @@ def test_claim_post_is_true_once_then_the_job_stays_posted(store: JobStore, cloc
     assert (stored.stage, stored.posted, stored.updated_at) == ("posted", True, START + timedelta(seconds=30))
 
     # A redelivered message or a late worker cannot make a posted job unposted or unfinished again.
-    assert store.start(job.job_id) == 2
+    assert store.start(job.job_id).attempts == 2
     store.advance(job.job_id, "generated")
     store.finish(job.job_id, "failed")
     store.finish(job.job_id, "interrupted")
@@ -551,6 +551,9 @@ def test_a_checkpoint_is_kept_with_the_job_and_listed_when_unfinished(store: Job
     [unfinished] = store.unfinished()
     assert unfinished.stage == "generated"
     assert unfinished.checkpoint == _checkpoint(job, "generated")
+    # A worker that starts the job again learns in the same call where it got to.
+    restarted = store.start(job.job_id)
+    assert (restarted.attempts, restarted.checkpoint) == (2, _checkpoint(job, "generated"))
 
 
 def test_a_checkpoint_after_posting_changes_nothing(store: JobStore) -> None:
