@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
 from bot.app import build_app
@@ -27,6 +29,42 @@ from tests.servers.slack_api import SlackApiServer
 
 BUCKET = "image-archive-test"
 BOT_TOKEN = "xoxb-test-token"
+
+
+def create_dynamo_table(
+    client: Any,
+    name: str,
+    keys: list[str],
+    *,
+    indexes: dict[str, str] | None = None,
+    included: list[str] | None = None,
+) -> None:
+    """An on-demand table with string ``keys`` (hash, then range), TTL on ``expires_at``, and a
+    string-keyed global index per ``indexes`` entry (name -> hash key) projecting ``included``."""
+    attributes = [*keys, *(indexes or {}).values()]
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in attributes],
+        "KeySchema": [
+            {"AttributeName": key, "KeyType": kind}
+            for key, kind in zip(keys, ("HASH", "RANGE"), strict=False)
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": included or []},
+            }
+            for index, key in indexes.items()
+        ]
+    client.create_table(**request)
+    client.get_waiter("table_exists").wait(TableName=name)
+    client.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -56,8 +94,30 @@ def aws(_emulator: AwsEmulator, monkeypatch: pytest.MonkeyPatch) -> AwsEmulator:
     return _emulator
 
 
+def _atomic_dynamodb_writes() -> None:
+    """Apply moto's DynamoDB writes one at a time, as DynamoDB applies each conditional write.
+
+    moto's server handles requests on many threads without a lock, so two racing conditional
+    writes could both pass their condition there, and tests of "exactly one claims" would be
+    testing moto's luck. The server runs in this process, so its backend can be wrapped.
+    """
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+        if getattr(original, "_serialised", False):
+            continue
+
+        def serialised(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        serialised._serialised = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, serialised)
+
+
 @pytest.fixture(scope="session")
 def _moto() -> Iterator[str]:
+    _atomic_dynamodb_writes()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.wiring import build_services, slack_client
 from services import ids
 from services.messages import t
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, create_dynamo_table
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer
 
@@ -139,15 +139,7 @@ def state_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The STATE_TABLE of services/dynamo_state.py, on moto over HTTP."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", _moto)
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    dynamodb.create_table(
-        TableName="bot-state",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_dynamo_table(dynamodb, "bot-state", ["pk", "sk"])
     yield "bot-state"
     dynamodb.delete_table(TableName="bot-state")
 

@@ -16,6 +16,7 @@ import pytest
 from botocore.config import Config
 
 from services.job_store import (
+    OPEN_BY_USER,
     SCHEMA_VERSION,
     DynamoJobStore,
     JobNotFound,
@@ -25,6 +26,7 @@ from services.job_store import (
 )
 from services.models import Checkpoint, GenerationOptions, Job, JobRecord, SlackContext
 from services.state import StateSchemaError
+from tests.conftest import create_dynamo_table
 
 START = datetime(2026, 11, 21, 9, 30, 15, tzinfo=UTC)
 RACERS = 16
@@ -74,25 +76,8 @@ def dynamodb(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any,
     # More pooled connections than racing threads, so urllib3 never discards one mid-test.
     client = boto3.client("dynamodb", region_name="us-east-1", config=Config(max_pool_connections=RACERS * 2))
     table = f"jobs-{uuid.uuid4().hex[:12]}"
-    client.create_table(
-        TableName=table,
-        AttributeDefinitions=[
-            {"AttributeName": "job_id", "AttributeType": "S"},
-            {"AttributeName": "open_user", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "open_by_user",
-                "KeySchema": [{"AttributeName": "open_user", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["updated_at"]},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(TableName=table)
-    client.update_time_to_live(
-        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    create_dynamo_table(
+        client, table, ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"]
     )
     yield client, table
     client.delete_table(TableName=table)

@@ -20,6 +20,7 @@ from botocore.config import Config
 from services.dynamo_state import DynamoState
 from services.models import RecentJob, UsageEntry, UserPrefs, UserUsage
 from services.state import RECENT_KEPT_PER_USER, SCHEMA_VERSION, SqliteState, StateSchemaError, StateStore
+from tests.conftest import create_dynamo_table
 
 START = datetime(2026, 11, 21, 9, 30, 15, tzinfo=UTC)
 
@@ -64,22 +65,7 @@ def state_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[A
     # More pooled connections than racing threads, so urllib3 never discards one mid-test.
     client = boto3.client("dynamodb", region_name="us-east-1", config=Config(max_pool_connections=32))
     table = f"state-{uuid.uuid4().hex[:12]}"
-    client.create_table(
-        TableName=table,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(TableName=table)
-    client.update_time_to_live(
-        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
+    create_dynamo_table(client, table, ["pk", "sk"])
     yield client, table
     client.delete_table(TableName=table)
 
