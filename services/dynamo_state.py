@@ -68,6 +68,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from services.clock import utc_now
 from services.models import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
 from services.state import RECENT_KEPT_PER_USER
 
@@ -83,10 +84,6 @@ _MICROSECOND = timedelta(microseconds=1)
 _SINGLE = "-"  # the sort key of items that are alone in their partition
 _NO_TEAM = "-"  # Slack team ids start with T or E, so "-" is never one
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _micros(moment: datetime) -> int:
@@ -121,7 +118,7 @@ class DynamoState:
         client: Any,
         table_name: str,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         self._client = client

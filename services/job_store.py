@@ -60,6 +60,7 @@ from typing import Any, Literal, Protocol, TypeVar, get_args
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, ValidationError
 
+from services.clock import epoch_seconds, utc_now
 from services.models import Checkpoint, Job
 from services.sqlite import SqliteFile
 
@@ -163,17 +164,6 @@ class JobStore(Protocol):
         """Release the store's resources."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _epoch(moment: datetime) -> float:
-    """Epoch seconds of a datetime; a naive one is taken as UTC, never as local time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 def _moment(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
@@ -192,7 +182,7 @@ def _check_final(stage: str) -> None:
 class SqliteJobStore:
     """Jobs in one SQLite file (or ``:memory:``), shared by the threads and processes of a host."""
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
         # NORMAL in WAL mode: a committed job survives a crash or kill of the process. FULL would
         # also survive a power loss but put an fsync on every ack (python -m bench: p99 ack
@@ -202,7 +192,7 @@ class SqliteJobStore:
         self._read = self._db.read
 
     def _now(self) -> float:
-        return _epoch(self._clock())
+        return epoch_seconds(self._clock())
 
     @staticmethod
     def _require(conn: sqlite3.Connection, job_id: str) -> None:
@@ -388,7 +378,7 @@ class DynamoJobStore:
         client: Any,
         table_name: str,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         self._client = client
@@ -398,7 +388,7 @@ class DynamoJobStore:
 
     def _stamp(self) -> dict[str, dict[str, str]]:
         """updated_at and expires_at values for a write now."""
-        now = _epoch(self._clock())
+        now = epoch_seconds(self._clock())
         return {
             ":now": {"N": f"{now:.6f}"},
             ":expires": {"N": str(int(now + self._ttl.total_seconds()))},
@@ -528,7 +518,7 @@ class DynamoJobStore:
             "FilterExpression": "updated_at >= :since",
             "ExpressionAttributeValues": {
                 ":user": {"S": user_id},
-                ":since": {"N": f"{_epoch(self._clock()) - within.total_seconds():.6f}"},
+                ":since": {"N": f"{epoch_seconds(self._clock()) - within.total_seconds():.6f}"},
             },
             "Select": "COUNT",
         }
@@ -576,7 +566,7 @@ class DynamoJobStore:
 
     def unfinished(self, *, older_than: timedelta = timedelta(0)) -> list[StoredJob]:
         """Queued, running and generated jobs not updated for ``older_than``, oldest first."""
-        cutoff = _epoch(self._clock()) - older_than.total_seconds()
+        cutoff = epoch_seconds(self._clock()) - older_than.total_seconds()
         items = self._scan(
             "stage IN (:queued, :running, :generated) AND updated_at <= :cutoff",
             {
@@ -590,7 +580,7 @@ class DynamoJobStore:
     def prune(self, older_than: timedelta) -> int:
         """Delete jobs (in any stage) not updated for ``older_than``; return how many."""
         # The TTL on expires_at does this by itself (within a few days); prune is for a shorter age.
-        cutoff = {":cutoff": {"N": f"{_epoch(self._clock()) - older_than.total_seconds():.6f}"}}
+        cutoff = {":cutoff": {"N": f"{epoch_seconds(self._clock()) - older_than.total_seconds():.6f}"}}
         deleted = 0
         for item in self._scan("updated_at < :cutoff", cutoff, projection="job_id"):
             try:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import ValidationError
 
+from services.clock import epoch_seconds, utc_now
 from services.models import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
 from services.sqlite import SqliteFile, StateSchemaError
 
@@ -138,21 +139,10 @@ class StateStore(Protocol):
         """Release the store's resources."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _epoch(moment: datetime) -> float:
-    """Epoch seconds of a datetime; a naive one is taken as UTC, never as local time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 class SqliteState:
     """State in one SQLite file (or ``:memory:``), shared by every thread of the process."""
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
         # In WAL mode NORMAL never corrupts; it may lose the last commits on a power loss.
         self._db = SqliteFile(path, migrations=_MIGRATIONS, name="state", synchronous="NORMAL")
@@ -160,7 +150,7 @@ class SqliteState:
         self._read = self._db.read
 
     def _now(self) -> float:
-        return _epoch(self._clock())
+        return epoch_seconds(self._clock())
 
     def remember_post(self, channel_id: str, message_ts: str, job_id: str, attempt: int) -> None:
         """Record which job and attempt a posted result message shows."""
@@ -225,7 +215,7 @@ class SqliteState:
             conn.execute(
                 "INSERT OR REPLACE INTO recent (user_id, job_id, attempt, created_at, item)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (user_id, item.job_id, item.attempt, _epoch(item.created_at), item.model_dump_json()),
+                (user_id, item.job_id, item.attempt, epoch_seconds(item.created_at), item.model_dump_json()),
             )
 
     def recent(self, user_id: str, limit: int = 10) -> list[RecentJob]:
@@ -267,7 +257,7 @@ class SqliteState:
             row = conn.execute(
                 "SELECT COUNT(*) FROM requests WHERE at >= ?"
                 " AND (? IS NULL OR user_id = ?) AND (? IS NULL OR team_id = ?)",
-                (_epoch(since), user_id, user_id, team_id, team_id),
+                (epoch_seconds(since), user_id, user_id, team_id, team_id),
             ).fetchone()
         return int(row[0])
 
@@ -281,7 +271,7 @@ class SqliteState:
                     entry.job_id,
                     entry.user_id,
                     entry.team_id,
-                    _epoch(entry.finished_at),
+                    epoch_seconds(entry.finished_at),
                     entry.model_dump_json(),
                 ),
             )
@@ -291,7 +281,7 @@ class SqliteState:
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT entry FROM usage WHERE team_id IS ? AND finished_at >= ?",
-                (team_id, _epoch(since)),
+                (team_id, epoch_seconds(since)),
             ).fetchall()
         entries = []
         for (entry,) in rows:
