@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import threading
 from datetime import timedelta
-from types import FrameType
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
@@ -17,24 +15,13 @@ from bot import cli, logs
 from bot.app import build_app
 from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
+from bot.shutdown import stop_on_signals
 from bot.wiring import build_services, slack_client
 from services.container import Services
 from services.housekeeping import Housekeeper
 from services.image_models import UnsupportedModel
 
 logger = logging.getLogger("bot")
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        # Only set the flag: a handler that logs could wait on a lock its own thread holds.
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    return stop
 
 
 def _keep_tidy(settings: Settings, services: Services, stop: threading.Event) -> None:
@@ -53,7 +40,7 @@ def work(settings: Settings) -> int:
     worker = services.worker
     if worker is None:  # pragma: no cover - build_services makes one whenever the URL is set
         raise SettingsError(["JOB_QUEUE_URL: no worker could be built"])
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     _keep_tidy(settings, services, stop)
     logger.info("worker consuming %s", settings.job_queue_url)
     worker.run(stop)
@@ -81,7 +68,7 @@ def serve(settings: Settings) -> int:
         sys.stderr.write(f"SLACK_API_URL: the Slack API at {client.base_url} could not be reached\n")
         services.close()
         return 2
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     _keep_tidy(settings, services, stop)
     if services.front is None:
         # Requests accepted before a crash or restart run now (or their users are told).
