@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from services.errors import error_code
 from services.models import JobRecord, job_date
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class S3Archive:
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            if error_code(exc) in {"NoSuchKey", "404"}:
                 return None
             raise
         return bytes(response["Body"].read())

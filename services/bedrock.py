@@ -13,7 +13,13 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
-from services.errors import ContentFiltered, InvalidModelAnswer, ModelMisconfigured, ModelUnavailable
+from services.errors import (
+    ContentFiltered,
+    InvalidModelAnswer,
+    ModelMisconfigured,
+    ModelUnavailable,
+    error_code,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +40,6 @@ _UNAVAILABLE = {
     "ServiceQuotaExceededException",
 }
 _MISCONFIGURED = {"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException"}
-
-
-def error_code(exc: ClientError) -> str:
-    """The AWS error code of a ClientError."""
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def is_content_filter_message(message: str) -> bool:

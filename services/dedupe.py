@@ -14,6 +14,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.errors import condition_failed, error_code
+
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
@@ -105,10 +107,11 @@ class DynamoDeduper:
                 ExpressionAttributeValues={":now": {"N": f"{now:.3f}"}},
             )
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
-            logger.warning("dedupe table %s failed (%s); letting the request through", self._table, code)
+            logger.warning(
+                "dedupe table %s failed (%s); letting the request through", self._table, error_code(exc)
+            )
             return True
         except BotoCoreError as exc:
             logger.warning(

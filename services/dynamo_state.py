@@ -69,6 +69,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from services.clock import utc_now
+from services.errors import condition_failed
 from services.models import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
 from services.state import RECENT_KEPT_PER_USER
 
@@ -83,7 +84,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _SINGLE = "-"  # the sort key of items that are alone in their partition
 _NO_TEAM = "-"  # Slack team ids start with T or E, so "-" is never one
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def _micros(moment: datetime) -> int:
@@ -104,10 +104,6 @@ def _seconds(micros: int) -> dict[str, str]:
 
 def _key(pk: str, sk: str = _SINGLE) -> dict[str, dict[str, str]]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-def _condition_failed(exc: ClientError) -> bool:
-    return bool(exc.response.get("Error", {}).get("Code") == _CONDITION_FAILED)
 
 
 class DynamoState:
@@ -283,7 +279,7 @@ class DynamoState:
                 ExpressionAttributeValues={":sk": {"S": sort_key}},
             )
         except ClientError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
             # Added again meanwhile: the pointer names the newer item, which stays listed.
 
@@ -323,7 +319,7 @@ class DynamoState:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
             # Counted before, maybe by a call that failed before its tallies: rewrite them from
             # the marker. Same keys and values, so a request is never tallied twice.

@@ -6,6 +6,11 @@ Each error carries a ``kind`` that the Slack edge turns into one Japanese messag
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+
 
 class BotError(Exception):
     """Base class for failures a user is told about."""
@@ -89,3 +94,13 @@ class JobGaveUp(BotError):
     """The queue delivered the job too often without it finishing."""
 
     kind = "job_gave_up"
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of a ClientError ("" if the response has none)."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def condition_failed(exc: ClientError) -> bool:
+    """Whether a DynamoDB write was refused by its ConditionExpression."""
+    return error_code(exc) == "ConditionalCheckFailedException"

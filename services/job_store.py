@@ -61,6 +61,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field, ValidationError
 
 from services.clock import epoch_seconds, utc_now
+from services.errors import condition_failed
 from services.models import Checkpoint, Job
 from services.sqlite import SqliteFile
 
@@ -364,7 +365,6 @@ def _readable(items: list[_Raw], parse: Callable[[_Raw], StoredJob]) -> list[Sto
     return stored
 
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 OPEN_BY_USER = "open_by_user"
 _FALSE = {"BOOL": False}
 _TRUE = {"BOOL": True}
@@ -427,7 +427,7 @@ class DynamoJobStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
+            if not condition_failed(exc):
                 raise
             if not exc.response.get("Item"):
                 raise JobNotFound(job_id) from exc
@@ -455,7 +455,7 @@ class DynamoJobStore:
                 ConditionExpression="attribute_not_exists(job_id)",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
+            if not condition_failed(exc):
                 raise
             logger.info("job %s: already accepted", job.job_id)
 
@@ -592,7 +592,7 @@ class DynamoJobStore:
                     ExpressionAttributeValues=cutoff,
                 )
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
+                if not condition_failed(exc):
                     raise
                 continue
             deleted += 1

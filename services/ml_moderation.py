@@ -20,8 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
-from services.bedrock import error_code
-from services.errors import ModerationUnavailable
+from services.errors import ModerationUnavailable, error_code
 from services.images import fit
 
 __all__ = [
