@@ -8,13 +8,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
@@ -123,6 +125,31 @@ def _moto() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+# A table made by the ``dynamo_table`` fixture: (client, table name).
+DynamoTable = tuple[Any, str]
+
+
+@pytest.fixture
+def dynamo_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., DynamoTable]]:
+    """Makes fresh tables (``create_dynamo_table``'s arguments after a name prefix) on moto's
+    DynamoDB over real HTTP, and drops them after the test. The code under test reaches the same
+    server through AWS_ENDPOINT_URL_DYNAMODB."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", _moto)
+    # More pooled connections than racing threads, so urllib3 never discards one mid-test.
+    client = boto3.client("dynamodb", region_name="us-east-1", config=Config(max_pool_connections=32))
+    made: list[str] = []
+
+    def make(prefix: str, keys: list[str], **options: Any) -> DynamoTable:
+        name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+        create_dynamo_table(client, name, keys, **options)
+        made.append(name)
+        return client, name
+
+    yield make
+    for name in made:
+        client.delete_table(TableName=name)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.wiring import build_services, slack_client
 from services import ids
 from services.messages import t
-from tests.conftest import BotHarness, create_dynamo_table
+from tests.conftest import BotHarness, DynamoTable
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer
 
@@ -135,13 +135,10 @@ def test_the_cap_on_jobs_per_user_holds_when_the_jobs_run_on_workers(
 
 
 @pytest.fixture
-def state_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def state_table(dynamo_table: Callable[..., DynamoTable]) -> str:
     """The STATE_TABLE of services/dynamo_state.py, on moto over HTTP."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", _moto)
-    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    create_dynamo_table(dynamodb, "bot-state", ["pk", "sk"])
-    yield "bot-state"
-    dynamodb.delete_table(TableName="bot-state")
+    _client, name = dynamo_table("bot-state", ["pk", "sk"])
+    return name
 
 
 def test_with_state_table_two_hosts_share_prefs_results_and_usage(

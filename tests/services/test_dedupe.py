@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 import pytest
 
 from services.dedupe import DynamoDeduper, MemoryDeduper
+from tests.conftest import DynamoTable
 
 TABLE = "slack-dedupe-test"
 REGION = "us-east-1"
@@ -107,37 +107,26 @@ def test_memory_rejects_a_useless_bound() -> None:
 
 
 @pytest.fixture
-def dynamodb(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """moto's DynamoDB over real HTTP with an empty dedupe table (pk + expires_at TTL)."""
-    urllib.request.urlopen(urllib.request.Request(f"{_moto}/moto-api/reset", method="POST"), timeout=10)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", _moto)
-    client = boto3.client("dynamodb", region_name=REGION)
-    client.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.update_time_to_live(
-        TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
-    return client
+def dynamodb(dynamo_table: Callable[..., DynamoTable]) -> DynamoTable:
+    """An empty dedupe table (pk + expires_at TTL) on moto's DynamoDB over real HTTP."""
+    return dynamo_table("dedupe", ["pk"])
 
 
-def test_dynamo_first_time_once_then_false(dynamodb: Any) -> None:
-    deduper = DynamoDeduper(TABLE, region_name=REGION, clock=FakeClock())
+def test_dynamo_first_time_once_then_false(dynamodb: DynamoTable) -> None:
+    client, table = dynamodb
+    deduper = DynamoDeduper(table, region_name=REGION, clock=FakeClock())
 
     assert deduper.first_time("event:Ev1", 3600) is True
     assert deduper.first_time("event:Ev1", 3600) is False
     assert deduper.first_time("event:Ev2", 3600) is True
 
-    item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "event:Ev1"}})["Item"]
+    item = client.get_item(TableName=table, Key={"pk": {"S": "event:Ev1"}})["Item"]
     assert item["expires_at"] == {"N": str(1_700_000_000 + 3600)}
 
 
-def test_dynamo_expired_key_is_reusable_before_the_ttl_sweep(dynamodb: Any) -> None:
+def test_dynamo_expired_key_is_reusable_before_the_ttl_sweep(dynamodb: DynamoTable) -> None:
     clock = FakeClock()
-    deduper = DynamoDeduper(TABLE, region_name=REGION, clock=clock)
+    deduper = DynamoDeduper(dynamodb[1], region_name=REGION, clock=clock)
 
     assert deduper.first_time("action:x", 5) is True
     clock.now += 4
@@ -148,15 +137,16 @@ def test_dynamo_expired_key_is_reusable_before_the_ttl_sweep(dynamodb: Any) -> N
     assert deduper.first_time("action:x", 5) is False
 
 
-def test_dynamo_uses_the_client_it_is_given(dynamodb: Any) -> None:
-    deduper = DynamoDeduper(TABLE, client=dynamodb)
+def test_dynamo_uses_the_client_it_is_given(dynamodb: DynamoTable) -> None:
+    client, table = dynamodb
+    deduper = DynamoDeduper(table, client=client)
 
     assert deduper.first_time("view:V1:abc", 600) is True
     assert deduper.first_time("view:V1:abc", 600) is False
 
 
 def test_dynamo_missing_table_fails_open_with_a_warning(
-    dynamodb: Any, caplog: pytest.LogCaptureFixture
+    dynamodb: DynamoTable, caplog: pytest.LogCaptureFixture
 ) -> None:
     deduper = DynamoDeduper("no-such-table", region_name=REGION)
 

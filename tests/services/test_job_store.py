@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from services.job_store import (
     OPEN_BY_USER,
@@ -26,7 +23,7 @@ from services.job_store import (
 )
 from services.models import Checkpoint, GenerationOptions, Job, JobRecord, SlackContext
 from services.state import StateSchemaError
-from tests.conftest import create_dynamo_table
+from tests.conftest import DynamoTable
 
 START = datetime(2026, 11, 21, 9, 30, 15, tzinfo=UTC)
 RACERS = 16
@@ -70,17 +67,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def dynamodb(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+def dynamodb(dynamo_table: Callable[..., DynamoTable]) -> DynamoTable:
     """A fresh job table on moto's DynamoDB over real HTTP, created as the module docstring says."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", _moto)
-    # More pooled connections than racing threads, so urllib3 never discards one mid-test.
-    client = boto3.client("dynamodb", region_name="us-east-1", config=Config(max_pool_connections=RACERS * 2))
-    table = f"jobs-{uuid.uuid4().hex[:12]}"
-    create_dynamo_table(
-        client, table, ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"]
-    )
-    yield client, table
-    client.delete_table(TableName=table)
+    return dynamo_table("jobs", ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"])
 
 
 @pytest.fixture(params=["sqlite-file", "sqlite-memory", "dynamodb"])

@@ -6,7 +6,6 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -20,7 +19,7 @@ from botocore.config import Config
 from services.dynamo_state import DynamoState
 from services.models import RecentJob, UsageEntry, UserPrefs, UserUsage
 from services.state import RECENT_KEPT_PER_USER, SCHEMA_VERSION, SqliteState, StateSchemaError, StateStore
-from tests.conftest import create_dynamo_table
+from tests.conftest import DynamoTable
 
 START = datetime(2026, 11, 21, 9, 30, 15, tzinfo=UTC)
 
@@ -59,15 +58,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def state_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+def state_table(dynamo_table: Callable[..., DynamoTable]) -> DynamoTable:
     """A fresh state table on moto's DynamoDB over real HTTP, created as services/dynamo_state.py says."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", _moto)
-    # More pooled connections than racing threads, so urllib3 never discards one mid-test.
-    client = boto3.client("dynamodb", region_name="us-east-1", config=Config(max_pool_connections=32))
-    table = f"state-{uuid.uuid4().hex[:12]}"
-    create_dynamo_table(client, table, ["pk", "sk"])
-    yield client, table
-    client.delete_table(TableName=table)
+    return dynamo_table("state", ["pk", "sk"])
 
 
 @pytest.fixture(params=["file", "memory"])
