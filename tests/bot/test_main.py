@@ -8,18 +8,21 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
+from services.job_store import OPEN_BY_USER
 from services.state import SqliteState
 from tests import slack_requests
 from tests.bot.conftest import RunBot, base_env, bot_command, free_port
+from tests.conftest import DynamoTable
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer
 
@@ -167,21 +170,27 @@ def wait_healthy(served: Served) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str], workdir: Path, tmp_path: Path) -> Iterator[Served]:
-    """Start HTTP mode, wait until healthy; the process never outlives the test."""
-    stderr_path = tmp_path / "serve-stderr.txt"
+def launched(env: dict[str, str], workdir: Path, tmp_path: Path, *args: str) -> Iterator[Served]:
+    """Start ``python -m bot ARGS``; the process never outlives the test."""
+    stderr_path = tmp_path / f"{args[0] if args else 'serve'}-stderr.txt"
     with stderr_path.open("wb") as err:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            bot_command(), cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=err
+            bot_command(*args), cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=err
         )
-    served = Served(process, f"http://127.0.0.1:{env['PORT']}", stderr_path)
     try:
-        wait_healthy(served)
-        yield served
+        yield Served(process, f"http://127.0.0.1:{env['PORT']}", stderr_path)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+@contextmanager
+def serving(env: dict[str, str], workdir: Path, tmp_path: Path) -> Iterator[Served]:
+    """Start HTTP mode and wait until it is healthy."""
+    with launched(env, workdir, tmp_path) as served:
+        wait_healthy(served)
+        yield served
 
 
 def status_message_ts(slack_api: SlackApiServer) -> str:
@@ -235,6 +244,48 @@ def test_sigterm_lets_a_running_job_finish_before_exiting(
     assert returncode == 0, stderr
     assert len(slack_api.uploaded_files()) == 1  # delivered before the process exited
     assert "finishing queued jobs" in stderr
+
+
+def test_a_front_and_a_worker_process_deliver_a_job_over_sqs_and_both_stop_on_sigterm(
+    http_env: dict[str, str],
+    slack_api: SlackApiServer,
+    _moto: str,
+    dynamo_table: Callable[..., DynamoTable],
+    workdir: Path,
+    tmp_path: Path,
+) -> None:
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=_moto)
+    queue_url = sqs.create_queue(QueueName=f"jobs-{free_port()}")["QueueUrl"]
+    _client, job_table = dynamo_table(
+        "jobs", ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"]
+    )
+    env = {
+        **http_env,
+        "AWS_ENDPOINT_URL_SQS": _moto,
+        "AWS_ENDPOINT_URL_DYNAMODB": _moto,
+        "JOB_QUEUE_URL": queue_url,
+        "JOB_TABLE": job_table,
+        "QUEUE_WAIT_SECONDS": "1",
+    }
+
+    with serving(env, workdir, tmp_path) as front, launched(env, workdir, tmp_path, "worker") as worker:
+        status, _seconds = front.post_command(AURORA, slack_api.response_url())
+        assert status == 200
+        worker.wait_for(slack_api, "files.completeUploadExternal")
+        front_code, worker_code = front.stop(), worker.stop()
+        front_log, worker_log = front.stderr(), worker.stderr()
+
+    assert (front_code, worker_code) == (0, 0), front_log + worker_log
+    [upload] = slack_api.uploaded_files()
+    assert upload.data.startswith(b"\x89PNG\r\n\x1a\n")
+    # The front only queued the job; the worker ran it and said so, and nothing was left behind.
+    assert "queued in SQS" in front_log
+    assert "accepted in" not in front_log
+    assert "accepted in" in worker_log
+    assert "SQS worker stopped" in worker_log
+    left = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+    assert BOT_TOKEN not in worker_log
 
 
 def test_a_request_accepted_before_a_crash_is_resumed_after_the_restart(
