@@ -25,6 +25,7 @@ from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings
 from bot.wiring import Role, build_services, slack_client
 from services.container import Services
+from services.job_store import OPEN_BY_USER
 from tests import slack_requests
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer
@@ -150,6 +151,12 @@ def dynamo_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
     yield make
     for name in made:
         client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def job_table(dynamo_table: Callable[..., DynamoTable]) -> DynamoTable:
+    """A fresh JOB_TABLE, created as the docstring of services/job_store.py says."""
+    return dynamo_table("jobs", ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"])
 
 
 @pytest.fixture

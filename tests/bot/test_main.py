@@ -8,7 +8,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,6 @@ from typing import Any
 import boto3
 import pytest
 
-from services.job_store import OPEN_BY_USER
 from services.state import SqliteState
 from tests import slack_requests
 from tests.bot.conftest import RunBot, base_env, bot_command, free_port
@@ -250,21 +250,18 @@ def test_a_front_and_a_worker_process_deliver_a_job_over_sqs_and_both_stop_on_si
     http_env: dict[str, str],
     slack_api: SlackApiServer,
     _moto: str,
-    dynamo_table: Callable[..., DynamoTable],
+    job_table: DynamoTable,
     workdir: Path,
     tmp_path: Path,
 ) -> None:
     sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=_moto)
-    queue_url = sqs.create_queue(QueueName=f"jobs-{free_port()}")["QueueUrl"]
-    _client, job_table = dynamo_table(
-        "jobs", ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"]
-    )
+    queue_url = sqs.create_queue(QueueName=f"jobs-{uuid.uuid4().hex[:12]}")["QueueUrl"]
     env = {
         **http_env,
         "AWS_ENDPOINT_URL_SQS": _moto,
         "AWS_ENDPOINT_URL_DYNAMODB": _moto,
         "JOB_QUEUE_URL": queue_url,
-        "JOB_TABLE": job_table,
+        "JOB_TABLE": job_table[1],
         "QUEUE_WAIT_SECONDS": "1",
     }
 

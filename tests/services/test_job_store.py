@@ -8,12 +8,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from services.job_store import (
-    OPEN_BY_USER,
     SCHEMA_VERSION,
     DynamoJobStore,
     JobNotFound,
@@ -66,17 +64,11 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def dynamodb(dynamo_table: Callable[..., DynamoTable]) -> DynamoTable:
-    """A fresh job table on moto's DynamoDB over real HTTP, created as the module docstring says."""
-    return dynamo_table("jobs", ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"])
-
-
 @pytest.fixture(params=["sqlite-file", "sqlite-memory", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[JobStore]:
     opened: JobStore
     if request.param == "dynamodb":
-        client, table = request.getfixturevalue("dynamodb")
+        client, table = request.getfixturevalue("job_table")
         opened = DynamoJobStore(client, table, clock=clock)
     else:
         path = tmp_path / "jobs.sqlite3" if request.param == "sqlite-file" else ":memory:"
@@ -457,8 +449,8 @@ def test_a_file_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
         SqliteJobStore(path)
 
 
-def test_dynamo_items_have_the_documented_shape(dynamodb: tuple[Any, str], clock: Clock) -> None:
-    client, table = dynamodb
+def test_dynamo_items_have_the_documented_shape(job_table: DynamoTable, clock: Clock) -> None:
+    client, table = job_table
     job_store = DynamoJobStore(client, table, clock=clock)
     job = _job()
     job_store.accept(job)
@@ -481,8 +473,8 @@ def test_dynamo_items_have_the_documented_shape(dynamodb: tuple[Any, str], clock
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
 
 
-def test_dynamo_claim_post_treats_a_missing_marker_as_unposted(dynamodb: tuple[Any, str]) -> None:
-    client, table = dynamodb
+def test_dynamo_claim_post_treats_a_missing_marker_as_unposted(job_table: DynamoTable) -> None:
+    client, table = job_table
     job_store = DynamoJobStore(client, table)
     job = _job()
     job_store.accept(job)
@@ -618,8 +610,8 @@ def test_an_unreadable_checkpoint_means_starting_over(
     assert stored is not None and stored.checkpoint is None
 
 
-def test_dynamo_lists_only_unfinished_jobs_in_the_user_index(dynamodb: tuple[Any, str], clock: Clock) -> None:
-    client, table = dynamodb
+def test_dynamo_lists_only_unfinished_jobs_in_the_user_index(job_table: DynamoTable, clock: Clock) -> None:
+    client, table = job_table
     job_store = DynamoJobStore(client, table, clock=clock)
     running, posted, failed = (
         _job("00000001", user="U1"),
