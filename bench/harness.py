@@ -35,8 +35,8 @@ from typing import Any
 
 from PIL import Image
 
-from services.costs import CostTable
-from services.models import ModelCall
+from services.core.job import ModelCall
+from services.generation.costs import CostTable
 from tests import slack_requests
 from tests.servers.aws_emulator import AwsEmulator, Recorded
 from tests.servers.slack_api import SlackApiServer

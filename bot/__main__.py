@@ -18,8 +18,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.shutdown import stop_on_signals
 from bot.wiring import build_services, slack_client
 from services.container import Services
-from services.housekeeping import Housekeeper
-from services.image_models import UnsupportedModel
+from services.generation.image_models import UnsupportedModel
+from services.jobs.housekeeping import Housekeeper
 
 logger = logging.getLogger("bot")
 

@@ -9,7 +9,7 @@ import handlers
 from bot.middleware import access_control, dedupe_requests
 from bot.settings import Settings
 from services.container import Services
-from services.dedupe import Deduper, MemoryDeduper
+from services.storage.dedupe import Deduper, MemoryDeduper
 
 
 def build_app(

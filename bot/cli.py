@@ -13,13 +13,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.settings import Settings
 from bot.wiring import aws_clients, build_archive, build_pipeline
-from services import dataset
-from services.batch import BatchMaker, ProgressBar, produce, read_titles, render_table, run_batch
-from services.errors import BotError
-from services.models import GenerationOptions, Job, JobRecord
-from services.pipeline import Pipeline
-from services.presets import PRESETS, STYLES, Preset, generation_size, get_preset, get_style, merge_negative
-from services.slack_output import failure_message
+from services.core.errors import BotError
+from services.core.job import GenerationOptions, Job, JobRecord
+from services.generation.pipeline import Pipeline
+from services.generation.presets import (
+    PRESETS,
+    STYLES,
+    Preset,
+    generation_size,
+    get_preset,
+    get_style,
+    merge_negative,
+)
+from services.jobs.batch import BatchMaker, ProgressBar, produce, read_titles, render_table, run_batch
+from services.results import dataset
+from services.slack.notifier import failure_message
 
 DEFAULT_OUT = Path("image.png")
 

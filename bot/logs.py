@@ -8,7 +8,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 
-from services import log_context
+from services.core import log_context
 
 
 class JsonFormatter(logging.Formatter):

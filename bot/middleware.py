@@ -19,10 +19,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
 from handlers.payloads import FormContext
-from services import ids
-from services.dedupe import Deduper
-from services.messages import Language, t
-from services.slack_views import BLOCK_TEXT
+from services.core.text import Language
+from services.slack import ids
+from services.slack.messages import t
+from services.slack.views import BLOCK_TEXT
+from services.storage.dedupe import Deduper
 
 logger = logging.getLogger(__name__)
 

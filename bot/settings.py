@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from services.costs import Price
-from services.image_policy import ImagePolicy
+from services.generation.costs import Price
+from services.moderation.policy import ImagePolicy
 
 DEFAULT_NEGATIVE_PROMPTS = (
     "low quality, blurry, distorted, deformed, disfigured, watermark, signature, text, "

@@ -19,31 +19,31 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.web import WebClient
 
 from bot.settings import Settings
-from services.archive import Archive, LocalArchive, S3Archive, SpoolingArchive
-from services.bedrock import ToolCaller
 from services.container import Services
-from services.costs import CostTable
-from services.dedupe import Deduper, DynamoDeduper, MemoryDeduper
-from services.dynamo_state import DynamoState
-from services.image_models import ImageModel, build_image_model
-from services.image_moderation import ImageModerator
-from services.image_policy import ImagePolicy
-from services.intake import Intake, IntakeConfig
-from services.job_store import DynamoJobStore, JobStore, SqliteJobStore
-from services.jobs import JobProcessor, JobRunner, QueueFront
-from services.ml_moderation import GuardrailChecker, ToxicityChecker
-from services.pipeline import Pipeline, PipelineConfig
-from services.prompting import PromptBuilder
-from services.queue import SqsJobQueue, SqsWorker
-from services.reports import ReportDesk
-from services.result_desk import ResultDesk
-from services.slack_output import SlackNotifier
-from services.state import SqliteState, StateStore
-from services.status_board import StatusBoard
-from services.tasks import BackgroundTasks
-from services.text_moderation import TextRules
-from services.translation import Translator
-from services.verification import Verifier
+from services.generation.bedrock import ToolCaller
+from services.generation.costs import CostTable
+from services.generation.image_models import ImageModel, build_image_model
+from services.generation.pipeline import Pipeline, PipelineConfig
+from services.generation.prompting import PromptBuilder
+from services.generation.translation import Translator
+from services.generation.verification import Verifier
+from services.intake.service import Intake, IntakeConfig
+from services.jobs.runner import JobProcessor, JobRunner, QueueFront
+from services.jobs.sqs import SqsJobQueue, SqsWorker
+from services.jobs.tasks import BackgroundTasks
+from services.moderation.image import ImageModerator
+from services.moderation.ml import GuardrailChecker, ToxicityChecker
+from services.moderation.policy import ImagePolicy
+from services.moderation.rules import TextRules
+from services.results.desk import ResultDesk
+from services.results.reports import ReportDesk
+from services.slack.notifier import SlackNotifier
+from services.slack.status_board import StatusBoard
+from services.storage.archive import Archive, LocalArchive, S3Archive, SpoolingArchive
+from services.storage.dedupe import Deduper, DynamoDeduper, MemoryDeduper
+from services.storage.job_store import DynamoJobStore, JobStore, SqliteJobStore
+from services.storage.state import SqliteState, StateStore
+from services.storage.state_dynamo import DynamoState
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from slack_sdk.web import WebClient
 from handlers.answers import tell
 from handlers.forms import open_form
 from handlers.payloads import BlockActionsPayload, FormContext
-from services import ids
 from services.container import Services
-from services.errors import InputRejected
-from services.messages import Language, t
-from services.models import SlackContext, Trigger
-from services.slack_output import failure_message
-from services.slack_ui import build_retried_blocks
+from services.core.errors import InputRejected
+from services.core.job import SlackContext, Trigger
+from services.core.text import Language
+from services.slack import ids
+from services.slack.messages import t
+from services.slack.notifier import failure_message
+from services.slack.result import build_retried_blocks
 
 logger = logging.getLogger(__name__)
 

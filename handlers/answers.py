@@ -9,11 +9,11 @@ from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from services import menus
 from services.container import Services
-from services.messages import Language
-from services.models import SlackContext
-from services.slack_views import build_help_text
+from services.core.job import SlackContext
+from services.core.text import Language
+from services.slack import menus
+from services.slack.views import build_help_text
 
 logger = logging.getLogger(__name__)
 

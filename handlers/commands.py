@@ -11,13 +11,13 @@ from slack_sdk.web import WebClient
 from handlers.answers import help_answer
 from handlers.forms import open_form
 from handlers.payloads import CommandPayload, FormContext
-from services import ids
 from services.container import Services
-from services.errors import InputRejected
-from services.intake import HelpRequested
-from services.messages import Language
-from services.models import SlackContext
-from services.slack_output import failure_message
+from services.core.errors import InputRejected
+from services.core.job import SlackContext
+from services.core.text import Language
+from services.intake.service import HelpRequested
+from services.slack import ids
+from services.slack.notifier import failure_message
 
 
 def register(app: App, services: Services) -> None:

@@ -8,13 +8,13 @@ from slack_bolt import Ack, App
 from slack_sdk.web import WebClient
 
 from handlers.payloads import FormContext, ViewSubmissionPayload
-from services import ids, menus
 from services.container import Services
-from services.errors import InputRejected
-from services.intake import HelpRequested
-from services.models import SlackContext
-from services.slack_output import failure_message
-from services.slack_views import BLOCK_TEXT, FormDefaults, FormErrors, build_imagine_form, read_imagine_form
+from services.core.errors import InputRejected
+from services.core.job import SlackContext
+from services.intake.service import HelpRequested
+from services.slack import ids, menus
+from services.slack.notifier import failure_message
+from services.slack.views import BLOCK_TEXT, FormDefaults, FormErrors, build_imagine_form, read_imagine_form
 
 
 def open_form(

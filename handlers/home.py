@@ -10,12 +10,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
 from handlers.payloads import BlockActionsPayload, HomeOpenedEvent
-from services import ids, menus
 from services.container import Services
-from services.errors import InputRejected
-from services.models import SlackContext
-from services.slack_output import failure_message
-from services.slack_views import build_home_view, read_choice
+from services.core.errors import InputRejected
+from services.core.job import SlackContext
+from services.slack import ids, menus
+from services.slack.notifier import failure_message
+from services.slack.views import build_home_view, read_choice
 
 logger = logging.getLogger(__name__)
 

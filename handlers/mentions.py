@@ -9,13 +9,12 @@ from slack_sdk.web import WebClient
 
 from handlers.answers import help_answer, whisper
 from handlers.payloads import MentionEvent
-from services import ids
 from services.container import Services
-from services.errors import InputRejected
-from services.intake import HelpRequested
-from services.models import SlackContext
-from services.slack_output import failure_message
-from services.slack_ui import ButtonRef
+from services.core.errors import InputRejected
+from services.core.job import ButtonRef, SlackContext
+from services.intake.service import HelpRequested
+from services.slack import ids
+from services.slack.notifier import failure_message
 
 
 def register(app: App, services: Services) -> None:

@@ -9,13 +9,12 @@ from slack_sdk.web import WebClient
 
 from handlers.answers import whisper
 from handlers.payloads import ReactionEvent
-from services import ids
 from services.container import Services
-from services.errors import InputRejected
-from services.messages import t
-from services.models import SlackContext, Trigger
-from services.slack_output import failure_message
-from services.slack_ui import ButtonRef
+from services.core.errors import InputRejected
+from services.core.job import ButtonRef, SlackContext, Trigger
+from services.slack import ids
+from services.slack.messages import t
+from services.slack.notifier import failure_message
 
 _TRIGGERS: dict[str, Trigger] = {
     "regenerate": "regenerate",

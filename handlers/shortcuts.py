@@ -8,12 +8,12 @@ from slack_bolt import Ack, App, Respond
 
 from handlers.answers import tell
 from handlers.payloads import MessageShortcutPayload
-from services import ids
 from services.container import Services
-from services.errors import InputRejected
-from services.intake import HelpRequested
-from services.models import SlackContext
-from services.slack_output import failure_message
+from services.core.errors import InputRejected
+from services.core.job import SlackContext
+from services.intake.service import HelpRequested
+from services.slack import ids
+from services.slack.notifier import failure_message
 
 
 def register(app: App, services: Services) -> None:

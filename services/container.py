@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from services.archive import Archive, SpoolingArchive
-from services.dedupe import Deduper
-from services.intake import Intake
-from services.job_store import JobStore
-from services.jobs import JobProcessor, JobRunner, QueueFront
-from services.messages import Language
-from services.pipeline import Pipeline
-from services.queue import SqsWorker
-from services.reports import ReportDesk
-from services.result_desk import ResultDesk
-from services.state import StateStore
-from services.status_board import StatusBoard
-from services.tasks import BackgroundTasks
+from services.core.text import Language
+from services.generation.pipeline import Pipeline
+from services.intake.service import Intake
+from services.jobs.runner import JobProcessor, JobRunner, QueueFront
+from services.jobs.sqs import SqsWorker
+from services.jobs.tasks import BackgroundTasks
+from services.results.desk import ResultDesk
+from services.results.reports import ReportDesk
+from services.slack.status_board import StatusBoard
+from services.storage.archive import Archive, SpoolingArchive
+from services.storage.dedupe import Deduper
+from services.storage.job_store import JobStore
+from services.storage.state import StateStore
 
 
 @dataclass

@@ -25,7 +25,7 @@ from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings
 from bot.wiring import Role, build_services, slack_client
 from services.container import Services
-from services.job_store import OPEN_BY_USER
+from services.storage.job_store import OPEN_BY_USER
 from tests import slack_requests
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer

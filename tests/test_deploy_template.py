@@ -15,7 +15,8 @@ import yaml
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from services import dedupe, dynamo_state, job_store
+from services.storage import dedupe, job_store
+from services.storage import state_dynamo as dynamo_state
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "template.yaml"

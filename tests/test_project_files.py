@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from services import ids
+from services.slack import ids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,5 +48,5 @@ def test_dockerfile_is_slim_non_root_and_exec_form() -> None:
 
 def test_banned_terms_ship_as_package_data() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'services = ["data/*.txt"]' in pyproject
-    assert (ROOT / "services" / "data" / "banned_terms.txt").is_file()
+    assert '"services.moderation" = ["data/*.txt"]' in pyproject
+    assert (ROOT / "services" / "moderation" / "data" / "banned_terms.txt").is_file()

@@ -159,7 +159,7 @@ def test_slack_request_with_a_bad_signature_is_refused_and_queues_nothing(bot: B
 def test_twenty_slash_commands_at_once_are_all_acked_within_slacks_limit(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="services.jobs")
+    caplog.set_level(logging.INFO, logger="services.jobs.runner")
     start = threading.Barrier(CONCURRENT)
     results: dict[int, tuple[int, float]] = {}
     errors: list[BaseException] = []

@@ -13,8 +13,8 @@ from typing import Any
 
 from bot import logs
 from bot.logs import JsonFormatter
-from services.jobs import hash_user
-from services.log_context import job_logging
+from services.core.log_context import job_logging
+from services.jobs.runner import hash_user
 from tests.conftest import BotHarness
 
 
@@ -22,7 +22,7 @@ def record(
     message: str,
     *args: Any,
     level: int = logging.INFO,
-    name: str = "services.pipeline",
+    name: str = "services.generation.pipeline",
     exc_info: Any = None,
 ) -> logging.LogRecord:
     return logging.LogRecord(name, level, __file__, 1, message, args, exc_info)
@@ -40,7 +40,7 @@ def test_one_json_object_with_level_logger_and_message() -> None:
     entry = formatted(record("job %s: queued (%s)", "J1", "command", level=logging.WARNING))
 
     assert entry["level"] == "WARNING"
-    assert entry["logger"] == "services.pipeline"
+    assert entry["logger"] == "services.generation.pipeline"
     assert entry["message"] == "job J1: queued (command)"
     assert "exception" not in entry
 

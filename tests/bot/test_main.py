@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
-from services.state import SqliteState
+from services.storage.state import SqliteState
 from tests import slack_requests
 from tests.bot.conftest import RunBot, base_env, bot_command, free_port
 from tests.conftest import DynamoTable

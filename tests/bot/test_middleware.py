@@ -17,9 +17,9 @@ import tests.conftest as harness_module
 from bot.app import build_app
 from bot.middleware import request_key
 from bot.settings import Settings
-from services import ids
-from services.dedupe import MemoryDeduper
-from services.messages import t
+from services.slack import ids
+from services.slack.messages import t
+from services.storage.dedupe import MemoryDeduper
 from tests import slack_requests
 from tests.conftest import BOT_TOKEN, BotHarness
 from tests.servers.aws_emulator import AwsEmulator

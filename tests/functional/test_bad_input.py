@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from services.messages import keys, t
+from services.slack.messages import keys, t
 from tests.conftest import BotHarness
 
 CORPUS = {

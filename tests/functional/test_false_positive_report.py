@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import Settings
-from services import ids
-from services.messages import t
+from services.slack import ids
+from services.slack.messages import t
 from tests.conftest import BotHarness
 
 

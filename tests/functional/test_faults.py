@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.archive import SpoolingArchive
+from services.storage.archive import SpoolingArchive
 from tests.conftest import BUCKET, BotHarness
 
 AURORA = "夜の海にオーロラと流氷"

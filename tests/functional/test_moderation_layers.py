@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from services.messages import t
+from services.slack.messages import t
 from tests.conftest import BotHarness, Response
 from tests.servers.aws_emulator import Error, png_info
 

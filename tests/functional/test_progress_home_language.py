@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.settings import Settings
-from services import ids
-from services.messages import Language, t
-from services.models import MAX_TEXT_CHARS
-from services.presets import get_style
-from services.slack_ui import ButtonRef
-from services.slack_views import NO_CHOICE
+from services.core.job import MAX_TEXT_CHARS, ButtonRef
+from services.core.text import Language
+from services.generation.presets import get_style
+from services.slack import ids
+from services.slack.messages import t
+from services.slack.views import NO_CHOICE
 from tests.conftest import BotHarness, Response
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import ApiCall, SlackApiServer

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from services import ids
-from services.image_models import ImageModel
-from services.messages import t
-from services.models import MAX_TEXT_CHARS
-from services.options import allowed_ratios, resolve_size
-from services.presets import OGP, STYLES, generation_size
-from services.slack_views import (
+from services.core.job import MAX_TEXT_CHARS
+from services.generation.image_models import ImageModel
+from services.generation.options import allowed_ratios, resolve_size
+from services.generation.presets import OGP, STYLES, generation_size
+from services.slack import ids
+from services.slack.messages import t
+from services.slack.views import (
     BLOCK_CFG,
     BLOCK_NEGATIVE,
     BLOCK_PROMPT,

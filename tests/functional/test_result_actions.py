@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 
 from bot.settings import Settings
-from services import ids
-from services.messages import t
-from services.slack_output import RESULT_REACTIONS
+from services.slack import ids
+from services.slack.messages import t
+from services.slack.notifier import RESULT_REACTIONS
 from tests.conftest import BUCKET, BotHarness
 from tests.servers.aws_emulator import AwsEmulator, png_info
 from tests.servers.slack_api import ApiCall, SlackApiServer

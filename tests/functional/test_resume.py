@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
-from services import ids
-from services.messages import t
-from services.models import Checkpoint, Job, JobRecord, SlackContext
-from services.slack_ui import ButtonRef
+from services.core.job import ButtonRef, Checkpoint, Job, JobRecord, SlackContext
+from services.slack import ids
+from services.slack.messages import t
 from tests.conftest import BUCKET, BotHarness
 from tests.servers.aws_emulator import AwsEmulator, Error
 from tests.servers.slack_api import SlackApiServer

@@ -12,8 +12,8 @@ import pytest
 
 from bot.settings import Settings
 from bot.wiring import build_services, slack_client
-from services import ids
-from services.messages import t
+from services.slack import ids
+from services.slack.messages import t
 from tests.conftest import BotHarness, DynamoTable
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services import ids
-from services.messages import t
+from services.slack import ids
+from services.slack.messages import t
 from tests import slack_requests
 from tests.conftest import BUCKET, BotHarness
 from tests.servers.aws_emulator import Error, Recorded, png_info

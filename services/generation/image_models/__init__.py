@@ -1,0 +1,137 @@
+"""Image model adapters, chosen by model id (or by family for ARNs that do not name their model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.generation.bedrock import RetryPolicy
+from services.generation.image_models.amazon import NOVA_CANVAS, TITAN_IMAGE, AmazonImageModel
+from services.generation.image_models.base import (
+    Capabilities,
+    GeneratedImage,
+    GenerationRequest,
+    ImageModel,
+    VariationRequest,
+)
+from services.generation.image_models.stability import SD3_LARGE, STABLE_IMAGE, StableDiffusionXL, StableImage
+
+__all__ = [
+    "FAMILIES",
+    "Capabilities",
+    "GeneratedImage",
+    "GenerationRequest",
+    "ImageModel",
+    "UnsupportedModel",
+    "VariationRequest",
+    "build_image_model",
+    "model_family",
+]
+
+FAMILIES = ("nova-canvas", "titan-image", "sdxl", "sd3", "stable-image")
+
+# Geography prefixes of Bedrock's system-defined cross-region inference profiles.
+INFERENCE_PROFILE_PREFIXES = ("us.", "us-gov.", "eu.", "apac.", "jp.", "au.", "global.")
+
+# Model id prefix -> family. Stability's other stable-image-* models (inpaint, upscale,
+# remove-background, ...) are editing tools with another schema, so Core and Ultra are
+# listed by name rather than matched by "stability.stable-image".
+_ID_PREFIXES = (
+    ("amazon.nova-canvas", "nova-canvas"),
+    ("amazon.titan-image-generator", "titan-image"),
+    ("stability.stable-diffusion-xl", "sdxl"),
+    ("stability.sd3", "sd3"),
+    ("stability.stable-image-core", "stable-image"),
+    ("stability.stable-image-ultra", "stable-image"),
+)
+
+# ARN resource types whose name is a model id (after an inference profile's geography prefix).
+_NAMED_ARN_RESOURCES = ("foundation-model", "inference-profile")
+
+_SUPPORTED_IDS = (
+    "amazon.nova-canvas-v1:0, amazon.titan-image-generator-v2:0, stability.stable-diffusion-xl-v1, "
+    "stability.sd3-5-large-v1:0, stability.stable-image-core-v1:1 or stability.stable-image-ultra-v1:1"
+)
+
+
+class UnsupportedModel(ValueError):
+    """No adapter handles this model id."""
+
+
+def _arn_hides_model(model_id: str) -> bool:
+    """Whether ``model_id`` is an ARN whose resource name is not a model id.
+
+    custom-model, provisioned-model, application-inference-profile and the like do not say
+    which model serves them; foundation-model and inference-profile ARNs do.
+    """
+    if not model_id.startswith("arn:"):
+        return False
+    # arn:aws:bedrock:<region>:<account>:<resource-type>/<name>
+    resource_type = model_id.split(":", 5)[-1].partition("/")[0]
+    return resource_type not in _NAMED_ARN_RESOURCES
+
+
+def model_family(model_id: str) -> str | None:
+    """The family a model id, inference profile id or foundation-model/profile ARN names, if any."""
+    if _arn_hides_model(model_id):
+        return None
+    name = model_id.rsplit("/", 1)[-1]
+    for prefix in INFERENCE_PROFILE_PREFIXES:
+        if name.startswith(prefix):
+            name = name.removeprefix(prefix)
+            break
+    return next((family for prefix, family in _ID_PREFIXES if name.startswith(prefix)), None)
+
+
+def build_image_model(
+    client: Any,
+    model_id: str,
+    retry: RetryPolicy | None = None,
+    *,
+    family: str | None = None,
+    sdxl_steps: int = 30,
+    sdxl_style: str | None = None,
+) -> ImageModel:
+    """The adapter for ``model_id``; ``family`` (IMAGE_MODEL_FAMILY) is needed for ARNs that hide it.
+
+    The family also serves ids the prefixes do not know. A family that contradicts a
+    recognised id raises: calling a model with another family's request schema would fail
+    on every job. ``sdxl_steps`` and ``sdxl_style`` apply to SDXL only.
+    """
+    if family is not None and family not in FAMILIES:
+        raise UnsupportedModel(
+            f"IMAGE_MODEL_FAMILY {family!r} is not supported; use one of {', '.join(FAMILIES)}"
+        )
+    named = model_family(model_id)
+    if named is not None and family is not None and family != named:
+        raise UnsupportedModel(
+            f"IMAGE_MODEL_FAMILY {family!r} does not match IMAGE_MODEL_ID {model_id!r} ({named})"
+        )
+    chosen = named or family
+    if chosen is None:
+        if _arn_hides_model(model_id):
+            raise UnsupportedModel(
+                f"IMAGE_MODEL_ID {model_id!r} is not supported without IMAGE_MODEL_FAMILY: "
+                f"the ARN does not name its model; set IMAGE_MODEL_FAMILY to one of {', '.join(FAMILIES)}"
+            )
+        raise UnsupportedModel(f"IMAGE_MODEL_ID {model_id!r} is not supported; use {_SUPPORTED_IDS}")
+    return _build(chosen, client, model_id, retry, sdxl_steps=sdxl_steps, sdxl_style=sdxl_style)
+
+
+def _build(
+    family: str,
+    client: Any,
+    model_id: str,
+    retry: RetryPolicy | None,
+    *,
+    sdxl_steps: int,
+    sdxl_style: str | None,
+) -> ImageModel:
+    if family == "nova-canvas":
+        return AmazonImageModel(client, model_id, NOVA_CANVAS, retry)
+    if family == "titan-image":
+        return AmazonImageModel(client, model_id, TITAN_IMAGE, retry)
+    if family == "sdxl":
+        return StableDiffusionXL(client, model_id, retry, steps=sdxl_steps, style_preset=sdxl_style)
+    if family == "sd3":
+        return StableImage(client, model_id, SD3_LARGE, retry)
+    return StableImage(client, model_id, STABLE_IMAGE, retry)

@@ -1,0 +1,286 @@
+"""Stability AI on Bedrock: SDXL 1.0 (text_prompts schema) and SD3.5 / Stable Image (prompt schema)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+from services.core.errors import ContentFiltered, ModelUnavailable
+from services.core.images import crop_to_size
+from services.generation.bedrock import RetryPolicy
+from services.generation.image_models.base import (
+    Capabilities,
+    GeneratedImage,
+    GenerationRequest,
+    VariationRequest,
+    check_count,
+    check_variation,
+    decode_image,
+    invoke_json,
+    source_size,
+)
+
+logger = logging.getLogger(__name__)
+
+SDXL_SIZES = (
+    (1024, 1024), (1152, 896), (1216, 832), (1344, 768), (1536, 640),
+    (640, 1536), (768, 1344), (832, 1216), (896, 1152),
+)  # fmt: skip
+
+SDXL_STYLES = (
+    "3d-model", "analog-film", "anime", "cinematic", "comic-book", "digital-art", "enhance",
+    "fantasy-art", "isometric", "line-art", "low-poly", "modeling-compound", "neon-punk",
+    "origami", "photographic", "pixel-art", "tile-texture",
+)  # fmt: skip
+
+SDXL_STEPS = (10, 50)
+
+STABLE_IMAGE_RATIOS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
+
+SDXL = Capabilities(
+    family="sdxl",
+    cfg_min=0.0,
+    cfg_max=35.0,
+    cfg_default=7.0,
+    seed_max=4_294_967_295,
+    max_prompt_chars=2000,
+    max_negative_chars=2000,
+    max_images_per_call=1,
+    sizes=SDXL_SIZES,
+    supports_variation=True,
+    variation_strength=(0.0, 1.0),
+    styles=SDXL_STYLES,
+)
+
+SD3_LARGE = Capabilities(
+    family="sd3",
+    seed_max=4_294_967_294,
+    max_prompt_chars=10_000,
+    max_negative_chars=10_000,
+    max_images_per_call=1,
+    aspect_ratios=STABLE_IMAGE_RATIOS,
+    supports_variation=True,
+    variation_strength=(0.0, 1.0),
+)
+
+# Core and Ultra. Bedrock documents only text-to-image for them (Core lists mode's enum as
+# "text-to-image" alone, Ultra's page has no image-to-image section), so no variation.
+STABLE_IMAGE = Capabilities(
+    family="stable-image",
+    seed_max=4_294_967_294,
+    max_prompt_chars=10_000,
+    max_negative_chars=10_000,
+    max_images_per_call=1,
+    aspect_ratios=STABLE_IMAGE_RATIOS,
+)
+
+# Finish reasons that mean the request itself was refused, so a new seed will not help.
+_INPUT_FILTERS = ("Filter reason: prompt", "Filter reason: input image")
+
+
+class StableDiffusionXL:
+    """Adapter for ``stability.stable-diffusion-xl-v1``: fixed sizes, cfg, steps and style presets."""
+
+    def __init__(
+        self,
+        client: Any,
+        model_id: str,
+        retry: RetryPolicy | None = None,
+        *,
+        steps: int = 30,
+        style_preset: str | None = None,
+        capabilities: Capabilities = SDXL,
+    ) -> None:
+        if not SDXL_STEPS[0] <= steps <= SDXL_STEPS[1]:
+            raise ValueError(f"SDXL steps must be between {SDXL_STEPS[0]} and {SDXL_STEPS[1]}")
+        if style_preset is not None and style_preset not in capabilities.styles:
+            raise ValueError(f"unknown SDXL style preset {style_preset!r}")
+        self._client = client
+        self.model_id = model_id
+        self.capabilities = capabilities
+        self._retry = retry or RetryPolicy()
+        self.steps = steps
+        self.style_preset = style_preset
+
+    def validate_size(self, width: int, height: int) -> None:
+        """Raise ValueError for a size outside SDXL's list."""
+        if (width, height) not in (self.capabilities.sizes or SDXL_SIZES):
+            raise ValueError(f"{width}x{height} is not one of the model's sizes")
+
+    def _common(self, request: GenerationRequest | VariationRequest) -> dict[str, Any]:
+        prompts: list[dict[str, Any]] = [{"text": request.prompt, "weight": 1.0}]
+        if request.negative_prompt:
+            # A negative weight is how SDXL takes a negative prompt.
+            prompts.append({"text": request.negative_prompt, "weight": -1.0})
+        body: dict[str, Any] = {"text_prompts": prompts, "seed": request.seed, "steps": self.steps}
+        if request.cfg_scale is not None:
+            body["cfg_scale"] = request.cfg_scale
+        if self.style_preset:
+            body["style_preset"] = self.style_preset
+        # Bedrock accepts only 1 here.
+        body["samples"] = 1
+        return body
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        """The text-to-image InvokeModel body."""
+        return {**self._common(request), "width": request.width, "height": request.height}
+
+    def variation_body(self, request: VariationRequest) -> dict[str, Any]:
+        """The image-to-image body; the source is fitted to the SDXL size nearest its aspect ratio.
+
+        The output takes the init image's size (SDXL rejects other sizes), so
+        ``request.width``/``height`` are not used.
+        """
+        target = self.capabilities.nearest_size(*source_size(request.source))
+        return {
+            **self._common(request),
+            "init_image": base64.b64encode(fit_png(request.source, target)).decode(),
+            "init_image_mode": "IMAGE_STRENGTH",
+            # SDXL's image_strength already means "near 1 keeps the source".
+            "image_strength": request.strength,
+        }
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
+        """One text-to-image call; filtered output raises ContentFiltered."""
+        check_count(self.capabilities, request.count)
+        return self._invoke(self.body(request), request.seed)
+
+    def vary(self, request: VariationRequest) -> list[GeneratedImage]:
+        """One image-to-image call from ``request.source``."""
+        check_variation(self.capabilities, request)
+        return self._invoke(self.variation_body(request), request.seed)
+
+    def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
+        payload = invoke_json(self._client, self._retry, self.model_id, body)
+        images: list[GeneratedImage] = []
+        reasons: list[str] = []
+        for artifact in payload.get("artifacts") or []:
+            if not isinstance(artifact, dict):
+                continue
+            reason = str(artifact.get("finishReason") or "")
+            if reason == "SUCCESS" and artifact.get("base64"):
+                data = decode_image(str(artifact["base64"]), self.model_id)
+                images.append(GeneratedImage(data=data, seed=_seed(artifact.get("seed"), seed)))
+            else:
+                reasons.append(reason)
+        if reasons:
+            logger.info("invoke %s: artifacts without an image: %s", self.model_id, reasons)
+        if images:
+            return images
+        # A CONTENT_FILTERED artifact may still carry a blurred image; it is never shown.
+        if "CONTENT_FILTERED" in reasons:
+            raise ContentFiltered(f"invoke {self.model_id}: CONTENT_FILTERED", stage="output")
+        failed = [reason for reason in reasons if reason and reason != "SUCCESS"]
+        if failed:
+            # "ERROR" (or anything undocumented): the model failed, not the prompt.
+            raise ModelUnavailable(f"invoke {self.model_id}: {failed[0][:100]}")
+        raise ContentFiltered("no images returned", stage="output")
+
+
+class StableImage:
+    """Adapter for SD3.5 Large and Stable Image Core/Ultra: sized by aspect ratio, no cfg."""
+
+    def __init__(
+        self, client: Any, model_id: str, capabilities: Capabilities, retry: RetryPolicy | None = None
+    ) -> None:
+        if not capabilities.aspect_ratios:
+            raise ValueError("StableImage needs capabilities with aspect_ratios")
+        self._client = client
+        self.model_id = model_id
+        self.capabilities = capabilities
+        self._retry = retry or RetryPolicy()
+
+    def validate_size(self, width: int, height: int) -> None:
+        """Any size between 9:21 and 21:9; it only chooses the aspect ratio of a ~1 MP image."""
+        if width <= 0 or height <= 0:
+            raise ValueError("width and height must be positive")
+        if width * 9 > height * 21 or height * 9 > width * 21:
+            raise ValueError("the aspect ratio must be between 9:21 and 21:9")
+
+    def _common(self, request: GenerationRequest | VariationRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {"prompt": request.prompt}
+        if request.negative_prompt:
+            body["negative_prompt"] = request.negative_prompt
+        body["seed"] = request.seed
+        body["output_format"] = "png"
+        return body
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        """The text-to-image InvokeModel body."""
+        body = self._common(request)
+        body["aspect_ratio"] = self.capabilities.nearest_aspect_ratio(request.width, request.height)
+        # Only SD3.x documents ``mode`` with both values. For Core/Ultra it is optional and
+        # defaults to text-to-image, and some clients report Bedrock rejecting it, so it is omitted.
+        if self.capabilities.family == "sd3":
+            body["mode"] = "text-to-image"
+        return body
+
+    def variation_body(self, request: VariationRequest) -> dict[str, Any]:
+        """The SD3.5 image-to-image body; the output follows the source's aspect ratio."""
+        body = self._common(request)
+        body["mode"] = "image-to-image"
+        body["image"] = base64.b64encode(request.source).decode()
+        # SD3's strength is a denoising amount (0 returns the source, 1 ignores it): the
+        # inverse of our similarity. aspect_ratio is valid for text-to-image only.
+        body["strength"] = round(1.0 - request.strength, 4)
+        return body
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
+        """One text-to-image call at the aspect ratio nearest ``width``x``height``."""
+        check_count(self.capabilities, request.count)
+        return self._invoke(self.body(request), request.seed)
+
+    def vary(self, request: VariationRequest) -> list[GeneratedImage]:
+        """One image-to-image call (SD3.5 only); ValueError for Core and Ultra."""
+        check_variation(self.capabilities, request)
+        return self._invoke(self.variation_body(request), request.seed)
+
+    def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
+        payload = invoke_json(self._client, self._retry, self.model_id, body)
+        encoded = list(payload.get("images") or [])
+        reasons = list(payload.get("finish_reasons") or [])
+        seeds = list(payload.get("seeds") or [])
+        images: list[GeneratedImage] = []
+        for index, value in enumerate(encoded):
+            reason = reasons[index] if index < len(reasons) else None
+            if reason or not value:
+                continue
+            image_seed = _seed(seeds[index] if index < len(seeds) else None, seed)
+            images.append(GeneratedImage(data=decode_image(str(value), self.model_id), seed=image_seed))
+        problems = [str(reason) for reason in reasons if reason]
+        if problems:
+            logger.info("invoke %s: finish reasons: %s", self.model_id, ", ".join(problems))
+        if images:
+            return images
+        raise _failure(self.model_id, problems)
+
+
+def _failure(model_id: str, reasons: list[str]) -> Exception:
+    """The domain error for a Stable Image answer without a usable image."""
+    for reason in reasons:
+        if reason in _INPUT_FILTERS:
+            return ContentFiltered(f"invoke {model_id}: {reason}", stage="input")
+    for reason in reasons:
+        if reason.startswith("Filter reason"):
+            return ContentFiltered(f"invoke {model_id}: {reason}", stage="output")
+    if reasons:
+        # "Inference error" and anything undocumented: the model failed, not the prompt.
+        return ModelUnavailable(f"invoke {model_id}: {reasons[0][:100]}")
+    return ContentFiltered("no images returned", stage="output")
+
+
+def _seed(value: Any, fallback: int) -> int:
+    """The seed a model reports for an image (an int, or digits per the docs' "string"), else ours."""
+    if isinstance(value, bool):
+        return fallback
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return fallback
+
+
+def fit_png(source: bytes, size: tuple[int, int]) -> bytes:
+    """``source`` centre-cropped to ``size``'s aspect ratio and resized to it, as an RGB PNG."""
+    return crop_to_size(source, *size)

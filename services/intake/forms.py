@@ -1,0 +1,48 @@
+"""What intake reads and what it hands the Slack side to render: data only, no blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from services.core.job import (
+    CFG_MAX,
+    CFG_MIN,
+    MAX_NEGATIVE_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_TEXT_CHARS,
+    SEED_MAX,
+    UserUsage,
+)
+
+
+class FormInput(BaseModel):
+    """The submitted form, validated; empty fields are ``""`` or ``None``."""
+
+    text: str = Field("", max_length=MAX_TEXT_CHARS)
+    english_prompt: str = Field("", max_length=MAX_PROMPT_CHARS)
+    negative: str = Field("", max_length=MAX_NEGATIVE_CHARS)
+    cfg_scale: float | None = Field(None, ge=CFG_MIN, le=CFG_MAX)
+    seed: int | None = Field(None, ge=0, le=SEED_MAX)
+    size: str | None = None
+    style: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    """Today's use of a user's quota; ``limit`` None means unlimited."""
+
+    limit: int | None
+    used: int
+    resets_at: datetime
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """What admins see in App Home: per-user totals of today and of the last 7 days."""
+
+    today: list[UserUsage]
+    week: list[UserUsage]

@@ -1,0 +1,398 @@
+"""Turning what a user did in Slack into a queued job, or a polite reason why not.
+
+Every entry (command, mention, shortcut, form, button, reaction, thread reply) ends here, so
+options, preferences, quotas and language are decided the same way for all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.core.errors import InputRejected
+from services.core.job import (
+    MAX_TEXT_CHARS,
+    Attempt,
+    GenerationOptions,
+    Job,
+    JobRecord,
+    SlackContext,
+    Trigger,
+    UserPrefs,
+    button_ref,
+    new_job_id,
+)
+from services.core.text import Language, clean_slack_text
+from services.generation.image_models import Capabilities
+from services.generation.options import ParsedRequest, parse_request, resolve_size
+from services.generation.pipeline import Pipeline
+from services.generation.presets import STYLES
+from services.intake.forms import FormInput, QuotaStatus, UsageReport
+from services.storage.archive import Archive
+from services.storage.job_store import JobStore
+from services.storage.state import StateStore
+
+logger = logging.getLogger(__name__)
+
+FollowUp = Trigger
+JST = ZoneInfo("Asia/Tokyo")
+# Outcomes whose image passed moderation and may be shown again (variation source, grid, pick).
+SAFE_OUTCOMES = frozenset({"accepted", "rejected_by_verifier", "unverified"})
+
+
+class HelpRequested(Exception):
+    """The user asked for usage (``/imagine help``); the edge answers with the help text."""
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    """Limits and defaults that apply to every request."""
+
+    cfg_step: float = 1.0
+    max_candidates: int = 4
+    user_daily_quota: int | None = None
+    team_daily_quota: int | None = None
+    quota_timezone: ZoneInfo = JST
+    admins: frozenset[str] = frozenset()
+    max_jobs_per_user: int | None = None
+    workspace_languages: Mapping[str, Language] = field(default_factory=dict)
+    default_language: Language = "ja"
+
+
+class Intake:
+    """Validates requests and follow-ups, then hands jobs to the runner."""
+
+    def __init__(
+        self,
+        submit: Callable[[Job], None],
+        archive: Archive,
+        pipeline: Pipeline,
+        state: StateStore,
+        config: IntakeConfig | None = None,
+        *,
+        store: JobStore | None = None,
+        active: Callable[[str], int] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._submit = submit
+        self._archive = archive
+        self._pipeline = pipeline
+        self._state = state
+        self._store = store
+        self._active = active
+        self.config = config or IntakeConfig()
+        self._clock = clock
+
+    # --- who is asking ---------------------------------------------------------------------------
+
+    def lang_for(
+        self, user_id: str | None, team_id: str | None = None, prefs: UserPrefs | None = None
+    ) -> Language:
+        """The user's own choice, else the workspace's, else the default."""
+        if user_id:
+            chosen = (prefs or self._state.prefs(user_id)).lang
+            if chosen is not None:
+                return chosen
+        if team_id and team_id in self.config.workspace_languages:
+            return self.config.workspace_languages[team_id]
+        return self.config.default_language
+
+    def is_admin(self, user_id: str) -> bool:
+        """Admins may delete any result and are not held to quotas."""
+        return user_id in self.config.admins
+
+    def quota(self, user_id: str) -> QuotaStatus:
+        """How much of today's quota the user has used, and when it resets."""
+        start, resets = self._today()
+        used = self._state.requests_since(start, user_id=user_id)
+        return QuotaStatus(limit=self.config.user_daily_quota, used=used, resets_at=resets)
+
+    def usage(self, team_id: str | None) -> UsageReport:
+        """The workspace's usage today (in the quota's time zone) and over the last 7 days."""
+        start, _ = self._today()
+        return UsageReport(
+            today=self._state.usage_since(team_id, start),
+            week=self._state.usage_since(team_id, start - timedelta(days=6)),
+        )
+
+    def _today(self) -> tuple[datetime, datetime]:
+        local = self._clock().astimezone(self.config.quota_timezone)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+    def _admit(self, slack: SlackContext) -> None:
+        """Refuse politely when the user or the workspace has used up today's quota."""
+        if self.is_admin(slack.user_id):
+            return
+        cap = self.config.max_jobs_per_user
+        if cap is not None and self._active is not None and self._active(slack.user_id) >= cap:
+            raise InputRejected("quota.concurrent", limit=cap)
+        start, resets = self._today()
+        reset = f"{resets.astimezone(self.config.quota_timezone):%H:%M}"
+        limit = self.config.user_daily_quota
+        if limit is not None and self._state.requests_since(start, user_id=slack.user_id) >= limit:
+            raise InputRejected("quota.user", limit=limit, reset=reset)
+        limit = self.config.team_daily_quota
+        if (
+            limit is not None
+            and slack.team_id
+            and self._state.requests_since(start, team_id=slack.team_id) >= limit
+        ):
+            raise InputRejected("quota.team", limit=limit, reset=reset)
+
+    def _queue(self, job: Job, *, counted: bool = True) -> Job:
+        if counted and job.slack is not None:
+            self._admit(job.slack)
+        if self._store is not None:
+            # Durable before Slack hears "OK": a crash from here on cannot lose the request.
+            self._store.accept(job)
+        self._submit(job)
+        quotas = self.config.user_daily_quota is not None or self.config.team_daily_quota is not None
+        if counted and quotas and job.slack is not None:
+            # Only counted when a quota reads it: one write fewer on every ack otherwise.
+            self._state.count_request(job.slack.user_id, job.slack.team_id, job.job_id)
+        return job
+
+    # --- new requests ----------------------------------------------------------------------------
+
+    def parse(
+        self,
+        raw_text: str,
+        user_id: str | None,
+        base: GenerationOptions | None = None,
+        prefs: UserPrefs | None = None,
+    ) -> ParsedRequest:
+        """Text and options of a request; the user's saved defaults fill in what was not typed."""
+        pipeline = self._pipeline
+        if base is None and user_id:
+            base = self._preferred(user_id, prefs)
+        return parse_request(
+            clean_slack_text(raw_text),
+            pipeline.models,
+            self.default_alias,
+            max_candidates=self.config.max_candidates,
+            base=base,
+        )
+
+    @property
+    def default_alias(self) -> str:
+        """The alias of the default image model."""
+        return self._pipeline.alias_of(self._pipeline.model) or next(iter(self._pipeline.models))
+
+    def _preferred(self, user_id: str, prefs: UserPrefs | None = None) -> GenerationOptions:
+        prefs = prefs or self._state.prefs(user_id)
+        options = GenerationOptions(model=prefs.model, style=prefs.style)
+        if prefs.size:
+            try:
+                width, height = resolve_size(prefs.size, self._pipeline.model_for(prefs.model))
+            except InputRejected:
+                logger.info("saved size %s no longer fits; using the default", prefs.size)
+            else:
+                options = options.model_copy(update={"width": width, "height": height})
+        return options
+
+    def request(self, raw_text: str, slack: SlackContext, trigger: Trigger) -> Job:
+        """Queue a new request from Slack text; InputRejected when it cannot be used."""
+        prefs = self._state.prefs(slack.user_id)  # read once: this is the ack path
+        parsed = self.parse(raw_text, slack.user_id, prefs=prefs)
+        if parsed.help:
+            raise HelpRequested
+        text = parsed.text
+        if not text:
+            raise InputRejected("input.empty")
+        if len(text) > MAX_TEXT_CHARS:
+            raise InputRejected("input.too_long", limit=MAX_TEXT_CHARS)
+        job = Job(
+            text=text,
+            trigger=trigger,
+            options=parsed.options,
+            slack=slack,
+            lang=self.lang_for(slack.user_id, slack.team_id, prefs),
+        )
+        return self._queue(job)
+
+    # --- follow-ups of a posted result -------------------------------------------------------------
+
+    def load(self, value: str) -> tuple[JobRecord, Attempt | None]:
+        """The record and attempt a button value points at; InputRejected when it is not usable."""
+        ref = button_ref(value)
+        record = self._archive.get_record(ref.job_id)
+        if record is None or not record.english_prompt:
+            raise InputRejected("job.not_found")
+        return record, record.attempt(ref.attempt) or record.chosen()
+
+    def _inherited(self, record: JobRecord, attempt: Attempt | None) -> GenerationOptions:
+        """The settings a result was made with (its own seed and cfg when it was a candidate)."""
+        return GenerationOptions(
+            seed=attempt.seed if attempt else record.seed,
+            cfg_scale=attempt.cfg_scale if attempt else record.cfg_scale,
+            width=record.width,
+            height=record.height,
+            negative=record.user_negative,
+            style=record.style,
+            model=record.model_alias,
+            preset=record.preset,
+        )
+
+    def _child(
+        self, record: JobRecord, options: GenerationOptions, trigger: Trigger, slack: SlackContext
+    ) -> Job:
+        if (
+            slack.thread_ts is None
+            and record.slack is not None
+            and record.slack.channel_id == slack.channel_id
+        ):
+            # A reaction or App Home has no thread of its own: answer in the result's thread.
+            slack = slack.model_copy(update={"thread_ts": record.slack.thread_ts})
+        return Job(
+            text=record.original_text,
+            english_prompt=record.english_prompt,
+            requirements=record.requirements,
+            negative_terms=record.negative_terms if options.negative == record.user_negative else [],
+            options=options,
+            trigger=trigger,
+            parent_job_id=record.job_id,
+            slack=slack,
+            lang=self.lang_for(slack.user_id, slack.team_id),
+        )
+
+    def follow_up(self, value: str, action: FollowUp, slack: SlackContext) -> Job:
+        """Queue a button's (or reaction's) re-run of an earlier result, loaded from its record."""
+        record, attempt = self.load(value)
+        options = self._inherited(record, attempt)
+        model = self._pipeline.model_for(record.model_alias)
+        if action in {"regenerate", "again"}:
+            job = self._child(record, options.model_copy(update={"seed": None}), action, slack)
+        elif action == "same_seed":
+            job = self._child(record, options, action, slack)
+        elif action in {"cfg_up", "cfg_down"}:
+            cfg = self._stepped_cfg(model.capabilities, options.cfg_scale, action)
+            job = self._child(record, options.model_copy(update={"cfg_scale": cfg}), action, slack)
+        elif action == "variation":
+            if not model.capabilities.supports_variation:
+                raise InputRejected("variation.unsupported")
+            if attempt is None or attempt.image_key is None or attempt.outcome not in SAFE_OUTCOMES:
+                raise InputRejected("job.not_found")
+            job = self._child(record, options.model_copy(update={"seed": None}), action, slack)
+            job.source_image_key = attempt.image_key
+            job.source_attempt = attempt.index
+        elif action == "pick":
+            if attempt is None or attempt.image_key is None or attempt.outcome not in SAFE_OUTCOMES:
+                raise InputRejected("pick.unavailable")
+            job = self._child(record, options, action, slack)
+            job.source_attempt = attempt.index
+            # Posting an image already made costs nothing, so it does not count against a quota.
+            return self._queue(job, counted=False)
+        else:
+            raise InputRejected("button.invalid")
+        return self._queue(job)
+
+    def retry(self, value: str, slack: SlackContext) -> Job:
+        """🔁 もう一度試す under a failure: the failed job's request again, as a new job in its thread."""
+        ref = button_ref(value)
+        stored = self._store.get(ref.job_id) if self._store is not None else None
+        if stored is None:
+            raise InputRejected("job.not_found")
+        failed = stored.job
+        # The lineage (parent_job_id) stays the failed job's. A pick posts an image already made:
+        # it stays a pick (free, and never generates).
+        pick = failed.trigger == "pick"
+        job = failed.model_copy(
+            update={
+                "job_id": new_job_id(),
+                "trigger": "pick" if pick else "retry",
+                "slack": slack,
+                "lang": self.lang_for(slack.user_id, slack.team_id),
+                "created_at": self._clock(),
+            },
+            deep=True,
+        )
+        return self._queue(job, counted=not pick)
+
+    def refine(self, value: str, raw_text: str, slack: SlackContext) -> Job:
+        """A reply in a result's thread: change the prompt, keep the seed and settings."""
+        record, attempt = self.load(value)
+        inherited = self._inherited(record, attempt)
+        parsed = self.parse(raw_text, slack.user_id, base=inherited)
+        if parsed.help:
+            raise HelpRequested
+        instruction = parsed.text
+        if len(instruction) > MAX_TEXT_CHARS:
+            raise InputRejected("input.too_long", limit=MAX_TEXT_CHARS)
+        if not instruction and parsed.options == inherited.model_copy(update={"model": parsed.options.model}):
+            raise InputRejected("refine.empty")
+        job = self._child(record, parsed.options, "refine", slack)
+        job.instruction = instruction or None
+        return self._queue(job)
+
+    def from_form(self, form: FormInput, slack: SlackContext, parent: str | None) -> Job:
+        """The ⚙️ 調整 form (or /imagine with no text); InputRejected carries ``field`` for the form."""
+        record, attempt = self.load(parent) if parent else (None, None)
+        base = self._inherited(record, attempt) if record else self._preferred(slack.user_id)
+        alias = form.model or base.model or self.default_alias
+        if alias not in self._pipeline.models:
+            raise InputRejected(
+                "option.unknown_model", value=alias, allowed=", ".join(self._pipeline.models), field="model"
+            )
+        model = self._pipeline.models[alias]
+        caps = model.capabilities
+        update: dict[str, object] = {"model": alias, "seed": form.seed, "negative": form.negative or None}
+        if caps.has_cfg and form.cfg_scale is not None:
+            low, high = caps.cfg_min or 0, caps.cfg_max or 0
+            if not low <= form.cfg_scale <= high:
+                raise InputRejected(
+                    "option.out_of_range", option="cfg", value=form.cfg_scale, low=low, high=high, field="cfg"
+                )
+            update["cfg_scale"] = form.cfg_scale
+        elif not caps.has_cfg:
+            update["cfg_scale"] = None
+        if form.seed is not None and form.seed > caps.seed_max:
+            raise InputRejected(
+                "option.out_of_range", option="seed", value=form.seed, low=0, high=caps.seed_max, field="seed"
+            )
+        if form.size:
+            try:
+                update["width"], update["height"] = resolve_size(form.size, model)
+            except InputRejected as exc:
+                raise InputRejected(exc.kind, **exc.details, field="size") from exc
+            update["preset"] = None
+        if form.style and form.style not in STYLES:
+            raise InputRejected(
+                "option.unknown_style", value=form.style, allowed=", ".join(STYLES), field="style"
+            )
+        update["style"] = form.style or None
+        options = base.model_copy(update=update)
+        text = " ".join(form.text.split()) or " ".join(form.english_prompt.split())
+        if not text:
+            raise InputRejected("input.empty", field="text")
+        lang = self.lang_for(slack.user_id, slack.team_id)
+        english = " ".join(form.english_prompt.split()) or None
+        if record is None:
+            job = Job(
+                text=text, english_prompt=english, options=options, trigger="modal", slack=slack, lang=lang
+            )
+            return self._queue(job)
+        job = self._child(record, options, "adjust", slack)
+        job.text = text
+        if english is None or (english == record.english_prompt and text != record.original_text):
+            # The Japanese changed and the English did not: translate the new text.
+            job.english_prompt = None
+            job.requirements = []
+            job.negative_terms = []
+        elif english != record.english_prompt:
+            job.english_prompt = english
+            job.requirements = []
+        return self._queue(job)
+
+    def _stepped_cfg(self, caps: Capabilities, current: float | None, action: FollowUp) -> float:
+        if not caps.has_cfg or caps.cfg_min is None or caps.cfg_max is None:
+            raise InputRejected("cfg.unsupported")
+        base = current if current is not None else caps.cfg_default or caps.cfg_min
+        step = self.config.cfg_step if action == "cfg_up" else -self.config.cfg_step
+        stepped = caps.clamp_cfg(base + step)
+        if stepped == round(base, 1):
+            raise InputRejected("cfg.at_max" if action == "cfg_up" else "cfg.at_min", value=f"{stepped:g}")
+        return stepped

@@ -1,0 +1,182 @@
+"""Pure Block Kit builders: data in, blocks out. No I/O, so each is tested alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from services.core.job import ButtonRef, JobRecord
+from services.core.text import Language, escape, shorten
+from services.generation.image_models import Capabilities
+from services.slack import ids
+from services.slack.messages import t
+
+
+def _fmt_cfg(value: float | None, lang: Language) -> str:
+    return t("result.cfg_none", lang) if value is None else f"{value:g}"
+
+
+def _result_headline(record: JobRecord, *, attempt: int | None, unverified: bool, lang: Language) -> str:
+    if attempt is not None:
+        # A candidate picked from the grid: the job's verdict describes another image.
+        return t("result.picked", lang)
+    if record.status == "accepted":
+        return t("result.accepted", lang)
+    if unverified:
+        return t("result.unverified", lang)
+    count = len([a for a in record.attempts if a.outcome != "filtered"])
+    return t("result.best_effort", lang, count=count)
+
+
+def _result_buttons(
+    ref: str, caps: Capabilities, *, show_candidates: bool, lang: Language
+) -> tuple[list[ButtonElement], list[ButtonElement]]:
+    first = [
+        ButtonElement(
+            text=t("button.regenerate", lang), action_id=ids.ACTION_REGENERATE, value=ref, style="primary"
+        ),
+        ButtonElement(text=t("button.same_seed", lang), action_id=ids.ACTION_SAME_SEED, value=ref),
+    ]
+    if caps.has_cfg:
+        first += [
+            ButtonElement(text=t("button.cfg_down", lang), action_id=ids.ACTION_CFG_DOWN, value=ref),
+            ButtonElement(text=t("button.cfg_up", lang), action_id=ids.ACTION_CFG_UP, value=ref),
+        ]
+    if caps.supports_variation:
+        first.append(
+            ButtonElement(text=t("button.variation", lang), action_id=ids.ACTION_VARIATION, value=ref)
+        )
+    second = [
+        ButtonElement(text=t("button.adjust", lang), action_id=ids.ACTION_ADJUST, value=ref),
+        ButtonElement(text=t("button.approve", lang), action_id=ids.ACTION_APPROVE, value=ref),
+    ]
+    if show_candidates:
+        second.append(
+            ButtonElement(text=t("button.candidates", lang), action_id=ids.ACTION_CANDIDATES, value=ref)
+        )
+    confirm = ConfirmObject(
+        title=t("delete.confirm.title", lang),
+        text=t("delete.confirm.text", lang),
+        confirm=t("delete.confirm.yes", lang),
+        deny=t("delete.confirm.no", lang),
+        style="danger",
+    )
+    second.append(
+        ButtonElement(
+            text=t("button.delete", lang),
+            action_id=ids.ACTION_DELETE,
+            value=ref,
+            style="danger",
+            confirm=confirm,
+        )
+    )
+    return first, second
+
+
+def build_result_blocks(
+    record: JobRecord,
+    caps: Capabilities,
+    *,
+    unverified: bool,
+    blurred: list[str] | None = None,
+    attempt: int | None = None,
+    show_candidates: bool = False,
+    lang: Language = "ja",
+) -> list[dict[str, Any]]:
+    """The message under a posted image: verdict, settings and the action buttons.
+
+    ``attempt`` shows that candidate (picked from the grid) instead of the chosen one, and
+    the buttons then act on it.
+    """
+    shown = record.chosen() if attempt is None else record.attempt(attempt)
+    headline = _result_headline(record, attempt=attempt, unverified=unverified, lang=lang)
+    if blurred:
+        headline += "\n" + t(
+            "result.blurred", lang, categories=("、" if lang == "ja" else ", ").join(blurred)
+        )
+    seed, cfg = (record.seed, record.cfg_scale)
+    if attempt is not None and shown is not None:
+        seed, cfg = shown.seed, shown.cfg_scale
+    verdict = shown.verdict.reason if shown and shown.verdict else "—"
+    lines = [
+        f"*{t('result.field.prompt', lang)}*: {escape(record.english_prompt or '')}",
+        f"*{t('result.field.model', lang)}*: `{record.model_id}`　"
+        f"*{t('result.field.seed', lang)}*: `{seed}`　"
+        f"*{t('result.field.cfg', lang)}*: `{_fmt_cfg(cfg, lang)}`",
+    ]
+    chosen_by_name = [
+        (key, value)
+        for key, value in (
+            ("result.field.style", record.style),
+            ("result.field.preset", record.preset),
+            ("result.field.model_alias", record.model_alias),
+        )
+        if value
+    ]
+    if chosen_by_name:
+        lines.append("　".join(f"*{t(key, lang)}*: `{escape(value)}`" for key, value in chosen_by_name))
+    lines.append(f"*{t('result.field.verdict', lang)}*: {escape(verdict)}")
+    details = "\n".join(lines)
+    if shown and shown.verdict and shown.verdict.checks:
+        marks = "　".join(
+            f"{'✅' if check.met else '❌'} {escape(check.requirement)}" for check in shown.verdict.checks
+        )
+        details += f"\n*{t('result.field.checklist', lang)}*: {marks}"
+    ref = ButtonRef(
+        job_id=record.job_id, attempt=(record.chosen_attempt or 0) if attempt is None else attempt
+    )
+    first, second = _result_buttons(ref.encode(), caps, show_candidates=show_candidates, lang=lang)
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"{headline}\n{details}")),
+        ActionsBlock(block_id=f"result:{record.job_id}", elements=first),
+        ActionsBlock(block_id=f"result2:{record.job_id}", elements=second),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text=t("result.reactions", lang)),
+                MarkdownTextObject(text=f"{t('result.field.job', lang)}: `{record.job_id}`"),
+            ]
+        ),
+    ]
+    return [block.to_dict() for block in blocks]
+
+
+def build_failure_blocks(
+    text: str, job_id: str, *, reportable: bool, retryable: bool = False, lang: Language = "ja"
+) -> list[dict[str, Any]]:
+    """A failure message; a refusal can be reported as a false positive, our failure retried."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    ref = ButtonRef(job_id=job_id, attempt=0).encode()
+    buttons = []
+    if retryable:
+        retry = t("button.retry", lang)
+        buttons.append(ButtonElement(text=retry, action_id=ids.ACTION_RETRY, value=ref, style="primary"))
+    if reportable:
+        report = t("button.report", lang)
+        buttons.append(ButtonElement(text=report, action_id=ids.ACTION_REPORT_FALSE_POSITIVE, value=ref))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"failure:{job_id}", elements=buttons))
+    return [block.to_dict() for block in blocks]
+
+
+def build_retried_blocks(text: str, user_id: str, lang: Language = "ja") -> list[dict[str, Any]]:
+    """A failure message once someone pressed 🔁 もう一度試す: the text stays, the button goes."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ContextBlock(elements=[MarkdownTextObject(text=t("retry.started", lang, user=user_id))]),
+    ]
+    return [block.to_dict() for block in blocks]
+
+
+def build_result_text(record: JobRecord, lang: Language = "ja") -> str:
+    """Plain-text fallback of the result (notifications, screen readers)."""
+    title = t("result.title", lang, text=escape(shorten(record.original_text)))
+    return f"{title} {escape(record.english_prompt or '')}"

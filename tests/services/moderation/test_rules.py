@@ -1,0 +1,323 @@
+"""Tests for the banned-terms moderation layer (services/text_moderation.py)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from services.moderation.rules import BannedTerm, RuleMatch, TextRules, normalize
+
+CATEGORIES = {"sexual", "violence", "hate", "minors", "drugs", "self_harm"}
+
+
+@pytest.fixture(scope="module")
+def rules() -> TextRules:
+    return TextRules.load()
+
+
+def _bundled_text() -> str:
+    return (
+        resources.files("services.moderation")
+        .joinpath("data", "banned_terms.txt")
+        .read_text(encoding="utf-8")
+    )
+
+
+def _rules(*terms: str, category: str = "test") -> TextRules:
+    return TextRules(BannedTerm(term=term, category=category) for term in terms)
+
+
+# --- normalize -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("ＫＩＬＬ１２３", "kill123", id="full-width latin and digits"),
+        pytest.param("ｺﾛｽ", "ころす", id="half-width katakana"),
+        pytest.param("ﾊﾟﾝｶﾞ", "ぱんが", id="half-width voiced katakana keep their marks"),
+        pytest.param("ラーメン", "らーめん", id="katakana to hiragana, long vowel kept"),
+        pytest.param("殺　す", "殺 す", id="ideographic space becomes a space"),
+        pytest.param("k\u200bi\u200cl\u200dl\u2060\ufeff", "kill", id="zero-width characters"),
+        pytest.param("k\u0336i\u0336l\u0336l\u0336", "kill", id="combining overlay"),
+        pytest.param("kíll", "kill", id="precomposed accent"),
+        pytest.param("殺\ufe0fす", "殺す", id="variation selector"),
+        pytest.param("kіll", "kill", id="cyrillic i"),
+        pytest.param("сοcaine", "cocaine", id="cyrillic c and greek o"),
+        pytest.param("Straße", "strasse", id="casefold"),
+        pytest.param("k1ll", "k1ll", id="leetspeak is not applied here"),
+        pytest.param("3歳の猫", "3歳の猫", id="japanese digits untouched"),
+    ],
+)
+def test_normalize(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+# --- obfuscation is caught --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        # full-width / half-width
+        pytest.param("ｋｉｌｌ", "kill", id="full-width latin"),
+        pytest.param("殺す", "殺す", id="plain kanji"),
+        pytest.param("ｺﾛｽ", "ころす", id="half-width katakana"),
+        pytest.param("ﾍﾛｲﾝ", "ヘロイン", id="half-width katakana of katakana term"),
+        # katakana / hiragana swap
+        pytest.param("コロス", "ころす", id="katakana for hiragana term"),
+        pytest.param("こかいん", "コカイン", id="hiragana for katakana term"),
+        # spaces
+        pytest.param("殺 す", "殺す", id="space in japanese"),
+        pytest.param("殺　す", "殺す", id="ideographic space"),
+        pytest.param("k i l l", "kill", id="spaced latin letters"),
+        # punctuation and symbols between characters
+        pytest.param("こ.ろ.す", "ころす", id="dots in kana"),
+        pytest.param("児・童・ポ・ル・ノ", "児童ポルノ", id="nakaguro between characters"),
+        pytest.param("殺🔪す", "殺す", id="emoji between characters"),
+        pytest.param("k.i.l.l", "kill", id="dots in latin"),
+        pytest.param("k-i-l-l", "kill", id="hyphens in latin"),
+        pytest.param("k_i_l_l", "kill", id="underscores in latin"),
+        pytest.param("p o r n o g r a p h y", "pornography", id="letter-spaced long word"),
+        pytest.param("co caine", "cocaine", id="long word split in two"),
+        # zero-width / format characters
+        pytest.param("殺\u200bす", "殺す", id="zero-width space"),
+        pytest.param("コ\u2060カ\ufeffイン", "コカイン", id="word joiner and bom"),
+        pytest.param("k\u200ci\u200dl\u00adl", "kill", id="zwnj zwj soft hyphen"),
+        # combining marks
+        pytest.param("k\u0336i\u0336l\u0336l\u0336", "kill", id="strike-through overlay"),
+        pytest.param("kíll", "kill", id="accented letter"),
+        pytest.param("殺\ufe0fす", "殺す", id="variation selector"),
+        # homoglyphs
+        pytest.param("kіll", "kill", id="cyrillic i"),
+        pytest.param("сocaine", "cocaine", id="cyrillic c"),
+        pytest.param("pοrn", "porn", id="greek omicron"),
+        # leetspeak
+        pytest.param("k1ll", "kill", id="leet 1"),
+        pytest.param("p0rn", "porn", id="leet 0"),
+        pytest.param("c0c@ine", "cocaine", id="leet 0 and @"),
+        pytest.param("h3r01n", "heroin", id="leet 3 0 1"),
+        pytest.param("$uicide", "suicide", id="leet $"),
+        pytest.param("5 3 l f h 4 r m", "self harm", id="leet letter-spaced"),
+        # mixed case
+        pytest.param("KiLL", "kill", id="mixed case"),
+        pytest.param("CoCaInE", "cocaine", id="mixed case long"),
+        # Latin inside Japanese
+        pytest.param("夜のkillシーン", "kill", id="latin inside japanese"),
+        pytest.param("今日はＰＯＲＮの話", "porn", id="full-width latin inside japanese"),
+        # word forms and multi-word terms
+        pytest.param("killing", "kill", id="-ing"),
+        pytest.param("kills", "kill", id="-s"),
+        pytest.param("killed", "kill", id="-ed"),
+        pytest.param("raped", "rape", id="-d after e"),
+        pytest.param("torturing", "torture", id="-ing dropping e"),
+        pytest.param("child porn", "child porn", id="multi-word"),
+        pytest.param("CHILD-PORN", "child porn", id="multi-word hyphenated"),
+        pytest.param("ch1ld-p0rn", "child porn", id="multi-word leet"),
+        pytest.param("ch1ldp0rn", "child porn", id="multi-word joined"),
+        pytest.param("selfharm", "self harm", id="multi-word joined plain"),
+        pytest.param("the rapist", "rapist", id="real word after an article"),
+    ],
+)
+def test_obfuscation_is_caught(rules: TextRules, text: str, term: str) -> None:
+    match = rules.find(text)
+    assert match is not None, text
+    assert match.term == term
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("児童ポルノ", "minors"),
+        ("child pornography", "minors"),
+        ("リストカットの写真", "self_harm"),
+        ("kill myself", "self_harm"),
+        ("セックスシーン", "sexual"),
+        ("nude", "sexual"),
+        ("血まみれの部屋", "violence"),
+        ("beheading", "violence"),
+        ("鉤十字の旗", "hate"),
+        ("ethnic cleansing", "hate"),
+        ("覚醒剤", "drugs"),
+        ("crystal meth", "drugs"),
+    ],
+)
+def test_each_category_has_working_terms(rules: TextRules, text: str, category: str) -> None:
+    match = rules.find(text)
+    assert match is not None
+    assert match.category == category
+
+
+def test_find_returns_a_rule_match(rules: TextRules) -> None:
+    assert rules.find("猫を殺すイラスト") == RuleMatch(term="殺す", category="violence")
+
+
+def test_first_term_in_list_order_wins() -> None:
+    rules = _rules("porn", "child porn")
+    assert rules.find("child porn") == RuleMatch(term="porn", category="test")
+
+
+# --- benign text is not caught -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "夜の海にオーロラと流氷",
+        "桜と富士山の写真",
+        "猫が寝ている",
+        "戦国武将の肖像画",
+        # 血 / 血液 are not listed on their own: medical and educational pictures are legitimate.
+        "血液検査のイラスト",
+        "a knight with a sword",
+        "skill",
+        "classic",
+        "assessment",
+        "Essex",
+        "cocktail",
+        "therapist",
+        # English a translator could produce for the Japanese examples above
+        "Aurora and drift ice over the night sea",
+        "A photo of cherry blossoms and Mt. Fuji",
+        "A cat is sleeping",
+        "Portrait of a Sengoku-era warlord",
+        "Illustration of a blood test",
+        # near misses for Latin terms
+        "heroine",
+        "a hero in shining armour",
+        "she will be head of sales",
+        "congenital heart disease",
+        "rapeseed field and grapes",
+        "killer whale",
+        "Scunthorpe",
+        "Middlesex and Sussex",
+        "the scientific method",
+        "$100 price tag",
+        # near misses for Japanese terms, some handled by the [allow] section
+        "猫が寝ているところ、すずめが見ている",
+        "そのころすでに雪が降っていた",
+        "費用を相殺する",
+        "ユニセックスのTシャツ",
+        "エセックスの街並み",
+        "ヌードルの写真",
+        "ヌードカラーのパンプス",
+        "きれいプール",
+        "ディスプレイプロテクター",
+        "自殺防止キャンペーンのポスター",
+        "suicide prevention poster",
+        "nude colour lipstick",
+        "殺陣の稽古",
+        "グローブとバット",
+        "ちょんまげの侍",
+        "異性交流会",
+        "A案とB案",
+        "2024年に3歳",
+    ],
+)
+def test_benign_text_is_not_caught(rules: TextRules, text: str) -> None:
+    assert rules.find(text) is None
+
+
+@pytest.mark.parametrize("text", ["class", "classic", "assessment", "bass", "a ss"])
+def test_short_latin_terms_need_a_whole_word(text: str) -> None:
+    assert _rules("ass").find(text) is None
+
+
+@pytest.mark.parametrize("text", ["ass", "asses", "@$$", "a s s", "ＡＳＳ"])
+def test_short_latin_terms_match_whole_words(text: str) -> None:
+    assert _rules("ass").find(text) is not None
+
+
+def test_scunthorpe() -> None:
+    rules = _rules("cunt")
+    assert rules.find("Scunthorpe United") is None
+    assert rules.find("c u n t") is not None
+
+
+def test_allow_entry_only_hides_matches_inside_it(rules: TextRules) -> None:
+    assert rules.find("ヌードル") is None
+    assert rules.find("ヌードルとヌード") == RuleMatch(term="ヌード", category="sexual")
+
+
+def test_empty_text(rules: TextRules) -> None:
+    assert rules.find("") is None
+    assert rules.find("   \u200b ") is None
+
+
+# --- file format and loading -------------------------------------------------------------------
+
+
+def test_bundled_list_loads_with_every_category(rules: TextRules) -> None:
+    assert len(rules) > 0
+    categories = {term.category for term in TextRules.parse(_bundled_text())}
+    assert categories >= CATEGORIES
+
+
+def test_operator_file_extends_the_list(tmp_path: Path) -> None:
+    extra = tmp_path / "company.txt"
+    extra.write_text("# our own terms\n\n[custom]\nプロジェクト黒猫\nproject nightshade\n", encoding="utf-8")
+
+    base = TextRules.load()
+    rules = TextRules.load(extra_files=[extra])
+
+    assert len(rules) == len(base) + 2
+    assert base.find("ﾌﾟﾛｼﾞｪｸﾄ 黒猫のロゴ") is None
+    assert rules.find("ﾌﾟﾛｼﾞｪｸﾄ 黒猫のロゴ") == RuleMatch(term="プロジェクト黒猫", category="custom")
+    assert rules.find("Project-Nightshade launch") == RuleMatch(term="project nightshade", category="custom")
+    assert rules.find("殺す") == RuleMatch(term="殺す", category="violence")  # bundled terms still apply
+
+
+def test_operator_file_can_allow_phrases(tmp_path: Path) -> None:
+    extra = tmp_path / "allow.txt"
+    extra.write_text("[allow]\nkill switch\n", encoding="utf-8")
+    rules = TextRules.load(extra_files=[extra])
+    assert rules.find("the kill switch") is None
+    assert rules.find("kill") is not None
+
+
+def test_parse_sections_comments_and_default_category() -> None:
+    text = (
+        "\ufeff# header\nfirst term\n\n  [sexual]  \n  # indented comment\n  ポルノ  \n[self_harm]\nsuicide\n"
+    )
+    assert TextRules.parse(text) == [
+        BannedTerm(term="first term", category="general"),
+        BannedTerm(term="ポルノ", category="sexual"),
+        BannedTerm(term="suicide", category="self_harm"),
+    ]
+
+
+def test_duplicates_and_allow_entries_are_not_counted() -> None:
+    terms = TextRules.parse("[a]\nkill\nＫＩＬＬ\n[b]\nkill\nころす\nコロス\n[allow]\nkill switch\n")
+    assert len(TextRules(terms)) == 2
+    assert TextRules(terms).find("KILL") == RuleMatch(term="kill", category="a")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        pytest.param("[sexual", "unclosed section header", id="unclosed bracket"),
+        pytest.param("[]", "section name", id="empty section"),
+        pytest.param("[Bad Name]", "section name", id="bad section name"),
+        pytest.param("sexual]", "stray bracket", id="stray closing bracket"),
+        pytest.param("kill # violent", "comments must be on their own line", id="inline comment"),
+        pytest.param("!!!", "no letters or digits", id="term that can never match"),
+    ],
+)
+def test_malformed_file_names_file_and_line(tmp_path: Path, line: str, reason: str) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"# operator list\n[custom]\n{line}\nfine term\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.txt:3: ") as excinfo:
+        TextRules.load(extra_files=[bad])
+    assert reason in str(excinfo.value)
+
+
+def test_parse_error_uses_default_source() -> None:
+    with pytest.raises(ValueError, match=r"^<string>:1: unclosed"):
+        TextRules.parse("[oops\n")
+
+
+def test_missing_operator_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        TextRules.load(extra_files=[tmp_path / "missing.txt"])
