@@ -6,16 +6,33 @@ Each error carries a ``kind`` that the Slack edge turns into one Japanese messag
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
+
+    from services.core.causes import Diagnosis
 
 
 class BotError(Exception):
     """Base class for failures a user is told about."""
 
     kind = "internal_error"
+    diagnosis: Diagnosis | None = None
+
+    def because(self, diagnosis: Diagnosis) -> Self:
+        """Attach why an AWS call failed; a cause someone must fix gets its own message."""
+        self.diagnosis = diagnosis
+        cause = diagnosis.cause
+        # "Busy" keeps the error's own message (moderation or model); every other cause is told
+        # as itself, so nobody waits for a model that a missing permission keeps away.
+        if (
+            cause.config
+            or cause.code == "request_bug"
+            or (cause.code == "unreachable" and isinstance(self, ModelUnavailable))
+        ):
+            self.kind = cause.kind
+        return self
 
 
 class InputRejected(BotError):

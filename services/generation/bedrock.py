@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
+from services.core.causes import Diagnosis, diagnose_botocore_error, diagnose_client_error
 from services.core.errors import (
     ContentFiltered,
     InvalidModelAnswer,
@@ -30,16 +31,6 @@ M = TypeVar("M", bound=BaseModel)
 # ModelNotReadyException (marked retryable in the service model). It does not
 # retry ModelTimeoutException (408), which Bedrock uses for transient trouble.
 _RETRY_OURSELVES = {"ModelTimeoutException"}
-_UNAVAILABLE = {
-    "ThrottlingException",
-    "ServiceUnavailableException",
-    "InternalServerException",
-    "ModelTimeoutException",
-    "ModelNotReadyException",
-    "ModelErrorException",
-    "ServiceQuotaExceededException",
-}
-_MISCONFIGURED = {"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException"}
 
 
 def is_content_filter_message(message: str) -> bool:
@@ -49,18 +40,32 @@ def is_content_filter_message(message: str) -> bool:
 
 
 def translate_client_error(exc: ClientError, what: str) -> Exception:
-    """Turn a botocore ClientError into the matching domain error."""
+    """Turn a botocore ClientError into the matching domain error, with its cause attached."""
     code = error_code(exc)
     message = str(exc.response.get("Error", {}).get("Message", ""))
     if code == "ValidationException" and is_content_filter_message(message):
         return ContentFiltered(message, stage="input")
-    if code in _UNAVAILABLE:
-        return ModelUnavailable(f"{what}: {code}")
-    if code in _MISCONFIGURED:
-        return ModelMisconfigured(f"{what}: {code}")
-    if code == "ValidationException":
-        return ModelMisconfigured(f"{what}: ValidationException: {message[:200]}")
-    return ModelUnavailable(f"{what}: {code or 'unknown error'}")
+    diagnosis = diagnose_client_error(exc)
+    _log(what, diagnosis)
+    if diagnosis.cause.config or diagnosis.cause.code == "request_bug":
+        return ModelMisconfigured(f"{what}: {code}").because(diagnosis)
+    return ModelUnavailable(f"{what}: {code or 'unknown error'}").because(diagnosis)
+
+
+def _log(what: str, diagnosis: Diagnosis) -> None:
+    # The operator's line: the cause, what AWS said and the fix, where the error is first known.
+    cause = diagnosis.cause
+    level = logging.ERROR if cause.config or cause.code == "request_bug" else logging.WARNING
+    logger.log(level, "%s failed: %s", what, diagnosis.log_text(), extra={"cause": cause.code})
+
+
+def translate_botocore_error(exc: BotoCoreError, what: str) -> Exception:
+    """Missing credentials or region, a request botocore refused, or no connection at all."""
+    diagnosis = diagnose_botocore_error(exc)
+    _log(what, diagnosis)
+    if diagnosis.cause.config or diagnosis.cause.code == "request_bug":
+        return ModelMisconfigured(f"{what}: {type(exc).__name__}").because(diagnosis)
+    return ModelUnavailable(f"{what}: {type(exc).__name__}").because(diagnosis)
 
 
 @dataclass
@@ -86,8 +91,8 @@ class RetryPolicy:
                     continue
                 raise translate_client_error(exc, what) from exc
             except BotoCoreError as exc:
-                # Connection failures and read timeouts, after botocore's own retries.
-                raise ModelUnavailable(f"{what}: {type(exc).__name__}") from exc
+                # No credentials, or connection failures and read timeouts after botocore's retries.
+                raise translate_botocore_error(exc, what) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -140,6 +145,7 @@ class ToolCaller:
         answer: type[M],
         max_tokens: int = 1024,
         temperature: float = 0.2,
+        context: dict[str, Any] | None = None,
     ) -> tuple[M, Usage]:
         """Ask ``model_id`` and return the tool input validated as ``answer``."""
         request = {
@@ -165,7 +171,7 @@ class ToolCaller:
                 last_error = InvalidModelAnswer(f"converse {tool.name}: no tool call ({stop_reason})")
                 continue
             try:
-                return answer.model_validate(tool_input), usage
+                return answer.model_validate(tool_input, context=context), usage
             except ValidationError as exc:
                 logger.warning(
                     "converse %s: invalid tool input: %s",

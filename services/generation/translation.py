@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from services.generation.bedrock import ToolCaller, ToolSpec, Usage
 
@@ -128,15 +128,22 @@ class TermsAnswer(BaseModel):
 class PromptAnswer(BaseModel):
     """The translator's tool input."""
 
-    english_prompt: str = Field(min_length=1, max_length=4000)
+    english_prompt: str = Field(min_length=1)
 
     @field_validator("english_prompt")
     @classmethod
-    def _clean(cls, value: str) -> str:
+    def _clean(cls, value: str, info: ValidationInfo) -> str:
         value = _PREAMBLE.sub("", value).strip().strip("\"'“”").strip()
         if not value:
             raise ValueError("empty prompt")
-        return " ".join(value.split())
+        value = " ".join(value.split())
+        # One limit, the image model's own (told to the model as well): a longer answer is cut at
+        # a word, not refused, since refusing it would fail the job as "model unavailable".
+        limit = (info.context or {}).get("limit")
+        if isinstance(limit, int) and len(value) > limit:
+            cut = value[: limit + 1].rsplit(" ", 1)[0] if " " in value[:limit] else value[:limit]
+            value = cut[:limit].rstrip(" ,;")
+        return value
 
 
 class TranslationAnswer(PromptAnswer):
@@ -230,6 +237,7 @@ class Translator:
             content=[{"text": content}],
             tool=TRANSLATE_TOOL,
             answer=TranslationAnswer,
+            context={"limit": self._limit},
         )
         return _translation(answer, usage)
 
@@ -247,6 +255,7 @@ class Translator:
             content=[{"text": content}],
             tool=TRANSLATE_TOOL,
             answer=TranslationAnswer,
+            context={"limit": self._limit},
         )
         return _translation(answer, usage)
 

@@ -119,5 +119,6 @@ class Verifier:
             tool=REWRITE_TOOL,
             answer=PromptAnswer,
             temperature=0.7,
+            context={"limit": self._limit},
         )
         return answer.english_prompt, usage

@@ -48,7 +48,11 @@ def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
         # A new error kind without a message must still reach the user politely.
         logger.error("no message for error kind %s", error.kind)
         return t("internal_error", lang, job_id=job_id)
-    return t(error.kind, lang, job_id=job_id, **details)
+    text = t(error.kind, lang, job_id=job_id, **details)
+    if error.diagnosis is not None and error.diagnosis.cause.config and error.kind.startswith("cause."):
+        # Nobody but an operator can fix a configuration cause: say who to tell.
+        text = f"{text}{t('cause.tell_admins', lang, job_id=job_id)}"
+    return text
 
 
 class SlackNotifier:

@@ -140,3 +140,27 @@ def test_imagine_with_a_size_the_model_cannot_make_exits_1_with_the_japanese_mes
     assert result.returncode == 1
     assert "この画像モデルでは指定のサイズを作成できません" in result.stdout
     assert aws.requests("InvokeModel") == []
+
+
+def test_imagine_without_aws_credentials_says_so_not_that_the_model_is_busy(
+    run_bot: RunBot, aws_env: dict[str, str], aws: AwsEmulator, tmp_path: Path
+) -> None:
+    # A new user's first try: no keys, no profile, nowhere to fetch credentials from.
+    env = {
+        k: v
+        for k, v in aws_env.items()
+        if not k.startswith("AWS_ACCESS_KEY") and k != "AWS_SECRET_ACCESS_KEY"
+    }
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "no-credentials")
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "no-config")
+
+    result = run_bot("imagine", "桜と富士山", "--out", str(tmp_path / "x.png"), env=env)
+
+    assert result.returncode == 1, result.stderr
+    assert "AWS の認証情報が設定されていない" in result.stdout
+    assert "管理者にお知らせください" in result.stdout
+    assert "混み合" not in result.stdout
+    # The operator's log line names the cause and the fix.
+    assert "no_credentials" in result.stderr
+    assert "AWS_PROFILE" in result.stderr
+    assert aws.requests() == []  # nothing was sent unsigned

@@ -126,7 +126,10 @@ def test_access_denied_is_model_misconfigured_without_retry(aws: AwsEmulator) ->
     with pytest.raises(ModelMisconfigured) as caught:
         policy.call(lambda: _invoke(_client()), "invoke nova")
 
-    assert caught.value.kind == "model_misconfigured"
+    # Model access not granted: an operator must act, and the user is told so, not "busy".
+    assert caught.value.kind == "cause.model_access"
+    assert caught.value.diagnosis is not None
+    assert "Model access" in caught.value.diagnosis.cause.fix
     assert "AccessDeniedException" in str(caught.value)
     assert len(aws.requests("InvokeModel")) == 1
     assert delays == []
@@ -181,3 +184,88 @@ def test_connection_refused_is_model_unavailable() -> None:
 
     assert "EndpointConnectionError" in str(caught.value)
     assert delays == []
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "status", "cause"),
+    [
+        (
+            "AccessDeniedException",
+            "User: arn:aws:sts::123456789012:assumed-role/bot/i is not authorized to perform: "
+            f"bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/{NOVA}",
+            403,
+            "permission",
+        ),
+        (
+            "ResourceNotFoundException",
+            "Access denied. This Model is marked by provider as Legacy and you have not been actively "
+            "using the model in the last 30 days. Please upgrade to an active model on Amazon Bedrock",
+            404,
+            "model_legacy",
+        ),
+        (
+            "ResourceNotFoundException",
+            "This model version has reached the end of its life. Please refer to the AWS documentation.",
+            404,
+            "model_eol",
+        ),
+        ("ValidationException", "The provided model identifier is invalid.", 400, "model_region"),
+        ("ValidationException", "Malformed input request: #/imageGenerationConfig: bad", 400, "request_bug"),
+        (
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+            403,
+            "bad_credentials",
+        ),
+    ],
+)
+def test_each_configuration_cause_has_its_own_kind_and_fix(
+    aws: AwsEmulator, code: str, message: str, status: int, cause: str
+) -> None:
+    aws.push(f"InvokeModel:{NOVA}", Error(code, message, status))
+    policy, delays = _policy()
+
+    with pytest.raises(ModelMisconfigured) as caught:
+        policy.call(lambda: _invoke(_client()), "invoke nova")
+
+    assert caught.value.kind == f"cause.{cause}"
+    assert caught.value.diagnosis is not None
+    assert caught.value.diagnosis.cause.code == cause
+    assert len(aws.requests("InvokeModel")) == 1  # none of these is worth a retry
+    assert delays == []
+
+
+def test_permission_names_the_missing_action_and_resource(aws: AwsEmulator) -> None:
+    aws.push(
+        f"InvokeModel:{NOVA}",
+        Error(
+            "AccessDeniedException",
+            "User: arn:aws:sts::123456789012:assumed-role/bot/i is not authorized to perform: "
+            f"bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/{NOVA}",
+            403,
+        ),
+    )
+    policy, _ = _policy()
+
+    with pytest.raises(ModelMisconfigured) as caught:
+        policy.call(lambda: _invoke(_client()), "invoke nova")
+
+    assert caught.value.diagnosis is not None
+    log_line = caught.value.diagnosis.log_text()
+    assert f"missing bedrock:InvokeModel on arn:aws:bedrock:us-east-1::foundation-model/{NOVA}" in log_line
+    assert "IAM policy" in log_line
+
+
+def test_no_credentials_is_named_not_busy(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    # A new user's machine: no keys, no profile, no instance metadata to ask.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    policy, _ = _policy()
+
+    with pytest.raises(ModelMisconfigured) as caught:
+        policy.call(lambda: _invoke(boto3.Session().client("bedrock-runtime", region_name="us-east-1")), "x")
+
+    assert caught.value.kind == "cause.no_credentials"

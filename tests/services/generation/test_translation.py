@@ -120,10 +120,9 @@ def test_prompt_answer_strips_preamble_with_typographic_apostrophe() -> None:
         pytest.param("   ", id="blank"),
         pytest.param("Translation:", id="preamble only"),
         pytest.param('Here is the translation: ""', id="preamble and empty quotes"),
-        pytest.param("x" * 4001, id="too long"),
     ],
 )
-def test_prompt_answer_rejects_empty_or_oversized(raw: str) -> None:
+def test_prompt_answer_rejects_empty(raw: str) -> None:
     with pytest.raises(ValidationError):
         PromptAnswer(english_prompt=raw)
 
@@ -297,3 +296,37 @@ def test_english_input_is_not_classified(aws: AwsEmulator) -> None:
     # No Converse call, so the lenient default applies; other layers check English text.
     assert (result.safe, result.category) == (True, "none")
     assert aws.requests() == []
+
+
+def test_prompt_answer_is_cut_at_a_word_to_the_model_limit_not_refused() -> None:
+    long = " ".join(["aurora"] * 2000)  # 13,999 characters
+
+    cut = PromptAnswer.model_validate({"english_prompt": long}, context={"limit": 1000}).english_prompt
+
+    assert len(cut) <= 1000
+    assert cut.endswith("aurora")
+    assert cut.split(" ") == ["aurora"] * len(cut.split(" "))
+
+
+def test_prompt_answer_keeps_a_long_prompt_that_the_model_accepts() -> None:
+    # The SD3 family takes 10,000 characters: a 4,001-character answer is no longer refused.
+    text = "x" * 4001
+
+    answer = PromptAnswer.model_validate({"english_prompt": text}, context={"limit": 10_000})
+
+    assert answer.english_prompt == text
+
+
+@pytest.mark.parametrize(("limit", "answer_chars"), [(10_000, 5_000), (512, 5_000)])
+def test_a_long_answer_within_or_past_the_model_limit_still_translates(
+    aws: AwsEmulator, limit: int, answer_chars: int
+) -> None:
+    words = " ".join(["aurora"] * (answer_chars // 7))
+    aws.push_tool_input(TOOL, {"english_prompt": words})
+    translator, _ = _translator(limit=limit)
+
+    result = translator.translate("夜の海にオーロラ")
+
+    assert 0 < len(result.english) <= limit
+    assert len(aws.requests("Converse")) == 1  # accepted first time, not retried or refused
+    assert f"{limit}" in aws.requests("Converse")[0].body["system"][0]["text"]
