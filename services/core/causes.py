@@ -14,6 +14,7 @@ falls back on the error code alone.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -203,3 +204,19 @@ def diagnose_botocore_error(exc: BaseException) -> Diagnosis:
     cause = _BOTOCORE.get(name, "unreachable")
     detail = str(exc)[:300] if cause == "request_bug" else name
     return Diagnosis(CAUSES[cause], detail)
+
+
+def diagnose_error(exc: BaseException) -> Diagnosis:
+    """The cause of any botocore failure: a ClientError answer, or none at all."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        error = response["Error"]
+        return diagnose(str(error.get("Code", "")), str(error.get("Message", ""))[:300])
+    return diagnose_botocore_error(exc)
+
+
+def log_diagnosis(logger: logging.Logger, what: str, diagnosis: Diagnosis) -> None:
+    """The operator's line, where the error is first known: cause, what AWS said, and the fix."""
+    cause = diagnosis.cause
+    level = logging.ERROR if cause.config or cause.code == "request_bug" else logging.WARNING
+    logger.log(level, "%s failed: %s", what, diagnosis.log_text(), extra={"cause": cause.code})

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
-from services.core.causes import Diagnosis, diagnose_botocore_error, diagnose_client_error
+from services.core.causes import diagnose_botocore_error, diagnose_client_error, log_diagnosis
 from services.core.errors import (
     ContentFiltered,
     InvalidModelAnswer,
@@ -46,23 +46,16 @@ def translate_client_error(exc: ClientError, what: str) -> Exception:
     if code == "ValidationException" and is_content_filter_message(message):
         return ContentFiltered(message, stage="input")
     diagnosis = diagnose_client_error(exc)
-    _log(what, diagnosis)
+    log_diagnosis(logger, what, diagnosis)
     if diagnosis.cause.config or diagnosis.cause.code == "request_bug":
         return ModelMisconfigured(f"{what}: {code}").because(diagnosis)
     return ModelUnavailable(f"{what}: {code or 'unknown error'}").because(diagnosis)
 
 
-def _log(what: str, diagnosis: Diagnosis) -> None:
-    # The operator's line: the cause, what AWS said and the fix, where the error is first known.
-    cause = diagnosis.cause
-    level = logging.ERROR if cause.config or cause.code == "request_bug" else logging.WARNING
-    logger.log(level, "%s failed: %s", what, diagnosis.log_text(), extra={"cause": cause.code})
-
-
 def translate_botocore_error(exc: BotoCoreError, what: str) -> Exception:
     """Missing credentials or region, a request botocore refused, or no connection at all."""
     diagnosis = diagnose_botocore_error(exc)
-    _log(what, diagnosis)
+    log_diagnosis(logger, what, diagnosis)
     if diagnosis.cause.config or diagnosis.cause.code == "request_bug":
         return ModelMisconfigured(f"{what}: {type(exc).__name__}").because(diagnosis)
     return ModelUnavailable(f"{what}: {type(exc).__name__}").because(diagnosis)

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.core.causes import diagnose_error, log_diagnosis
 from services.core.errors import ModerationUnavailable
 from services.core.images import REKOGNITION_MAX_BYTES, fit
 from services.core.job import ModerationLabel
@@ -46,8 +47,10 @@ class ImageModerator:
                 Image={"Bytes": data}, MinConfidence=self._min_confidence
             )
         except (ClientError, BotoCoreError) as exc:
-            # Never post an image we could not check.
-            raise ModerationUnavailable("rekognition unavailable") from exc
+            # Never post an image we could not check; say why, so a missing permission is not "busy".
+            diagnosis = diagnose_error(exc)
+            log_diagnosis(logger, "rekognition DetectModerationLabels", diagnosis)
+            raise ModerationUnavailable("rekognition unavailable").because(diagnosis) from exc
         labels = [
             ModerationLabel(
                 name=label.get("Name", ""),

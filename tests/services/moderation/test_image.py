@@ -129,3 +129,22 @@ def test_rejected_image_is_moderation_unavailable(aws: AwsEmulator) -> None:
 
     [sent] = aws.requests("DetectModerationLabels")[0].images()
     assert sent.startswith(b"\xff\xd8\xff")
+
+
+def test_a_missing_rekognition_permission_is_named_and_still_fails_closed(aws: AwsEmulator) -> None:
+    aws.push(
+        "DetectModerationLabels",
+        Error(
+            "AccessDeniedException",
+            "User: arn:aws:sts::123456789012:assumed-role/bot/i is not authorized to perform: "
+            "rekognition:DetectModerationLabels",
+        ),
+    )
+    moderator = ImageModerator(_client())
+
+    with pytest.raises(ModerationUnavailable) as caught:
+        moderator.check(_png())
+
+    assert caught.value.kind == "cause.permission"
+    assert caught.value.diagnosis is not None
+    assert caught.value.diagnosis.detail == "missing rekognition:DetectModerationLabels on *"
