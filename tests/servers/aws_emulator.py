@@ -13,8 +13,8 @@ Protocols (checked against botocore's service models and ``botocore/parsers.py``
   Errors carry ``{"__type": <code>, "Message": ...}`` in the body.
 
 The rest lives beside this module: ``bedrock_amazon`` (Titan, Nova Canvas bodies), ``bedrock_stability``
-(SDXL, SD3 / Core / Ultra), ``aws_moderation`` (guardrail, Rekognition, Comprehend answers) and
-``aws_recorded`` (what is recorded of each request).
+(SDXL, SD3 / Core / Ultra, the Stability AI Image Services), ``aws_moderation`` (guardrail, Rekognition,
+Comprehend answers) and ``aws_recorded`` (what is recorded of each request).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from tests.servers.aws_moderation import (
 from tests.servers.aws_recorded import Recorded
 from tests.servers.bedrock_amazon import amazon_image
 from tests.servers.bedrock_common import Error, Invalid, dig, malformed, png_info
-from tests.servers.bedrock_stability import prompt_image, sdxl_image
+from tests.servers.bedrock_stability import IMAGE_SERVICES, image_service, prompt_image, sdxl_image
 from tests.servers.schema_example import example_from_schema
 
 __all__ = ["AwsEmulator", "Error", "Recorded", "example_from_schema", "png_info"]
@@ -342,8 +342,10 @@ class AwsEmulator:
             return Error("ValidationException", str(exc))
 
     def _invoke_model(self, record: Recorded, call: int) -> dict[str, Any] | Error:
-        """Dispatch on the request body's model family."""
+        """Dispatch on the model id (Image Services), else on the request body's model family."""
         body, model_id = record.body, record.model_id or ""
+        if model_id in IMAGE_SERVICES:
+            return image_service(model_id, model_id, body, call)
         if "taskType" in body:
             return amazon_image(model_id, body, call)
         if "text_prompts" in body:
