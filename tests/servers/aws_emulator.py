@@ -1,4 +1,5 @@
-"""Local HTTP emulator speaking the real AWS wire protocols for Bedrock Runtime, Rekognition and Comprehend.
+"""Local HTTP emulator speaking the real AWS wire protocols for Bedrock (runtime and control plane),
+Rekognition and Comprehend.
 
 Real boto3 clients reach it through botocore's standard ``AWS_ENDPOINT_URL_*`` environment variables, so
 requests and responses go through botocore's serializers, parsers, error handling and retry logic.
@@ -9,26 +10,32 @@ Protocols (checked against botocore's service models and ``botocore/parsers.py``
   ``POST /guardrail/{id}/version/{v}/apply``. ``modelId`` is percent-encoded in the path (``:`` and ``/``
   of ARNs included). Errors carry the code in the ``x-amzn-ErrorType`` header and ``{"message": ...}`` in
   the body.
+* bedrock (the control plane) is ``rest-json`` too: ``GET /foundation-models[/{id}]``,
+  ``GET /foundation-model-availability/{id}``, ``GET /custom-models/{id}``,
+  ``GET /provisioned-model-throughput/{id}`` (see ``bedrock_control``).
 * Rekognition and Comprehend are ``json`` 1.1: ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>``.
   Errors carry ``{"__type": <code>, "Message": ...}`` in the body.
 
 The rest lives beside this module: ``bedrock_amazon`` (Titan, Nova Canvas bodies), ``bedrock_stability``
-(SDXL, SD3 / Core / Ultra, the Stability AI Image Services), ``aws_moderation`` (guardrail, Rekognition,
-Comprehend answers) and ``aws_recorded`` (what is recorded of each request).
+(SDXL, SD3 / Core / Ultra, the Stability AI Image Services), ``bedrock_control`` (which model ids exist and
+whether the account may use them), ``aws_moderation`` (guardrail, Rekognition, Comprehend answers) and
+``aws_recorded`` (what is recorded of each request).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.servers.aws_moderation import (
     apply_guardrail,
@@ -39,10 +46,11 @@ from tests.servers.aws_moderation import (
 from tests.servers.aws_recorded import Recorded
 from tests.servers.bedrock_amazon import amazon_image
 from tests.servers.bedrock_common import Error, Invalid, dig, malformed, png_info
+from tests.servers.bedrock_control import ModelRegistry, ModelState
 from tests.servers.bedrock_stability import IMAGE_SERVICES, image_service, prompt_image, sdxl_image
 from tests.servers.schema_example import example_from_schema
 
-__all__ = ["AwsEmulator", "Error", "Recorded", "example_from_schema", "png_info"]
+__all__ = ["AwsEmulator", "Error", "ModelState", "Recorded", "example_from_schema", "png_info"]
 
 
 Response = dict[str, Any] | Error | Callable[[Recorded], "dict[str, Any] | Error"]
@@ -61,6 +69,31 @@ _JSON_TARGETS = {
     "Comprehend_20171127.DetectToxicContent": "DetectToxicContent",
     "Comprehend_20171127.DetectDominantLanguage": "DetectDominantLanguage",
 }
+
+_CONTROL_ROUTES = {
+    "foundation-models": "GetFoundationModel",
+    "foundation-model-availability": "GetFoundationModelAvailability",
+    "custom-models": "GetCustomModel",
+    "provisioned-model-throughput": "GetProvisionedModelThroughput",
+}
+_IAM_ACTIONS = {
+    "Converse": "bedrock:InvokeModel",
+    "DetectModerationLabels": "rekognition:DetectModerationLabels",
+    "DetectToxicContent": "comprehend:DetectToxicContent",
+    "DetectDominantLanguage": "comprehend:DetectDominantLanguage",
+}
+REGION = "us-east-1"
+_BAD_TOKEN = "The security token included in the request is invalid."
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/")
+
+
+def _control_route(segments: list[str]) -> tuple[str, str, str | None] | None:
+    """The bedrock control-plane GET routes."""
+    if segments[1:] == ["foundation-models"]:
+        return REST_JSON, "ListFoundationModels", None
+    if len(segments) == 3 and segments[1] in _CONTROL_ROUTES and segments[2]:
+        return REST_JSON, _CONTROL_ROUTES[segments[1]], unquote(segments[2])
+    return None
 
 
 def _tokens(value: Any) -> int:
@@ -136,6 +169,9 @@ class AwsEmulator:
         self._latency: dict[str, float] = {}
         self._invoke_calls = 0
         self._tool_use_ids = 0
+        self._models = ModelRegistry()
+        self._denied: dict[str, str | None] = {}
+        self._access_key: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -170,8 +206,9 @@ class AwsEmulator:
         self.stop()
 
     def env(self) -> dict[str, str]:
-        """The botocore endpoint variables that route the three services here."""
+        """The botocore endpoint variables that route the four services here."""
         return {
+            "AWS_ENDPOINT_URL_BEDROCK": self.url,
             "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.url,
             "AWS_ENDPOINT_URL_REKOGNITION": self.url,
             "AWS_ENDPOINT_URL_COMPREHEND": self.url,
@@ -211,8 +248,86 @@ class AwsEmulator:
         with self._lock:
             self._latency[key] = seconds
 
+    def set_model_state(
+        self,
+        model_id: str,
+        *,
+        lifecycle: str | None = None,
+        legacy_time: datetime | None = None,
+        public_extended_access_time: datetime | None = None,
+        end_of_life_time: datetime | None = None,
+        authorized: bool | None = None,
+        entitled: bool | None = None,
+        region_available: bool | None = None,
+        agreement: str | None = None,
+        agreement_error: str | None = None,
+        recently_used: bool | None = None,
+    ) -> ModelState:
+        """Script what GetFoundationModel / GetFoundationModelAvailability report for a foundation model
+        id (not an ARN or profile) and so how InvokeModel / Converse answer for it; None leaves a field.
+
+        lifecycle "ACTIVE" | "LEGACY"; agreement "AVAILABLE" | "PENDING" | "NOT_AVAILABLE" | "ERROR".
+        Runtime effect: region_available=False -> ValidationException (invalid identifier);
+        authorized / entitled False or agreement not AVAILABLE -> AccessDeniedException; an
+        end_of_life_time in the past -> ResourceNotFoundException (end of life); LEGACY with
+        recently_used=False -> ResourceNotFoundException (Legacy, not used in 30 days). A scripted state
+        applies before queued answers and responders."""
+        given = {
+            "lifecycle": lifecycle,
+            "legacy_time": legacy_time,
+            "public_extended_access_time": public_extended_access_time,
+            "end_of_life_time": end_of_life_time,
+            "authorized": authorized,
+            "entitled": entitled,
+            "region_available": region_available,
+            "agreement": agreement,
+            "agreement_error": agreement_error,
+            "recently_used": recently_used,
+        }
+        if lifecycle not in (None, "ACTIVE", "LEGACY"):
+            raise ValueError(f"lifecycle must be ACTIVE or LEGACY, not {lifecycle}")
+        if agreement not in (None, "AVAILABLE", "PENDING", "NOT_AVAILABLE", "ERROR"):
+            raise ValueError(f"agreement must be AVAILABLE, PENDING, NOT_AVAILABLE or ERROR, not {agreement}")
+        with self._lock:
+            return self._models.set_state(model_id, {k: v for k, v in given.items() if v is not None})
+
+    def forget_model(self, model_id: str) -> None:
+        """Make a foundation model id unknown: the runtime answers "The provided model identifier is
+        invalid.", the control plane ResourceNotFoundException."""
+        with self._lock:
+            self._models.forget(model_id)
+
+    def add_custom_model(self, name: str, base_model_id: str, region: str = REGION) -> str:
+        """Register a custom model (GetCustomModel; invocable by ARN as its base model); its ARN."""
+        with self._lock:
+            return self._models.add_custom(name, base_model_id, region)
+
+    def add_provisioned_throughput(
+        self, name: str, model_id: str, *, units: int = 1, status: str = "InService", region: str = REGION
+    ) -> str:
+        """Register a Provisioned Throughput of a foundation model id or custom model ARN; its ARN."""
+        with self._lock:
+            return self._models.add_provisioned(name, model_id, units, status, region)
+
+    def deny_access(self, op: str = "*", message: str | None = None) -> None:
+        """Answer op ("*": every operation) with AccessDeniedException, as IAM does for a principal
+        without the action; message defaults to IAM's "... is not authorized to perform: ..." text."""
+        with self._lock:
+            self._denied[op] = message
+
+    def allow_access(self, op: str = "*") -> None:
+        """Undo deny_access(op)."""
+        with self._lock:
+            self._denied.pop(op, None)
+
+    def require_access_key(self, access_key_id: str | None) -> None:
+        """Reject SigV4 requests signed with another access key (UnrecognizedClientException, as for a
+        wrong or deleted key); None accepts any key again."""
+        with self._lock:
+            self._access_key = access_key_id
+
     def reset(self) -> None:
-        """Forget recorded requests, scripts, responders, latencies and counters."""
+        """Forget recorded requests, scripts, responders, latencies, counters and model states."""
         with self._lock:
             self._recorded.clear()
             self._fifo.clear()
@@ -220,12 +335,17 @@ class AwsEmulator:
             self._latency.clear()
             self._invoke_calls = 0
             self._tool_use_ids = 0
+            self._models.reset()
+            self._denied.clear()
+            self._access_key = None
 
     # -- request handling ------------------------------------------------------------------------------
 
     def _route(self, handler: _Handler) -> tuple[str, str, str | None] | None:
         """(protocol, operation, model id) for a request, or None when it matches nothing."""
         segments = urlsplit(handler.path).path.split("/")
+        if handler.command == "GET":
+            return _control_route(segments)
         if handler.command != "POST":
             return None
         if len(segments) == 4 and segments[1] == "model" and segments[3] in ("invoke", "converse"):
@@ -264,7 +384,9 @@ class AwsEmulator:
             body, malformed = (parsed, False) if isinstance(parsed, dict) else ({}, True)
         except ValueError:
             malformed = True
-        if malformed and op != "InvokeModel":
+        if handler.command == "GET":
+            body = dict(parse_qsl(urlsplit(handler.path).query))
+        elif malformed and op != "InvokeModel":
             self._send_error(handler, protocol, Error("SerializationException", "Malformed JSON body"))
             return
         forced = dig(body, "toolConfig", "toolChoice", "tool", "name") if op == "Converse" else None
@@ -286,16 +408,21 @@ class AwsEmulator:
             if op == "InvokeModel":
                 self._invoke_calls += 1
             call = self._invoke_calls
+            refused = self._refusal(record)
             queue = next((self._fifo[k] for k in keys if self._fifo.get(k)), None)
-            scripted: Response | None = queue.popleft() if queue else None
-            if scripted is None:
+            scripted: Response | None = queue.popleft() if queue and refused is None else None
+            if scripted is None and refused is None:
                 scripted = next((self._responders[k] for k in keys if k in self._responders), None)
+            if scripted is None and refused is None and op in ("InvokeModel", "Converse"):
+                refused = self._models.runtime_error(model_id or "")
             delay = next((self._latency[k] for k in [*keys, "*"] if k in self._latency), 0.0)
         if delay > 0:
             time.sleep(delay)
         answer: dict[str, Any] | Error
         try:
-            if callable(scripted):
+            if refused is not None:
+                answer = refused
+            elif callable(scripted):
                 answer = scripted(record)
             elif scripted is not None:
                 answer = scripted
@@ -335,19 +462,59 @@ class AwsEmulator:
             "DetectModerationLabels": detect_moderation_labels,
             "DetectToxicContent": detect_toxic_content,
             "DetectDominantLanguage": detect_dominant_language,
+            "GetFoundationModel": self._control,
+            "GetFoundationModelAvailability": self._control,
+            "ListFoundationModels": self._control,
+            "GetCustomModel": self._control,
+            "GetProvisionedModelThroughput": self._control,
         }
         try:
             return handlers[record.op](record)
         except Invalid as exc:
             return Error("ValidationException", str(exc))
 
+    def _refusal(self, record: Recorded) -> Error | None:
+        """Credentials, IAM denials and scripted model states, checked before any answer (lock held)."""
+        match = _CREDENTIAL.search(record.headers.get("authorization", ""))
+        if self._access_key is not None and match and match.group(1) != self._access_key:
+            return Error("UnrecognizedClientException", _BAD_TOKEN, 403)
+        denied = next((op for op in (record.op, "*") if op in self._denied), None)
+        if denied is not None:
+            action = _IAM_ACTIONS.get(record.op, f"bedrock:{record.op}")
+            message = self._denied[denied] or (
+                f"User: arn:aws:iam::123456789012:user/emulator is not authorized to perform: {action} "
+                f"because no identity-based policy allows the {action} action"
+            )
+            return Error("AccessDeniedException", message, 403)
+        if record.op in ("InvokeModel", "Converse") and self._models.is_scripted(record.model_id or ""):
+            return self._models.runtime_error(record.model_id or "")
+        return None
+
+    def _control(self, record: Recorded) -> dict[str, Any] | Error:
+        """The bedrock control-plane operations."""
+        match = _CREDENTIAL.search(record.headers.get("authorization", ""))
+        region = match.group(2) if match else REGION
+        identifier = record.model_id or ""
+        with self._lock:
+            if record.op == "GetFoundationModel":
+                return self._models.get_foundation_model(identifier, region)
+            if record.op == "GetFoundationModelAvailability":
+                return self._models.get_availability(identifier)
+            if record.op == "GetCustomModel":
+                return self._models.get_custom_model(identifier)
+            if record.op == "GetProvisionedModelThroughput":
+                return self._models.get_provisioned(identifier)
+            return self._models.list_foundation_models(record.body, region)
+
     def _invoke_model(self, record: Recorded, call: int) -> dict[str, Any] | Error:
         """Dispatch on the model id (Image Services), else on the request body's model family."""
         body, model_id = record.body, record.model_id or ""
-        if model_id in IMAGE_SERVICES:
-            return image_service(model_id, model_id, body, call)
+        with self._lock:
+            base = self._models.base_model(model_id) or model_id
+        if base in IMAGE_SERVICES:
+            return image_service(base, model_id, body, call)
         if "taskType" in body:
-            return amazon_image(model_id, body, call)
+            return amazon_image(model_id, body, call, base=base)
         if "text_prompts" in body:
             return sdxl_image(model_id, body, call)
         if "prompt" in body:

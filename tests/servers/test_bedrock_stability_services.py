@@ -49,6 +49,13 @@ def test_every_service_answers_with_one_image(
     assert png_info(raw(answer["images"][0]))["emulator-model"] == sid(name)
 
 
+def test_inference_profile_ids_reach_the_service(aws: AwsEmulator) -> None:
+    answer = invoke("us.stability.stable-fast-upscale-v1:0", {"image": IMAGE, "output_format": "webp"})
+
+    assert decoded(answer["images"][0]).size == (1600, 1200)
+    assert decoded(answer["images"][0]).format == "WEBP"
+
+
 def test_seed_and_prompt_are_reported(aws: AwsEmulator) -> None:
     answer = invoke(sid("stable-image-control-sketch"), {"image": IMAGE, "prompt": "a barn", "seed": 77})
 
