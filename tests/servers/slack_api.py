@@ -1,4 +1,11 @@
-"""A local Slack Web API server for tests, reached by slack_sdk's WebClient through base_url."""
+"""A local Slack Web API server for tests, reached by slack_sdk's WebClient through base_url.
+
+Besides the Web API methods it hosts private files the way files.slack.com does: ``url_private`` and
+``url_private_download`` answer the bytes only to ``Authorization: Bearer <bot token>`` (with the
+files:read scope), and otherwise HTTP 200 with an HTML sign-in page, as Slack does; every such GET is
+recorded with its headers. API responses carry ``x-oauth-scopes``, the comma-separated scopes granted
+to the token (default: the bot scopes of the repository's manifest.yml plus files:read).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,14 @@ import mimetypes
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.servers.slack_files import FileHost, FileRequest, default_scopes
 from tests.servers.slack_wire import (
     JSON_CONTENT_TYPE,
     Reply,
@@ -27,7 +35,7 @@ from tests.servers.slack_wire import (
     str_or_none,
 )
 
-__all__ = ["JSON_CONTENT_TYPE", "ApiCall", "SlackApiServer", "UploadedFile"]
+__all__ = ["JSON_CONTENT_TYPE", "ApiCall", "FileRequest", "SlackApiServer", "UploadedFile", "default_scopes"]
 
 logger = logging.getLogger(__name__)
 
@@ -138,9 +146,12 @@ class _HttpServer(ThreadingHTTPServer):
 class SlackApiServer:
     """Local Slack Web API server speaking the wire protocol slack_sdk uses."""
 
-    def __init__(self, bot_token: str = DEFAULT_BOT_TOKEN) -> None:
-        """Create a stopped server that accepts bot_token."""
+    def __init__(self, bot_token: str = DEFAULT_BOT_TOKEN, scopes: Iterable[str] | None = None) -> None:
+        """Create a stopped server that accepts bot_token and grants scopes (default: default_scopes())."""
         self.bot_token = bot_token
+        self._initial_scopes = tuple(scopes) if scopes is not None else None
+        self._scopes = self._initial_scopes if self._initial_scopes is not None else default_scopes()
+        self._files = FileHost()
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[ApiCall] = []
@@ -170,6 +181,7 @@ class SlackApiServer:
             "views.publish": self._m_views_publish,
             "conversations.replies": self._m_conversations_replies,
             "users.info": self._m_users_info,
+            "files.info": self._m_files_info,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -274,14 +286,60 @@ class SlackApiServer:
             queue = self._failures.setdefault(method, deque())
             queue.extend(_Failure(error, status, retry_after) for _ in range(times))
 
+    def set_scopes(self, scopes: Iterable[str] | None) -> None:
+        """Grant exactly these scopes (x-oauth-scopes, files.info, downloads); None: the defaults."""
+        with self._lock:
+            self._scopes = tuple(scopes) if scopes is not None else default_scopes()
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes granted to the bot token."""
+        with self._lock:
+            return self._scopes
+
+    def add_file(
+        self,
+        data: bytes,
+        name: str,
+        mimetype: str | None = None,
+        *,
+        filetype: str | None = None,
+        title: str | None = None,
+        user: str = "U0USER",
+        redirect_to: str | None = None,
+    ) -> dict[str, Any]:
+        """Host a file as if a user had shared it; the Slack file object (as in an app_mention event's
+        ``files``) whose url_private / url_private_download point at this server. With redirect_to,
+        those URLs answer an authorised GET with a 302 to redirect_to instead of the bytes."""
+        origin = self._origin
+        meta = {"mimetype": mimetype, "filetype": filetype, "title": title, "user": user}
+        with self._lock:
+            file_id = f"F{self._next_number():010d}"
+            return self._files.add(origin, file_id, data, name, {**meta, "redirect_to": redirect_to})
+
+    def add_redirect(self, location: str, *, status: int = 302) -> str:
+        """A URL on this server that answers every GET with status and ``Location: location``."""
+        origin = self._origin
+        with self._lock:
+            path = f"/redirect/{self._next_number()}"
+            self._files.redirects[path] = (status, location)
+        return origin + path
+
+    def file_requests(self) -> list[FileRequest]:
+        """Every GET of a hosted file or redirect URL, in arrival order."""
+        with self._lock:
+            return list(self._files.requests)
+
     def reset(self) -> None:
-        """Clear recorded calls, uploads and queued failures."""
+        """Clear recorded calls, uploads, queued failures, hosted files, file requests and scopes."""
         with self._lock:
             self._calls.clear()
             self._uploaded.clear()
             self._deleted_files.clear()
             self._pending.clear()
             self._failures.clear()
+            self._files.clear()
+            self._scopes = self._initial_scopes if self._initial_scopes is not None else default_scopes()
 
     # ---- request handling -------------------------------------------------------------------
 
@@ -297,6 +355,8 @@ class SlackApiServer:
             return self._upload(path.removeprefix("/upload/"), headers, body)
         if path.startswith("/response_url/") and verb == "POST":
             return self._response_url_post(path, headers, body, received)
+        if verb == "GET" and self._files.serves(path):
+            return self._file_get(path, headers, received)
         return json_reply(error("not_found"), status=404)
 
     @staticmethod
@@ -328,14 +388,16 @@ class SlackApiServer:
             token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
             if token != self.bot_token:
                 return json_reply(error("invalid_auth"))
+            scopes = {"x-oauth-scopes": ",".join(self._scopes)}
             failure = self._take_failure(method)
             if failure is not None:
+                failure.headers.update(scopes)
                 return failure
             handler = self._methods.get(method)
             if handler is None:
-                return json_reply(error("unknown_method"))
+                return json_reply(error("unknown_method"), headers=scopes)
             payload: dict[str, Any] = handler(params)
-            return json_reply(payload)
+            return json_reply(payload, headers=scopes)
 
     def _take_failure(self, method: str) -> Reply | None:
         """Pop the next queued failure of method as a reply (lock held)."""
@@ -355,6 +417,13 @@ class SlackApiServer:
         """A unique, increasing message ts (lock held)."""
         micros = self._next_number() * 100
         return f"{_TS_BASE_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _file_get(self, path: str, headers: dict[str, str], received: float) -> Reply:
+        """Serve a hosted file to the bot token, a sign-in page to anyone else; record the GET."""
+        with self._lock:
+            bearer = headers.get("authorization") == f"Bearer {self.bot_token}"
+            reply = self._files.get(path, headers, bearer and "files:read" in self._scopes, received)
+        return Reply(reply.status, reply.body, reply.content_type, dict(reply.headers))
 
     def _upload(self, file_id: str, headers: dict[str, str], body: bytes) -> Reply:
         """Store the bytes posted to an upload_url."""
@@ -536,6 +605,20 @@ class SlackApiServer:
     def _m_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         """conversations.replies."""
         return {"ok": True, "messages": []}
+
+    def _m_files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.info: hosted files (add_file); needs files:read like the real method."""
+        if "files:read" not in self._scopes:
+            return {**error("missing_scope"), "needed": "files:read", "provided": ",".join(self._scopes)}
+        file = self._files.file(str(params.get("file") or ""))
+        if file is None:
+            return error("file_not_found")
+        return {
+            "ok": True,
+            "file": file,
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         """users.info."""
