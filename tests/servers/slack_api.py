@@ -1,4 +1,11 @@
-"""A local Slack Web API server for tests, reached by slack_sdk's WebClient through base_url."""
+"""A local Slack Web API server for tests, reached by slack_sdk's WebClient through base_url.
+
+Besides the Web API methods it hosts private files the way files.slack.com does: ``url_private`` and
+``url_private_download`` answer the bytes only to ``Authorization: Bearer <bot token>`` (with the
+files:read scope), and otherwise HTTP 200 with an HTML sign-in page, as Slack does; every such GET is
+recorded with its headers. API responses carry ``x-oauth-scopes``, the comma-separated scopes granted
+to the token (default: the bot scopes of the repository's manifest.yml plus files:read).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +15,30 @@ import mimetypes
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from email.message import Message
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
+
+from tests.servers.slack_files import FileHost, FileRequest, default_scopes
+from tests.servers.slack_wire import (
+    JSON_CONTENT_TYPE,
+    Reply,
+    content_type,
+    decode_json_params,
+    error,
+    form_values,
+    json_reply,
+    parse_multipart,
+    str_or_none,
+)
+
+__all__ = ["JSON_CONTENT_TYPE", "ApiCall", "FileRequest", "SlackApiServer", "UploadedFile", "default_scopes"]
 
 logger = logging.getLogger(__name__)
 
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-_JSON_PARAM_KEYS = frozenset({"blocks", "attachments", "files", "view"})
 DEFAULT_BOT_TOKEN = "xoxb-test-token"
 _BOT_USER_ID = "U0BOT"
 _BOT_ID = "B0BOT"
@@ -67,79 +86,6 @@ class _PendingFile:
     data: bytes | None = None
 
 
-@dataclass
-class _Reply:
-    """An HTTP answer: status, body and extra headers."""
-
-    status: int
-    body: bytes
-    content_type: str = JSON_CONTENT_TYPE
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def _json_reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> _Reply:
-    """Build a JSON reply."""
-    return _Reply(status, json.dumps(payload).encode("utf-8"), JSON_CONTENT_TYPE, headers or {})
-
-
-def _error(error: str) -> dict[str, Any]:
-    """Build a Slack error payload."""
-    return {"ok": False, "error": error}
-
-
-def _content_type(value: str) -> tuple[str, Message]:
-    """Split a Content-Type header into its lower-cased media type and a Message holding its params."""
-    msg = Message()
-    msg["content-type"] = value or "application/octet-stream"
-    return msg.get_content_type(), msg
-
-
-def _parse_multipart(body: bytes, boundary: str) -> list[tuple[dict[str, str], bytes]]:
-    """Split a multipart/form-data body into (content-disposition params, raw bytes) pairs."""
-    parts: list[tuple[dict[str, str], bytes]] = []
-    for section in body.split(b"--" + boundary.encode("latin-1"))[1:]:
-        if section.startswith(b"--"):
-            break
-        head, _, content = section.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        disposition: dict[str, str] = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            if name.strip().lower() == "content-disposition":
-                msg = Message()
-                msg["content-disposition"] = value.strip()
-                for key in ("name", "filename"):
-                    param = msg.get_param(key, header="content-disposition")
-                    if isinstance(param, str):
-                        disposition[key] = param
-        parts.append((disposition, content.removesuffix(b"\r\n")))
-    return parts
-
-
-def _decode_json_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Decode JSON-looking string values of the keys blocks, attachments, files and view."""
-    decoded = dict(params)
-    for key in _JSON_PARAM_KEYS & decoded.keys():
-        value = decoded[key]
-        if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
-            try:
-                decoded[key] = json.loads(value)
-            except json.JSONDecodeError:
-                logger.debug("param %s is not valid JSON; kept as a string", key)
-    return decoded
-
-
-def _form_values(query: str) -> dict[str, Any]:
-    """Parse a form-encoded string; repeated keys become lists."""
-    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(query, keep_blank_values=True).items()}
-
-
-def _str_or_none(value: Any) -> str | None:
-    """Return value as a string, or None when it is None or empty."""
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
 class _Handler(BaseHTTPRequestHandler):
     """Routes each request to the owning SlackApiServer."""
 
@@ -156,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         """Read the request body, honouring Content-Length or chunked encoding."""
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -176,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.owner.handle(self.command, self.path, headers, body)
         except Exception:
             logger.exception("fake Slack API failed on %s %s", self.command, self.path)
-            reply = _json_reply(_error("fake_server_error"), status=500)
+            reply = json_reply(error("fake_server_error"), status=500)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -200,9 +146,12 @@ class _HttpServer(ThreadingHTTPServer):
 class SlackApiServer:
     """Local Slack Web API server speaking the wire protocol slack_sdk uses."""
 
-    def __init__(self, bot_token: str = DEFAULT_BOT_TOKEN) -> None:
-        """Create a stopped server that accepts bot_token."""
+    def __init__(self, bot_token: str = DEFAULT_BOT_TOKEN, scopes: Iterable[str] | None = None) -> None:
+        """Create a stopped server that accepts bot_token and grants scopes (default: default_scopes())."""
         self.bot_token = bot_token
+        self._initial_scopes = tuple(scopes) if scopes is not None else None
+        self._scopes = self._initial_scopes if self._initial_scopes is not None else default_scopes()
+        self._files = FileHost()
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[ApiCall] = []
@@ -232,6 +181,7 @@ class SlackApiServer:
             "views.publish": self._m_views_publish,
             "conversations.replies": self._m_conversations_replies,
             "users.info": self._m_users_info,
+            "files.info": self._m_files_info,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -336,52 +286,100 @@ class SlackApiServer:
             queue = self._failures.setdefault(method, deque())
             queue.extend(_Failure(error, status, retry_after) for _ in range(times))
 
+    def set_scopes(self, scopes: Iterable[str] | None) -> None:
+        """Grant exactly these scopes (x-oauth-scopes, files.info, downloads); None: the defaults."""
+        with self._lock:
+            self._scopes = tuple(scopes) if scopes is not None else default_scopes()
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes granted to the bot token."""
+        with self._lock:
+            return self._scopes
+
+    def add_file(
+        self,
+        data: bytes,
+        name: str,
+        mimetype: str | None = None,
+        *,
+        filetype: str | None = None,
+        title: str | None = None,
+        user: str = "U0USER",
+        redirect_to: str | None = None,
+    ) -> dict[str, Any]:
+        """Host a file as if a user had shared it; the Slack file object (as in an app_mention event's
+        ``files``) whose url_private / url_private_download point at this server. With redirect_to,
+        those URLs answer an authorised GET with a 302 to redirect_to instead of the bytes."""
+        origin = self._origin
+        meta = {"mimetype": mimetype, "filetype": filetype, "title": title, "user": user}
+        with self._lock:
+            file_id = f"F{self._next_number():010d}"
+            return self._files.add(origin, file_id, data, name, {**meta, "redirect_to": redirect_to})
+
+    def add_redirect(self, location: str, *, status: int = 302) -> str:
+        """A URL on this server that answers every GET with status and ``Location: location``."""
+        origin = self._origin
+        with self._lock:
+            path = f"/redirect/{self._next_number()}"
+            self._files.redirects[path] = (status, location)
+        return origin + path
+
+    def file_requests(self) -> list[FileRequest]:
+        """Every GET of a hosted file or redirect URL, in arrival order."""
+        with self._lock:
+            return list(self._files.requests)
+
     def reset(self) -> None:
-        """Clear recorded calls, uploads and queued failures."""
+        """Clear recorded calls, uploads, queued failures, hosted files, file requests and scopes."""
         with self._lock:
             self._calls.clear()
             self._uploaded.clear()
             self._deleted_files.clear()
             self._pending.clear()
             self._failures.clear()
+            self._files.clear()
+            self._scopes = self._initial_scopes if self._initial_scopes is not None else default_scopes()
 
     # ---- request handling -------------------------------------------------------------------
 
-    def handle(self, verb: str, raw_path: str, headers: dict[str, str], body: bytes) -> _Reply:
+    def handle(self, verb: str, raw_path: str, headers: dict[str, str], body: bytes) -> Reply:
         """Answer one HTTP request (called from the handler threads)."""
         received = time.monotonic()
         split = urlsplit(raw_path)
         path = split.path
         if path.startswith("/api/"):
-            params = _decode_json_params({**_form_values(split.query), **self._body_params(headers, body)})
+            params = decode_json_params({**form_values(split.query), **self._body_params(headers, body)})
             return self._api_call(path.removeprefix("/api/"), params, headers, received)
         if path.startswith("/upload/") and verb == "POST":
             return self._upload(path.removeprefix("/upload/"), headers, body)
         if path.startswith("/response_url/") and verb == "POST":
             return self._response_url_post(path, headers, body, received)
-        return _json_reply(_error("not_found"), status=404)
+        if verb == "GET" and self._files.serves(path):
+            return self._file_get(path, headers, received)
+        return json_reply(error("not_found"), status=404)
 
     @staticmethod
     def _body_params(headers: dict[str, str], body: bytes) -> dict[str, Any]:
         """Decode a form-encoded, JSON or multipart request body into params."""
         if not body:
             return {}
-        media_type, ct = _content_type(headers.get("content-type", ""))
+        media_type, ct = content_type(headers.get("content-type", ""))
         if media_type == "application/json":
             decoded = json.loads(body.decode("utf-8"))
             return decoded if isinstance(decoded, dict) else {"_body": decoded}
         if media_type == "multipart/form-data":
             boundary = ct.get_param("boundary")
             params: dict[str, Any] = {}
-            for disposition, content in _parse_multipart(body, boundary if isinstance(boundary, str) else ""):
+            for disposition, content in parse_multipart(body, boundary if isinstance(boundary, str) else ""):
                 name = disposition.get("name", "")
                 params[name] = content if "filename" in disposition else content.decode("utf-8")
             return params
-        return _form_values(body.decode("utf-8"))
+        return form_values(body.decode("utf-8"))
 
     def _api_call(
         self, method: str, params: dict[str, Any], headers: dict[str, str], received: float
-    ) -> _Reply:
+    ) -> Reply:
         """Record an /api/ call and answer it."""
         with self._cond:
             self._calls.append(ApiCall(method, params, headers, received))
@@ -389,24 +387,26 @@ class SlackApiServer:
             auth = headers.get("authorization", "")
             token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
             if token != self.bot_token:
-                return _json_reply(_error("invalid_auth"))
+                return json_reply(error("invalid_auth"))
+            scopes = {"x-oauth-scopes": ",".join(self._scopes)}
             failure = self._take_failure(method)
             if failure is not None:
+                failure.headers.update(scopes)
                 return failure
             handler = self._methods.get(method)
             if handler is None:
-                return _json_reply(_error("unknown_method"))
+                return json_reply(error("unknown_method"), headers=scopes)
             payload: dict[str, Any] = handler(params)
-            return _json_reply(payload)
+            return json_reply(payload, headers=scopes)
 
-    def _take_failure(self, method: str) -> _Reply | None:
+    def _take_failure(self, method: str) -> Reply | None:
         """Pop the next queued failure of method as a reply (lock held)."""
         queue = self._failures.get(method)
         if not queue:
             return None
         failure = queue.popleft()
         extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-        return _json_reply(_error(failure.error), status=failure.status, headers=extra)
+        return json_reply(error(failure.error), status=failure.status, headers=extra)
 
     def _next_number(self) -> int:
         """Next value of the shared id counter (lock held)."""
@@ -418,34 +418,41 @@ class SlackApiServer:
         micros = self._next_number() * 100
         return f"{_TS_BASE_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
 
-    def _upload(self, file_id: str, headers: dict[str, str], body: bytes) -> _Reply:
+    def _file_get(self, path: str, headers: dict[str, str], received: float) -> Reply:
+        """Serve a hosted file to the bot token, a sign-in page to anyone else; record the GET."""
+        with self._lock:
+            bearer = headers.get("authorization") == f"Bearer {self.bot_token}"
+            reply = self._files.get(path, headers, bearer and "files:read" in self._scopes, received)
+        return Reply(reply.status, reply.body, reply.content_type, dict(reply.headers))
+
+    def _upload(self, file_id: str, headers: dict[str, str], body: bytes) -> Reply:
         """Store the bytes posted to an upload_url."""
-        media_type, ct = _content_type(headers.get("content-type", ""))
+        media_type, ct = content_type(headers.get("content-type", ""))
         data = body
         if media_type == "multipart/form-data":
             boundary = ct.get_param("boundary")
-            parts = _parse_multipart(body, boundary if isinstance(boundary, str) else "")
+            parts = parse_multipart(body, boundary if isinstance(boundary, str) else "")
             files = [content for disposition, content in parts if "filename" in disposition]
             data = files[0] if files else (parts[0][1] if parts else b"")
         with self._lock:
             pending = self._pending.get(file_id)
             if pending is None:
-                return _Reply(404, b"Not Found", "text/plain; charset=utf-8")
+                return Reply(404, b"Not Found", "text/plain; charset=utf-8")
             pending.data = data
         if pending.length != len(data):
             logger.warning("upload %s: announced length %d, received %d", file_id, pending.length, len(data))
-        return _Reply(200, f"OK - {len(data)}".encode(), "text/plain; charset=utf-8")
+        return Reply(200, f"OK - {len(data)}".encode(), "text/plain; charset=utf-8")
 
-    def _response_url_post(self, path: str, headers: dict[str, str], body: bytes, received: float) -> _Reply:
+    def _response_url_post(self, path: str, headers: dict[str, str], body: bytes, received: float) -> Reply:
         """Record a post to an issued response_url."""
         params = {**self._body_params(headers, body), "_path": path}
         with self._cond:
             if path not in self._response_urls:
-                return _json_reply(_error("invalid_response_url"), status=404)
-            self._calls.append(ApiCall("response_url", _decode_json_params(params), headers, received))
+                return json_reply(error("invalid_response_url"), status=404)
+            self._calls.append(ApiCall("response_url", decode_json_params(params), headers, received))
             self._cond.notify_all()
             failure = self._take_failure("response_url")
-            return failure if failure is not None else _json_reply({"ok": True})
+            return failure if failure is not None else json_reply({"ok": True})
 
     # ---- methods (lock held; each takes params and returns the JSON payload) -----------------
 
@@ -465,7 +472,7 @@ class SlackApiServer:
     def _m_chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """chat.postMessage."""
         if not params.get("channel"):
-            return _error("channel_not_found")
+            return error("channel_not_found")
         ts = self._next_ts()
         message: dict[str, Any] = {
             "type": "message",
@@ -482,33 +489,33 @@ class SlackApiServer:
     def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         """chat.update."""
         if not params.get("channel"):
-            return _error("channel_not_found")
+            return error("channel_not_found")
         if not params.get("ts"):
-            return _error("message_not_found")
+            return error("message_not_found")
         return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
 
     def _m_chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
         """chat.delete."""
         if not params.get("channel"):
-            return _error("channel_not_found")
+            return error("channel_not_found")
         if not params.get("ts"):
-            return _error("message_not_found")
+            return error("message_not_found")
         return {"ok": True, "channel": params["channel"], "ts": params["ts"]}
 
     def _m_files_delete(self, params: dict[str, Any]) -> dict[str, Any]:
         """files.delete: only files that were uploaded and not yet deleted."""
-        file_id = _str_or_none(params.get("file"))
+        file_id = str_or_none(params.get("file"))
         if not file_id or file_id not in {f.file_id for f in self._uploaded}:
-            return _error("file_not_found")
+            return error("file_not_found")
         if file_id in self._deleted_files:
-            return _error("file_deleted")
+            return error("file_deleted")
         self._deleted_files.add(file_id)
         return {"ok": True}
 
     def _m_chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         """chat.postEphemeral."""
         if not params.get("channel"):
-            return _error("channel_not_found")
+            return error("channel_not_found")
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _m_reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -525,9 +532,9 @@ class SlackApiServer:
         try:
             length = int(params.get("length", ""))
         except (TypeError, ValueError):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         if not filename or length < 0:
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         file_id = f"F{self._next_number():010d}"
         self._pending[file_id] = _PendingFile(filename=str(filename), length=length)
         return {"ok": True, "upload_url": f"{self._origin}/upload/{file_id}", "file_id": file_id}
@@ -536,19 +543,19 @@ class SlackApiServer:
         """files.completeUploadExternal."""
         files = params.get("files")
         if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         ids = [str(f.get("id")) for f in files]
         if any(i not in self._pending or self._pending[i].data is None for i in ids):
-            return _error("file_not_found")
+            return error("file_not_found")
         channels = params.get("channels")
-        channel_id = _str_or_none(params.get("channel_id")) or (
+        channel_id = str_or_none(params.get("channel_id")) or (
             str(channels).split(",")[0] if channels else None
         )
         answer = []
         for entry, file_id in zip(files, ids, strict=True):
             pending = self._pending.pop(file_id)
             data = pending.data or b""
-            title = _str_or_none(entry.get("title"))
+            title = str_or_none(entry.get("title"))
             self._uploaded.append(
                 UploadedFile(
                     file_id=file_id,
@@ -556,8 +563,8 @@ class SlackApiServer:
                     title=title,
                     data=data,
                     channel_id=channel_id,
-                    thread_ts=_str_or_none(params.get("thread_ts")),
-                    initial_comment=_str_or_none(params.get("initial_comment")),
+                    thread_ts=str_or_none(params.get("thread_ts")),
+                    initial_comment=str_or_none(params.get("initial_comment")),
                 )
             )
             answer.append(
@@ -575,8 +582,8 @@ class SlackApiServer:
         """Answer a views.* call with the given view plus an id."""
         view = params.get("view")
         if not isinstance(view, dict):
-            return _error("invalid_arguments")
-        view_id = _str_or_none(params.get("view_id")) or f"V{self._next_number():010d}"
+            return error("invalid_arguments")
+        view_id = str_or_none(params.get("view_id")) or f"V{self._next_number():010d}"
         return {"ok": True, "view": {"id": view_id, **view}}
 
     def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -598,6 +605,20 @@ class SlackApiServer:
     def _m_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         """conversations.replies."""
         return {"ok": True, "messages": []}
+
+    def _m_files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.info: hosted files (add_file); needs files:read like the real method."""
+        if "files:read" not in self._scopes:
+            return {**error("missing_scope"), "needed": "files:read", "provided": ",".join(self._scopes)}
+        file = self._files.file(str(params.get("file") or ""))
+        if file is None:
+            return error("file_not_found")
+        return {
+            "ok": True,
+            "file": file,
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         """users.info."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import urllib.error
@@ -9,16 +10,26 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+import requests
+from PIL import Image
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from tests.servers.slack_api import SlackApiServer
+from tests.servers.slack_files import manifest_scopes
 
 TOKEN = "xoxb-test-token"
 # Bytes that would be mangled by any text or form decoding on the way.
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) + b"--\r\n\r\n%41+&="
+
+
+def image_png(size: tuple[int, int]) -> bytes:
+    """A small PNG."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 20, 30)).save(out, "PNG")
+    return out.getvalue()
 
 
 @pytest.fixture
@@ -209,3 +220,142 @@ def test_reset(server: SlackApiServer, client: WebClient) -> None:
     assert server.calls() == []
     assert server.uploaded_files() == []
     assert client.auth_test()["ok"] is True
+
+
+# --- scopes and private files ----------------------------------------------------------------------------
+
+PNG_IMAGE = image_png((40, 30))
+
+
+def test_auth_test_reports_granted_scopes(server: SlackApiServer, client: WebClient) -> None:
+    """x-oauth-scopes lists the manifest's bot scopes plus files:read, unless a test sets its own."""
+    scopes = client.auth_test().headers["x-oauth-scopes"].split(",")
+    assert scopes == [*manifest_scopes(), "files:read"]
+    assert "chat:write" in scopes
+
+    server.set_scopes(["chat:write", "commands"])
+    assert client.auth_test().headers["x-oauth-scopes"] == "chat:write,commands"
+    assert server.scopes == ("chat:write", "commands")
+    server.set_scopes(None)
+    assert client.auth_test().headers["x-oauth-scopes"].endswith(",files:read")
+
+
+def test_hosted_file_object(server: SlackApiServer) -> None:
+    """add_file answers a Slack file object whose private URLs point at this server."""
+    file = server.add_file(PNG_IMAGE, "写真 1.png")
+
+    assert file["id"].startswith("F")
+    assert (file["name"], file["mimetype"], file["filetype"], file["size"]) == (
+        "写真 1.png",
+        "image/png",
+        "png",
+        len(PNG_IMAGE),
+    )
+    assert (file["original_w"], file["original_h"]) == (40, 30)
+    origin = server.base_url.removesuffix("/api/")
+    assert file["url_private"] == f"{origin}/files-pri/T0TEST-{file['id']}/%E5%86%99%E7%9C%9F%201.png"
+    assert file["url_private_download"].startswith(f"{origin}/files-pri/T0TEST-{file['id']}/download/")
+    jpeg = server.add_file(b"\xff\xd8\xff not really", "photo.JPEG")
+    assert (jpeg["mimetype"], jpeg["filetype"]) == ("image/jpeg", "jpg")
+    assert "original_w" not in jpeg
+
+
+def test_private_download_needs_the_bot_token(server: SlackApiServer) -> None:
+    """The bot token gets the bytes; no token or another token gets a 200 HTML sign-in page."""
+    file = server.add_file(PNG_IMAGE, "a.png")
+
+    ok = requests.get(file["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+    assert (ok.status_code, ok.headers["content-type"], ok.content) == (200, "image/png", PNG_IMAGE)
+    download = requests.get(
+        file["url_private_download"], headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+    )
+    assert download.content == PNG_IMAGE
+    assert download.headers["content-disposition"] == 'attachment; filename="a.png"'
+    for headers in ({}, {"Authorization": "Bearer xoxb-wrong"}, {"Authorization": TOKEN}):
+        page = requests.get(file["url_private"], headers=headers, timeout=5)
+        assert page.status_code == 200
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert page.content.startswith(b"<!DOCTYPE html>")
+
+    requests_seen = server.file_requests()
+    assert [r.authorization for r in requests_seen] == [
+        f"Bearer {TOKEN}",
+        f"Bearer {TOKEN}",
+        None,
+        "Bearer xoxb-wrong",
+        TOKEN,
+    ]
+    assert [r.content_type.split(";")[0] for r in requests_seen] == [
+        "image/png",
+        "image/png",
+        *["text/html"] * 3,
+    ]
+    assert server.calls() == []  # file GETs are not Web API calls
+
+
+def test_download_without_files_read_gets_the_sign_in_page(server: SlackApiServer) -> None:
+    """Taken to behave like a missing token: Slack does not document this case."""
+    file = server.add_file(PNG_IMAGE, "a.png")
+    server.set_scopes(["chat:write"])
+
+    page = requests.get(file["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_redirect_to_another_host_and_who_forwards_the_token(server: SlackApiServer) -> None:
+    """A file URL may redirect elsewhere; the other host records whether the token came along."""
+    with SlackApiServer(bot_token=TOKEN) as other:
+        elsewhere = other.add_file(PNG_IMAGE, "b.png")["url_private"]
+        file = server.add_file(PNG_IMAGE, "a.png", redirect_to=elsewhere)
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+
+        first = requests.get(file["url_private"], headers=bearer, timeout=5, allow_redirects=False)
+        assert (first.status_code, first.headers["location"]) == (302, elsewhere)
+        # requests drops Authorization when a redirect changes host or port: the sign-in page ...
+        followed = requests.get(file["url_private"], headers=bearer, timeout=5)
+        assert followed.headers["content-type"].startswith("text/html")
+        # ... urllib keeps it, so the token reaches the other host: the leak a test wants to catch.
+        with urllib.request.urlopen(
+            urllib.request.Request(file["url_private"], headers=bearer), timeout=5
+        ) as leaked:
+            assert leaked.read() == PNG_IMAGE
+
+        seen = other.file_requests()
+    assert [r.authorization for r in seen] == [None, f"Bearer {TOKEN}"]
+    assert [r.content_type.split(";")[0] for r in seen] == ["text/html", "image/png"]
+    assert [r.status for r in server.file_requests()] == [302, 302, 302]
+    redirect = server.add_redirect("https://elsewhere.example/x", status=301)
+    gone = requests.get(redirect, timeout=5, allow_redirects=False)
+    assert (gone.status_code, gone.headers["location"]) == (301, "https://elsewhere.example/x")
+
+
+def test_files_info(server: SlackApiServer, client: WebClient) -> None:
+    """files.info answers hosted files, file_not_found otherwise, missing_scope without files:read."""
+    file = server.add_file(PNG_IMAGE, "a.png", title="夕焼け")
+
+    info = client.files_info(file=file["id"])
+    assert info["file"] == {**file, "title": "夕焼け"}
+    with pytest.raises(SlackApiError) as missing:
+        client.files_info(file="F_NOPE")
+    assert missing.value.response["error"] == "file_not_found"
+
+    server.set_scopes(["chat:write"])
+    with pytest.raises(SlackApiError) as scope:
+        client.files_info(file=file["id"])
+    assert (scope.value.response["error"], scope.value.response["needed"]) == ("missing_scope", "files:read")
+    assert scope.value.response["provided"] == "chat:write"
+
+
+def test_reset_clears_files_and_scopes(server: SlackApiServer) -> None:
+    """reset forgets hosted files, their request log and scripted scopes."""
+    file = server.add_file(PNG_IMAGE, "a.png")
+    requests.get(file["url_private"], timeout=5)
+    server.set_scopes([])
+
+    server.reset()
+
+    assert server.file_requests() == []
+    assert "files:read" in server.scopes
+    gone = requests.get(file["url_private"], headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+    assert gone.status_code == 404
