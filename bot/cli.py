@@ -20,11 +20,11 @@ from services.generation.presets import (
     PRESETS,
     STYLES,
     Preset,
-    generation_size,
     get_preset,
     get_style,
     merge_negative,
 )
+from services.generation.sizes import generation_size
 from services.jobs.batch import BatchMaker, ProgressBar, produce, read_titles, render_table, run_batch
 from services.results import dataset
 from services.slack.notifier import failure_message

@@ -17,7 +17,8 @@ from PIL import Image
 from services.core.job import MAX_TEXT_CHARS
 from services.generation.image_models import ImageModel
 from services.generation.options import allowed_ratios, resolve_size
-from services.generation.presets import OGP, STYLES, generation_size
+from services.generation.presets import OGP, STYLES
+from services.generation.sizes import generation_size
 from services.slack import ids
 from services.slack.messages import t
 from services.slack.views import (
