@@ -28,6 +28,7 @@ from services.core.errors import (
     TextModerationUnavailable,
 )
 from services.core.job import (
+    SAFE_OUTCOMES,
     Attempt,
     CallKind,
     Checkpoint,
@@ -399,7 +400,7 @@ class Pipeline:
         attempt = parent.attempt(job.source_attempt) if parent else None
         if parent is None or attempt is None or attempt.image_key is None:
             raise InputRejected("pick.unavailable")
-        if attempt.outcome not in {"accepted", "rejected_by_verifier", "unverified"}:
+        if attempt.outcome not in SAFE_OUTCOMES:
             # Unsafe or unfinished candidates are never posted, whoever asks.
             raise InputRejected("pick.unavailable")
         data = self._archive.get_image(attempt.image_key)

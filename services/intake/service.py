@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from services.core.errors import InputRejected
 from services.core.job import (
     MAX_TEXT_CHARS,
+    SAFE_OUTCOMES,
     Attempt,
     GenerationOptions,
     Job,
@@ -39,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 FollowUp = Trigger
 JST = ZoneInfo("Asia/Tokyo")
-# Outcomes whose image passed moderation and may be shown again (variation source, grid, pick).
-SAFE_OUTCOMES = frozenset({"accepted", "rejected_by_verifier", "unverified"})
 
 
 class HelpRequested(Exception):
