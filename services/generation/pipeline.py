@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -39,6 +39,7 @@ from services.core.job import (
     ModerationDecision,
 )
 from services.generation.bedrock import Usage
+from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.image_models import GeneratedImage, GenerationRequest, ImageModel, VariationRequest
 from services.generation.presets import PRESETS, fit_to_preset, get_style
@@ -169,7 +170,7 @@ class Pipeline:
         rules: TextRules,
         translator: Translator,
         prompts: PromptBuilder,
-        model: ImageModel,
+        catalogue: ModelCatalogue,
         moderator: ImageModerator,
         verifier: Verifier,
         archive: Archive,
@@ -180,14 +181,11 @@ class Pipeline:
         model_slots: threading.Semaphore | None = None,
         costs: CostTable | None = None,
         clock: Callable[[], float] = time.monotonic,
-        models: Mapping[str, ImageModel] | None = None,
     ) -> None:
         self._rules = rules
         self._translator = translator
         self._prompts = prompts
-        # ``model`` is the default; ``models`` are every enabled model by alias (--model).
-        self.model = model
-        self.models: dict[str, ImageModel] = dict(models or {})
+        self.catalogue = catalogue
         self._moderator = moderator
         self._toxicity = toxicity
         self._guardrail = guardrail
@@ -202,21 +200,13 @@ class Pipeline:
         self._costs = costs or CostTable()
         self._lock = threading.Lock()
 
-    def model_for(self, alias: str | None) -> ImageModel:
-        """The enabled model called ``alias``; the default for None or an alias no longer enabled."""
-        return self.models.get(alias, self.model) if alias else self.model
-
-    def alias_of(self, model: ImageModel) -> str | None:
-        """The alias ``model`` is enabled under, if any."""
-        return next((alias for alias, known in self.models.items() if known is model), None)
-
     def candidates_for(self, job: Job) -> int:
         """Images per round for ``job``: its --n, else CANDIDATES."""
         return job.options.candidates or self.config.candidates
 
     def resolve_cfg(self, requested: float | None, model: ImageModel | None = None) -> float | None:
         """The cfg scale to use: requested, configured or the model's default, clamped."""
-        caps = (model or self.model).capabilities
+        caps = (model or self.catalogue.default).capabilities
         if not caps.has_cfg:
             return None
         value = requested if requested is not None else self.config.default_cfg_scale
@@ -237,7 +227,7 @@ class Pipeline:
         """
         report = progress or (lambda _: None)
         options = job.options
-        model = self.model_for(options.model)
+        model = self.catalogue.model_for(options.model)
         record = self._resumed_record(resume) if resume is not None else None
         record = record or JobRecord(
             job_id=job.job_id,
@@ -247,7 +237,7 @@ class Pipeline:
             started_at=datetime.now(UTC),
             original_text=job.text,
             model_id=model.model_id,
-            model_alias=self.alias_of(model),
+            model_alias=self.catalogue.alias_of(model),
             style=options.style,
             preset=options.preset,
             user_negative=options.negative,
