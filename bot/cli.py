@@ -12,19 +12,20 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.settings import Settings
-from bot.wiring import aws_clients, build_archive, build_pipeline
+from bot.wiring import aws_clients, build_archive, build_catalogue, build_pipeline
 from services.core.errors import BotError
 from services.core.job import GenerationOptions, Job, JobRecord
+from services.generation.catalogue import ModelCatalogue
 from services.generation.pipeline import Pipeline
 from services.generation.presets import (
     PRESETS,
     STYLES,
     Preset,
-    generation_size,
     get_preset,
     get_style,
     merge_negative,
 )
+from services.generation.sizes import generation_size
 from services.jobs.batch import BatchMaker, ProgressBar, produce, read_titles, render_table, run_batch
 from services.results import dataset
 from services.slack.notifier import failure_message
@@ -89,10 +90,10 @@ def _styled(settings: Settings, preset: Preset | None, style_arg: str | None) ->
     return settings
 
 
-def _options(args: argparse.Namespace, pipeline: Pipeline, preset: Preset | None) -> GenerationOptions:
+def _options(args: argparse.Namespace, catalogue: ModelCatalogue, preset: Preset | None) -> GenerationOptions:
     width, height = args.width, args.height
     if preset is not None:
-        model = pipeline.model
+        model = catalogue.default
         width, height = generation_size(model.capabilities, preset.width, preset.height, model.validate_size)
     # A named style is recorded for `dataset stats`; the template itself is already in the settings.
     style = args.style.strip().lower() if args.style and args.style.strip().lower() in STYLES else None
@@ -114,9 +115,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     # An unsupported IMAGE_MODEL_ID raises UnsupportedModel here, reported by __main__.
     clients = aws_clients(settings)
-    pipeline = build_pipeline(settings, clients, build_archive(settings, clients))
+    catalogue = build_catalogue(settings, clients)
+    pipeline = build_pipeline(settings, clients, build_archive(settings, clients), catalogue)
     try:
-        options = _options(args, pipeline, preset)
+        options = _options(args, catalogue, preset)
         if args.titles is None:
             job = Job(text=" ".join(args.text.split()), options=options, trigger="cli")
     except ValueError as exc:
@@ -178,7 +180,7 @@ def _run_batch(
     if preset is not None:
         sys.stdout.write(
             f"preset: {preset.name} {preset.width}x{preset.height} "
-            f"(generated at {options.width}x{options.height} by {pipeline.model.model_id})\n"
+            f"(generated at {options.width}x{options.height} by {pipeline.catalogue.default.model_id})\n"
         )
     maker = BatchMaker(pipeline, args.out_dir, total=len(titles), options=options, preset=preset)
     show = args.progress if args.progress is not None else sys.stderr.isatty()

@@ -21,6 +21,7 @@ from slack_sdk.web import WebClient
 from bot.settings import Settings
 from services.container import Services
 from services.generation.bedrock import ToolCaller
+from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.image_models import ImageModel, build_image_model
 from services.generation.pipeline import Pipeline, PipelineConfig
@@ -129,15 +130,21 @@ def build_models(settings: Settings, client: Any) -> tuple[ImageModel, dict[str,
     return default, {alias: default, **{k: v for k, v in models.items() if k != alias}}
 
 
-def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) -> Pipeline:
+def build_catalogue(settings: Settings, clients: AwsClients) -> ModelCatalogue:
+    """The enabled image models, by alias, and the default."""
+    return ModelCatalogue(*build_models(settings, clients.bedrock))
+
+
+def build_pipeline(
+    settings: Settings, clients: AwsClients, archive: Archive, catalogue: ModelCatalogue
+) -> Pipeline:
     """The pipeline with every stage wired to its client."""
-    model, models = build_models(settings, clients.bedrock)
     # One cap on Bedrock calls across all jobs; candidate checks run on their own pool.
     slots = threading.BoundedSemaphore(settings.model_concurrency)
     executor = ThreadPoolExecutor(
         max_workers=min(64, settings.worker_threads * settings.candidates), thread_name_prefix="candidate"
     )
-    limit = model.capabilities.max_prompt_chars
+    limit = catalogue.default.capabilities.max_prompt_chars
     tools = ToolCaller(clients.bedrock)
     toxicity = None
     if settings.toxicity_check:
@@ -150,7 +157,7 @@ def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) ->
         rules=TextRules.load(settings.banned_terms_files),
         translator=Translator(tools, settings.text_model_id, prompt_limit=limit),
         prompts=PromptBuilder(settings.style_template, settings.negative_prompts),
-        model=model,
+        catalogue=catalogue,
         moderator=ImageModerator(
             clients.rekognition,
             settings.image_moderation_min_confidence,
@@ -176,7 +183,6 @@ def build_pipeline(settings: Settings, clients: AwsClients, archive: Archive) ->
         executor=executor,
         model_slots=slots,
         costs=CostTable(settings.model_prices),
-        models=models,
     )
 
 
@@ -213,7 +219,8 @@ def build_services(
     """
     clients = clients or aws_clients(settings)
     archive = build_archive(settings, clients)
-    pipeline = build_pipeline(settings, clients, archive)
+    catalogue = build_catalogue(settings, clients)
+    pipeline = build_pipeline(settings, clients, archive, catalogue)
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table
@@ -228,7 +235,7 @@ def build_services(
         if settings.job_table
         else SqliteJobStore(settings.data_dir / "jobs.sqlite3")
     )
-    processor = JobProcessor(pipeline, notifier, state, store=store)
+    processor = JobProcessor(pipeline, notifier, state, store=store, catalogue=catalogue)
     runner = JobRunner(
         processor, settings.worker_threads, on_accept=processor.accepted, on_move=processor.waiting
     )
@@ -252,7 +259,7 @@ def build_services(
     intake = Intake(
         front.submit if front is not None else runner.submit,
         archive,
-        pipeline,
+        catalogue,
         state,
         IntakeConfig(
             cfg_step=settings.cfg_step,
@@ -274,6 +281,7 @@ def build_services(
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(
         pipeline=pipeline,
+        catalogue=catalogue,
         archive=archive,
         runner=runner,
         processor=processor,

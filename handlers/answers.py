@@ -38,5 +38,5 @@ def whisper(
 def help_answer(services: Services, lang: Language) -> tuple[str, list[dict[str, Any]]]:
     """The help's fallback text and blocks, for the default model."""
     intake = services.intake
-    blocks = menus.help_blocks(services.pipeline, intake.default_alias, intake.config.max_candidates, lang)
+    blocks = menus.help_blocks(services.catalogue, intake.default_alias, intake.config.max_candidates, lang)
     return build_help_text(lang), blocks

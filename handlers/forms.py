@@ -39,14 +39,14 @@ def open_form(
         prefs = services.state.prefs(user_id)
         defaults = FormDefaults(size=prefs.size, style=prefs.style, model=prefs.model)
         title = "form.title.new"
-    model = services.pipeline.model_for(defaults.model)
+    model = services.catalogue.model_for(defaults.model)
     caps = model.capabilities
     cfg_range = (
         (caps.cfg_min, caps.cfg_max) if caps.cfg_min is not None and caps.cfg_max is not None else None
     )
     view = build_imagine_form(
         defaults,
-        models=menus.model_choices(services.pipeline),
+        models=menus.model_choices(services.catalogue),
         styles=menus.style_choices(),
         sizes=menus.size_choices(model),
         cfg_range=cfg_range,

@@ -35,9 +35,9 @@ def publish_home(client: WebClient, services: Services, user_id: str, team_id: s
         recent=services.state.recent(user_id),
         prefs=prefs,
         quota=intake.quota(user_id),
-        models=menus.model_choices(services.pipeline),
+        models=menus.model_choices(services.catalogue),
         styles=menus.style_choices(),
-        sizes=menus.size_choices(services.pipeline.model_for(prefs.model)),
+        sizes=menus.size_choices(services.catalogue.model_for(prefs.model)),
         lang=intake.lang_for(user_id, team_id),
         usage=intake.usage(team_id) if intake.is_admin(user_id) else None,
     )
@@ -63,7 +63,7 @@ def register(app: App, services: Services) -> None:
         field = _PREFS[action.action_id]
         chosen = read_choice(action.selected_option.value if action.selected_option else None)
         allowed = {
-            "model": set(services.pipeline.models),
+            "model": set(services.catalogue.models),
             "style": {choice.value for choice in menus.style_choices()},
             "size": set(menus.RATIOS),
             "lang": {"ja", "en"},

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from services.core.text import Language
+from services.generation.catalogue import ModelCatalogue
 from services.generation.pipeline import Pipeline
 from services.intake.service import Intake
 from services.jobs.runner import JobProcessor, JobRunner, QueueFront
@@ -25,6 +26,7 @@ class Services:
     """Everything built from settings, shared by handlers and entry points."""
 
     pipeline: Pipeline
+    catalogue: ModelCatalogue
     archive: Archive
     runner: JobRunner
     processor: JobProcessor

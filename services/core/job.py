@@ -165,6 +165,9 @@ class Attempt(BaseModel):
     seconds: dict[str, float] = {}
 
 
+# Outcomes whose image passed moderation and may be shown again (variation source, grid, pick).
+SAFE_OUTCOMES = frozenset({"accepted", "rejected_by_verifier", "unverified"})
+
 CallKind = Literal["translate", "verify", "rewrite", "image", "image_moderation", "toxicity", "guardrail"]
 
 

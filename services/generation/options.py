@@ -11,7 +11,6 @@ it is the user's words and goes to translation as typed.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -23,18 +22,12 @@ from services.core.errors import InputRejected
 from services.core.job import MAX_NEGATIVE_CHARS, GenerationOptions
 from services.core.text import escape
 from services.generation import presets
-from services.generation.image_models.base import ImageModel, parse_ratio
+from services.generation.image_models.base import ImageModel
+from services.generation.sizes import carried_size, generation_size, ratio_size, ratio_value
 
 # The bounds of GenerationOptions.negative and .candidates.
 MAX_CANDIDATES = 8
 
-# Listed sizes may differ this much from an --ar ratio: SDXL's 1344x768, 1216x832 and 1536x640
-# are what people call its 16:9, 3:2 and 21:9, and are 1.6 %, 2.6 % and 2.8 % off them.
-_RATIO_TOLERANCE = math.log(1.03)
-# Free-size models get about one megapixel for an --ar, in steps every model accepts.
-_MEGAPIXEL = 1024 * 1024
-_FREE_STEP = 64
-_FREE_RATIO_TOLERANCE = math.log(1.01)
 # Ratios offered as examples for free-size models, which take any ratio within their limits.
 _COMMON_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9", "9:21")
 # Odd listed sizes (Titan's 1173x640) are shown as the nearest ratio a person would type.
@@ -52,7 +45,6 @@ _MARKER = re.compile(r"(?:^|(?<=\s))(?P<dash>--|－－|[—–―]{1,2}|[ーｰ�
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 _SIZE = re.compile(r"([0-9]+)\s*[x×*]\s*([0-9]+)", re.ASCII)
-_RATIO = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*[:x×]\s*([0-9]+(?:\.[0-9]+)?)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -269,24 +261,8 @@ def _carry_over(
     elif base.preset is not None:
         update["preset"] = None
     elif base.width is not None and base.height is not None:
-        update["width"], update["height"] = _fitted_size(base.width, base.height, model)
+        update["width"], update["height"] = carried_size(base.width, base.height, model)
     return base.model_copy(update=update)
-
-
-def _fitted_size(width: int, height: int, model: ImageModel) -> tuple[int | None, int | None]:
-    try:
-        model.validate_size(width, height)
-    except ValueError:
-        pass
-    else:
-        return width, height
-    caps = model.capabilities
-    if caps.sizes:
-        return caps.nearest_size(width, height)
-    try:
-        return presets.generation_size(caps, width, height, model.validate_size)
-    except ValueError:
-        return None, None
 
 
 # --- one option at a time ------------------------------------------------------------------------
@@ -377,69 +353,19 @@ def _size(value: str, model: ImageModel) -> tuple[int, int]:
 
 def _ratio_size(value: str, model: ImageModel) -> tuple[int, int]:
     """``--ar W:H`` as a size ``model`` makes in that ratio."""
-    ratio = _ratio(value)
-    size = None if ratio is None else _size_for_ratio(ratio, model)
+    ratio = ratio_value(_norm(value))
+    size = None if ratio is None else ratio_size(ratio, model)
     if size is None:
         raise InputRejected("option.bad_ratio", value=_echo(value), allowed=allowed_ratios(model))
     return size
-
-
-def _ratio(value: str) -> Fraction | None:
-    match = _RATIO.fullmatch(_norm(value))
-    if match is None:
-        return None
-    width, height = Fraction(match[1]), Fraction(match[2])
-    if not width or not height:
-        return None
-    return width / height
-
-
-def _size_for_ratio(ratio: Fraction, model: ImageModel) -> tuple[int, int] | None:
-    caps = model.capabilities
-    if caps.aspect_ratios:
-        # Compared as numbers: "21:9" is listed as written, not as 7:3.
-        listed = next((text for text in caps.aspect_ratios if _ratio(text) == ratio), None)
-        return None if listed is None else presets.generation_size(caps, *parse_ratio(listed))
-    if caps.sizes:
-        target = math.log(ratio)
-        near = [
-            (round(abs(math.log(width / height) - target), 4), -width * height, (width, height))
-            for width, height in caps.sizes
-            if abs(math.log(width / height) - target) <= _RATIO_TOLERANCE
-        ]
-        # The closest ratio first (Titan's exact 1152x640 over 1173x640 for 9:5), then the largest.
-        return min(near)[2] if near else None
-    return _free_size(ratio, model)
-
-
-def _free_size(ratio: Fraction, model: ImageModel) -> tuple[int, int] | None:
-    """About one megapixel in ``ratio``: exact in ratio (within 1 %) when some size is, else closest."""
-    ranked: list[tuple[bool, float, tuple[int, int]]] = []
-    for height in range(_FREE_STEP, 4096 + 1, _FREE_STEP):
-        width = round(height * ratio / _FREE_STEP) * _FREE_STEP
-        if not _FREE_STEP <= width <= 4096:
-            continue
-        area_error = abs(math.log(width * height / _MEGAPIXEL))
-        if area_error > math.log(2):
-            continue
-        ratio_error = abs(math.log(Fraction(width, height) / ratio))
-        close = ratio_error <= _FREE_RATIO_TOLERANCE
-        ranked.append((not close, area_error if close else ratio_error, (width, height)))
-    for *_, size in sorted(ranked):
-        try:
-            model.validate_size(*size)
-        except ValueError:
-            continue
-        return size
-    return None
 
 
 def _free_examples(model: ImageModel) -> dict[str, tuple[int, int]]:
     """Common ratios a free-size model accepts, with the size --ar gives each."""
     examples: dict[str, tuple[int, int]] = {}
     for text in _COMMON_RATIOS:
-        ratio = _ratio(text)
-        size = None if ratio is None else _size_for_ratio(ratio, model)
+        ratio = ratio_value(text)
+        size = None if ratio is None else ratio_size(ratio, model)
         if size is not None:
             examples[text] = size
     return examples
@@ -447,7 +373,7 @@ def _free_examples(model: ImageModel) -> dict[str, tuple[int, int]]:
 
 def _preset_size(preset: presets.Preset, model: ImageModel) -> tuple[int, int]:
     try:
-        return presets.generation_size(model.capabilities, preset.width, preset.height, model.validate_size)
+        return generation_size(model.capabilities, preset.width, preset.height, model.validate_size)
     except ValueError as exc:
         raise InputRejected(
             "option.bad_size", value=f"{preset.width}x{preset.height}", allowed=allowed_sizes(model)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from services.core.errors import InputRejected
 from services.core.job import (
     MAX_TEXT_CHARS,
+    SAFE_OUTCOMES,
     Attempt,
     GenerationOptions,
     Job,
@@ -26,9 +27,9 @@ from services.core.job import (
     new_job_id,
 )
 from services.core.text import Language, clean_slack_text
+from services.generation.catalogue import ModelCatalogue
 from services.generation.image_models import Capabilities
 from services.generation.options import ParsedRequest, parse_request, resolve_size
-from services.generation.pipeline import Pipeline
 from services.generation.presets import STYLES
 from services.intake.forms import FormInput, QuotaStatus, UsageReport
 from services.storage.archive import Archive
@@ -39,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 FollowUp = Trigger
 JST = ZoneInfo("Asia/Tokyo")
-# Outcomes whose image passed moderation and may be shown again (variation source, grid, pick).
-SAFE_OUTCOMES = frozenset({"accepted", "rejected_by_verifier", "unverified"})
 
 
 class HelpRequested(Exception):
@@ -69,7 +68,7 @@ class Intake:
         self,
         submit: Callable[[Job], None],
         archive: Archive,
-        pipeline: Pipeline,
+        catalogue: ModelCatalogue,
         state: StateStore,
         config: IntakeConfig | None = None,
         *,
@@ -79,7 +78,7 @@ class Intake:
     ) -> None:
         self._submit = submit
         self._archive = archive
-        self._pipeline = pipeline
+        self._catalogue = catalogue
         self._state = state
         self._store = store
         self._active = active
@@ -166,12 +165,11 @@ class Intake:
         prefs: UserPrefs | None = None,
     ) -> ParsedRequest:
         """Text and options of a request; the user's saved defaults fill in what was not typed."""
-        pipeline = self._pipeline
         if base is None and user_id:
             base = self._preferred(user_id, prefs)
         return parse_request(
             clean_slack_text(raw_text),
-            pipeline.models,
+            self._catalogue.models,
             self.default_alias,
             max_candidates=self.config.max_candidates,
             base=base,
@@ -180,14 +178,14 @@ class Intake:
     @property
     def default_alias(self) -> str:
         """The alias of the default image model."""
-        return self._pipeline.alias_of(self._pipeline.model) or next(iter(self._pipeline.models))
+        return self._catalogue.default_alias
 
     def _preferred(self, user_id: str, prefs: UserPrefs | None = None) -> GenerationOptions:
         prefs = prefs or self._state.prefs(user_id)
         options = GenerationOptions(model=prefs.model, style=prefs.style)
         if prefs.size:
             try:
-                width, height = resolve_size(prefs.size, self._pipeline.model_for(prefs.model))
+                width, height = resolve_size(prefs.size, self._catalogue.model_for(prefs.model))
             except InputRejected:
                 logger.info("saved size %s no longer fits; using the default", prefs.size)
             else:
@@ -263,7 +261,7 @@ class Intake:
         """Queue a button's (or reaction's) re-run of an earlier result, loaded from its record."""
         record, attempt = self.load(value)
         options = self._inherited(record, attempt)
-        model = self._pipeline.model_for(record.model_alias)
+        model = self._catalogue.model_for(record.model_alias)
         if action in {"regenerate", "again"}:
             job = self._child(record, options.model_copy(update={"seed": None}), action, slack)
         elif action == "same_seed":
@@ -333,11 +331,11 @@ class Intake:
         record, attempt = self.load(parent) if parent else (None, None)
         base = self._inherited(record, attempt) if record else self._preferred(slack.user_id)
         alias = form.model or base.model or self.default_alias
-        if alias not in self._pipeline.models:
+        if alias not in self._catalogue.models:
             raise InputRejected(
-                "option.unknown_model", value=alias, allowed=", ".join(self._pipeline.models), field="model"
+                "option.unknown_model", value=alias, allowed=", ".join(self._catalogue.models), field="model"
             )
-        model = self._pipeline.models[alias]
+        model = self._catalogue.models[alias]
         caps = model.capabilities
         update: dict[str, object] = {"model": alias, "seed": form.seed, "negative": form.negative or None}
         if caps.has_cfg and form.cfg_scale is not None:

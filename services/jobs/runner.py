@@ -17,6 +17,7 @@ from typing import Protocol
 from services.core.errors import BotError, JobGaveUp, JobInterrupted
 from services.core.job import Job, JobRecord, RecentJob, UsageEntry
 from services.core.log_context import job_logging
+from services.generation.catalogue import ModelCatalogue
 from services.generation.pipeline import Pipeline, Progress
 from services.jobs.sqs import SqsJobQueue
 from services.jobs.tasks import BackgroundTasks
@@ -47,8 +48,11 @@ class JobProcessor:
         state: StateStore | None = None,
         announcer: ThreadPoolExecutor | None = None,
         store: JobStore | None = None,
+        *,
+        catalogue: ModelCatalogue,
     ) -> None:
         self._pipeline = pipeline
+        self._catalogue = catalogue
         self._notifier = notifier
         self._state = state
         self._store = store
@@ -104,7 +108,7 @@ class JobProcessor:
                 if not store.claim_post(job.job_id):
                     logger.info("job %s: already posted by an earlier delivery", job.job_id)
                     return
-            model = self._pipeline.model_for(job.options.model)
+            model = self._catalogue.model_for(job.options.model)
             self._notifier.progress(job)(Progress("posting"))
             self._notifier.deliver(job, outcome, model.capabilities, show_candidates=self._grid(job))
             record = outcome.record

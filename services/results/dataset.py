@@ -1,4 +1,4 @@
-"""A fine-tuning dataset from the archive (seed 004), and counts of what the archive holds.
+"""A Titan Image Generator fine-tuning dataset from the archive, and counts of what it holds.
 
 Bedrock model customization of Titan Image Generator reads a JSONL file whose lines are
 ``{"image-ref": "s3://bucket/key.png", "caption": "..."}``: JPEG or PNG images in S3, 5 to
@@ -27,9 +27,9 @@ MAX_CAPTION_CHARS = 512
 IMAGE_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG"}
 TRAIN_FILE = "train.jsonl"
 
-# Seed 004 (AWS ML blog, "Fine-tune your Amazon Titan Image Generator G1 model using Amazon
-# Bedrock model customization"): with batch size 8 and learning rate 1e-5, set the number of
-# steps from the number of images as in its table.
+# The fine-tuning recipe this follows (AWS ML blog, "Fine-tune your Amazon Titan Image Generator
+# G1 model using Amazon Bedrock model customization"): with batch size 8 and learning rate 1e-5,
+# set the number of steps from the number of images as in its table.
 #   images:  8      32     64     1,000   10,000
 #   steps:   1,000  4,000  8,000  10,000  12,000
 STEP_TABLE: tuple[tuple[int, int], ...] = (
@@ -167,7 +167,7 @@ def to_jsonl(examples: Iterable[Example]) -> bytes:
 
 
 def recommended_steps(count: int) -> int:
-    """Steps for ``count`` images from seed 004's table, interpolated linearly between its rows.
+    """Steps for ``count`` images from the fine-tuning blog's table, interpolated linearly between rows.
 
     Below the first row the first row's value applies, above the last the last one's; the
     result is rounded to hundreds.

@@ -10,9 +10,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
 from services.core.errors import InputRejected
-from services.core.job import SlackContext, button_ref
+from services.core.job import SAFE_OUTCOMES, SlackContext, button_ref
 from services.core.text import Language, escape, shorten
-from services.intake.service import SAFE_OUTCOMES, Intake
+from services.intake.service import Intake
 from services.moderation.policy import blur
 from services.results.grid import compose_grid
 from services.slack.messages import t

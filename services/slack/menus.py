@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from services.core.errors import InputRejected
 from services.core.text import Language
+from services.generation.catalogue import ModelCatalogue
 from services.generation.image_models import ImageModel
 from services.generation.options import describe_sizes, resolve_size
-from services.generation.pipeline import Pipeline
 from services.generation.presets import PRESETS, STYLES
 from services.slack.views import Choice, build_help_blocks
 
@@ -14,9 +14,9 @@ from services.slack.views import Choice, build_help_blocks
 RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3")
 
 
-def model_choices(pipeline: Pipeline) -> list[Choice]:
+def model_choices(catalogue: ModelCatalogue) -> list[Choice]:
     """Every enabled model, labelled with its model id."""
-    return [Choice(alias, model.model_id) for alias, model in pipeline.models.items()]
+    return [Choice(alias, model.model_id) for alias, model in catalogue.models.items()]
 
 
 def style_choices() -> list[Choice]:
@@ -37,14 +37,14 @@ def size_choices(model: ImageModel) -> list[Choice]:
 
 
 def help_blocks(
-    pipeline: Pipeline, default_alias: str, max_candidates: int, lang: Language
+    catalogue: ModelCatalogue, default_alias: str, max_candidates: int, lang: Language
 ) -> list[dict[str, object]]:
     """``/imagine help`` for the default model."""
-    model = pipeline.model
+    model = catalogue.default
     caps = model.capabilities
     cfg = f"{caps.cfg_min:g}〜{caps.cfg_max:g}" if caps.has_cfg else "—"
     return build_help_blocks(
-        models=model_choices(pipeline),
+        models=model_choices(catalogue),
         default_model=default_alias,
         styles=list(STYLES),
         presets=list(PRESETS),

@@ -17,7 +17,8 @@ from PIL import Image
 from services.core.job import MAX_TEXT_CHARS
 from services.generation.image_models import ImageModel
 from services.generation.options import allowed_ratios, resolve_size
-from services.generation.presets import OGP, STYLES, generation_size
+from services.generation.presets import OGP, STYLES
+from services.generation.sizes import generation_size
 from services.slack import ids
 from services.slack.messages import t
 from services.slack.views import (
@@ -49,7 +50,7 @@ def translated(english: str, **extra: Any) -> dict[str, Any]:
 
 
 def model(bot: BotHarness) -> ImageModel:
-    return bot.services.pipeline.model
+    return bot.services.catalogue.default
 
 
 def ephemeral(response: Any) -> dict[str, Any]:
@@ -296,7 +297,7 @@ def test_bad_inline_option_is_explained_privately_and_runs_nothing(
     bot: BotHarness, options: str, names: str
 ) -> None:
     text = f"{SEA} {options}"
-    expected = _bad_option_cases(model(bot), ", ".join(bot.services.pipeline.models))[text]
+    expected = _bad_option_cases(model(bot), ", ".join(bot.services.catalogue.models))[text]
 
     response = bot.command(text)
 

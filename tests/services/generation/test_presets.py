@@ -25,12 +25,12 @@ from services.generation.presets import (
     Preset,
     fit_image,
     fit_to_preset,
-    generation_size,
     get_preset,
     get_style,
     merge_negative,
 )
 from services.generation.prompting import PromptBuilder
+from services.generation.sizes import generation_size
 
 MODELS: dict[str, ImageModel] = {
     "nova-canvas": AmazonImageModel(None, "amazon.nova-canvas-v1:0", NOVA_CANVAS),

@@ -223,7 +223,7 @@ def test_too_few_too_many_and_local_images_are_reported() -> None:
     ("images", "steps"),
     [
         (5, 1_000),
-        (8, 1_000),  # seed 004's table, row by row
+        (8, 1_000),  # the fine-tuning blog's table, row by row
         (32, 4_000),
         (64, 8_000),
         (1_000, 10_000),

@@ -1,0 +1,96 @@
+"""What the pipeline talks to: the stages it is given, and what it reports while a job runs.
+
+Each collaborator is a Protocol so that the wiring passes the Bedrock, Rekognition and
+Comprehend adapters and a unit test passes in-memory fakes; the image model and the archive
+have their own (``ImageModel``, ``Archive``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.core.job import Checkpoint, Verdict
+from services.generation.bedrock import Usage
+from services.generation.translation import Translation
+from services.moderation.image import ImageVerdict
+from services.moderation.ml import TextVerdict
+from services.moderation.rules import RuleMatch
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A stage the job has reached; ``attempt``/``total`` count images."""
+
+    stage: str
+    attempt: int = 0
+    total: int = 0
+
+
+ProgressFn = Callable[[Progress], None]
+# Called with a snapshot of the record after each completed stage (services.storage.job_store keeps it).
+CheckpointFn = Callable[[Checkpoint], None]
+
+
+class RuleBook(Protocol):
+    """Banned terms (services.moderation.rules.TextRules)."""
+
+    def find(self, text: str) -> RuleMatch | None:
+        """The first banned term found in ``text``, or None."""
+
+
+class GuardrailScreen(Protocol):
+    """A text check on the user's own words, in any language (Bedrock Guardrails)."""
+
+    def check_text(self, text: str) -> TextVerdict:
+        """Flagged when the guardrail intervenes."""
+
+
+class ToxicityScreen(Protocol):
+    """A text check on the English prompt (Comprehend)."""
+
+    def check(self, text: str) -> TextVerdict:
+        """Flagged when the text is toxic."""
+
+
+class PromptTranslator(Protocol):
+    """Japanese request to English prompt, with the model's own safety classification."""
+
+    @property
+    def model_id(self) -> str:
+        """The text model, for the bill."""
+
+    def translate(self, text: str, exclude: str | None = None) -> Translation:
+        """The English prompt for ``text`` (and its exclusions)."""
+
+    def refine(
+        self, request: str, current_prompt: str, change: str, exclude: str | None = None
+    ) -> Translation:
+        """The current English prompt revised by the user's change."""
+
+    def negative_terms(self, exclude: str) -> tuple[list[str], Usage]:
+        """Exclusions as English terms."""
+
+
+class ImageScreen(Protocol):
+    """Image moderation and the posting policy (Rekognition)."""
+
+    def check(self, image: bytes) -> ImageVerdict:
+        """Labels found and whether the image is posted, blurred or blocked."""
+
+
+class ImageVerifier(Protocol):
+    """Checks an image against the request, and rewrites a prompt whose images missed."""
+
+    @property
+    def model_id(self) -> str:
+        """The vision model, for the bill."""
+
+    def verify(
+        self, image: bytes, request_text: str, english_prompt: str, requirements: Sequence[str] = ()
+    ) -> tuple[Verdict, Usage]:
+        """Does ``image`` fulfil the request? Each requirement marked met or not."""
+
+    def rewrite(self, request_text: str, prompt: str, failures: Sequence[str]) -> tuple[str, Usage]:
+        """A better English prompt aimed at why earlier images failed."""

@@ -1,0 +1,261 @@
+"""The stages around the candidate rounds: the request's text, the prompt, and images kept before.
+
+Text: moderate the user's words, translate them, moderate the English. Then the prompt built for
+the chosen model. And the images a job starts from or ends with without generating: a picked
+candidate (候補を見る), a variation's source, the image chosen before an interruption.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.core.errors import InputRejected, ModerationUnavailable, TextModerationUnavailable
+from services.core.job import SAFE_OUTCOMES, Attempt, Checkpoint, Job, JobRecord
+from services.generation.image_models import ImageModel
+from services.generation.ledger import Ledger
+from services.generation.ports import (
+    GuardrailScreen,
+    Progress,
+    ProgressFn,
+    PromptTranslator,
+    RuleBook,
+    ToxicityScreen,
+)
+from services.generation.presets import get_style
+from services.generation.prompting import BuiltPrompt, PromptBuilder
+from services.generation.translation import JAPANESE
+from services.moderation.ml import TextVerdict
+from services.storage.archive import Archive, image_name
+
+logger = logging.getLogger(__name__)
+
+# What a picked candidate copies from the job it was made by.
+_PICKED_FIELDS = (
+    "translation",
+    "english_prompt",
+    "final_prompt",
+    "negative_prompt",
+    "requirements",
+    "moderation",
+    "model_id",
+    "model_alias",
+    "style",
+    "preset",
+    "user_negative",
+    "negative_terms",
+    "width",
+    "height",
+)
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What every stage of one job needs to hand on."""
+
+    job: Job
+    ledger: Ledger
+    report: ProgressFn
+    model: ImageModel
+    total: int  # the most images the job may make, for progress
+    strength: float  # how close a variation stays to its source, before the model's clamp
+    english: str = ""
+    source: bytes | None = None  # the image a variation starts from
+
+    @property
+    def record(self) -> JobRecord:
+        """The record the ledger writes to."""
+        return self.ledger.record
+
+
+@dataclass
+class Best:
+    """The image to post so far, and how well it matched."""
+
+    attempt: Attempt
+    data: bytes
+    score: int
+
+
+class TextStages:
+    """Moderation and translation of a request's text, each layer recorded in the ledger."""
+
+    def __init__(
+        self,
+        rules: RuleBook,
+        translator: PromptTranslator,
+        *,
+        toxicity: ToxicityScreen | None = None,
+        guardrail: GuardrailScreen | None = None,
+    ) -> None:
+        self._rules = rules
+        self._translator = translator
+        self._toxicity = toxicity
+        self._guardrail = guardrail
+
+    def english_prompt(self, job: Job, ledger: Ledger, report: ProgressFn) -> str:
+        """The request moderated, in English, and moderated again; ModerationRejected if flagged."""
+        report(Progress("moderation"))
+        self._screen_request(job, ledger)
+        english = self._translate(job, ledger, report)
+        self._screen_english(english, ledger)
+        return english
+
+    def check_rules(self, text: str, layer: str, ledger: Ledger) -> None:
+        """The banned-terms list, recorded as ``layer``."""
+        match = self._rules.find(text)
+        ledger.decide(layer, match is not None, match.category if match else None)
+
+    def _screen_request(self, job: Job, ledger: Ledger) -> None:
+        # A refinement is checked together with the request it changes.
+        user_text = f"{job.text}\n{job.instruction}" if job.instruction else job.text
+        with ledger.timed("moderation"):
+            self.check_rules(user_text, "rules", ledger)
+            guardrail = self._guardrail
+            if guardrail is not None:
+                verdict = fail_closed(lambda: guardrail.check_text(user_text))
+                ledger.bill("guardrail", "guardrail")
+                ledger.decide("guardrail", verdict.flagged, verdict.category)
+
+    def _translate(self, job: Job, ledger: Ledger, report: ProgressFn) -> str:
+        record, translator = ledger.record, self._translator
+        record.requirements = list(job.requirements)
+        # --no text not yet in English (a new request, or a form that changed it).
+        exclude = job.options.negative if job.options.negative and not job.negative_terms else None
+        if job.english_prompt and job.instruction:
+            report(Progress("translation"))
+            with ledger.model_call("translation"):
+                translation = translator.refine(job.text, job.english_prompt, job.instruction, exclude)
+        elif job.english_prompt:
+            if exclude:
+                with ledger.model_call("translation"):
+                    terms, usage = translator.negative_terms(exclude)
+                if usage.input_tokens:
+                    ledger.bill("translate", translator.model_id, usage)
+                record.negative_terms = terms
+            return job.english_prompt
+        else:
+            report(Progress("translation"))
+            with ledger.model_call("translation"):
+                translation = translator.translate(job.text, exclude)
+        if translation.translated:
+            record.translation = translation.english
+            record.requirements = list(translation.requirements) or record.requirements
+            ledger.bill("translate", translator.model_id, translation.usage)
+            ledger.decide("classifier", not translation.safe, translation.category)
+        if exclude:
+            record.negative_terms = list(translation.negative_terms)
+        return translation.english
+
+    def _screen_english(self, english: str, ledger: Ledger) -> None:
+        with ledger.timed("moderation"):
+            self.check_rules(english, "rules_translation", ledger)
+            toxicity = self._toxicity
+            if toxicity is not None:
+                # Comprehend reads English only; Japanese proper nouns kept in a prompt are dropped.
+                text = JAPANESE.sub(" ", english)
+                verdict = fail_closed(lambda: toxicity.check(text))
+                ledger.bill("toxicity", "comprehend")
+                ledger.decide("toxicity", verdict.flagged, verdict.category, verdict.scores)
+
+
+def fail_closed(check: Callable[[], TextVerdict]) -> TextVerdict:
+    """Run a text moderation layer; if it cannot answer, the request does not go on."""
+    try:
+        return check()
+    except ModerationUnavailable as exc:
+        raise TextModerationUnavailable(str(exc)) from exc
+
+
+def build_prompt(prompts: PromptBuilder, english: str, record: JobRecord, model: ImageModel) -> BuiltPrompt:
+    """The prompt and negative prompt for ``model``, with the job's style; noted in the record."""
+    caps = model.capabilities
+    template, extra = None, list(record.negative_terms)
+    if record.style:
+        try:
+            style = get_style(record.style)
+        except ValueError:
+            logger.warning("job %s: unknown style %s ignored", record.job_id, record.style)
+        else:
+            template, extra = style.template, [*extra, *style.negative]
+    built = prompts.build(
+        english,
+        max_chars=caps.max_prompt_chars,
+        negative_max_chars=caps.max_negative_chars,
+        template=template,
+        extra_negative=extra,
+    )
+    record.english_prompt = english
+    record.final_prompt = built.text
+    record.negative_prompt = built.negative
+    return built
+
+
+def adopt(archive: Archive, job: Job, record: JobRecord) -> Best:
+    """A candidate picked from 候補を見る: the parent's archived image, posted as this job's result."""
+    parent = archive.get_record(job.parent_job_id) if job.parent_job_id else None
+    attempt = parent.attempt(job.source_attempt) if parent else None
+    if parent is None or attempt is None or attempt.image_key is None:
+        raise InputRejected("pick.unavailable")
+    if attempt.outcome not in SAFE_OUTCOMES:
+        # Unsafe or unfinished candidates are never posted, whoever asks.
+        raise InputRejected("pick.unavailable")
+    data = archive.get_image(attempt.image_key)
+    if data is None:
+        raise InputRejected("pick.unavailable")
+    for name in _PICKED_FIELDS:
+        setattr(record, name, getattr(parent, name))
+    record.cfg_scale = attempt.cfg_scale
+    record.attempts = [attempt]
+    return Best(attempt, data, attempt.verdict.score if attempt.verdict else -1)
+
+
+def variation_source(archive: Archive, job: Job, model: ImageModel) -> bytes | None:
+    """The archived image a variation starts from; None for other jobs."""
+    if job.source_image_key is None:
+        return None
+    if not model.capabilities.supports_variation:
+        raise InputRejected("variation.unsupported")
+    data = archive.get_image(job.source_image_key)
+    if data is None:
+        raise InputRejected("job.not_found")
+    return data
+
+
+def resumed_record(resume: Checkpoint) -> JobRecord:
+    """The record of an interrupted run, ready to go on from its checkpoint."""
+    record = resume.record.model_copy(deep=True)
+    record.started_at = datetime.now(UTC)
+    record.finished_at = None
+    record.error = None
+    if resume.stage == "translated":
+        record.attempts, record.chosen_attempt, record.status = [], None, "failed"
+    return record
+
+
+def generated_before(archive: Archive, record: JobRecord) -> Best | None:
+    """The image an interrupted run had already chosen and archived, if it can still be read."""
+    attempt = record.chosen()
+    data = None
+    if attempt is not None and attempt.image_key is not None:
+        try:
+            data = archive.get_image(attempt.image_key)
+        except Exception:
+            logger.exception("job %s: the chosen image cannot be read back", record.job_id)
+    if attempt is None or data is None:
+        # Generate again from the English prompt; the earlier calls stay on the bill.
+        record.attempts, record.chosen_attempt, record.status = [], None, "failed"
+        return None
+    logger.info("job %s: resumed with the image chosen before the interruption", record.job_id)
+    return Best(attempt, data, attempt.verdict.score if attempt.verdict else -1)
+
+
+def store_image(archive: Archive, job_id: str, attempt: Attempt, data: bytes, suffix: str = "") -> str | None:
+    """Archive one candidate's image under its deterministic name; None (logged) if refused."""
+    try:
+        return archive.put_image(job_id, image_name(attempt.revision, attempt.index, suffix), data)
+    except Exception:
+        logger.exception("job %s: could not archive image %d", job_id, attempt.index)
+        return None
