@@ -63,7 +63,7 @@ from pydantic import BaseModel, Field, ValidationError
 from services.core.clock import epoch_seconds, utc_now
 from services.core.errors import condition_failed
 from services.core.job import Checkpoint, Job
-from services.storage.sqlite import SqliteFile
+from services.storage.sqlite_file import SqliteFile
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from services.core.clock import epoch_seconds, utc_now
 from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
-from services.storage.sqlite import SqliteFile, StateSchemaError
+from services.storage.sqlite_file import SqliteFile, StateSchemaError
 
 __all__ = ["RECENT_KEPT_PER_USER", "SCHEMA_VERSION", "SqliteState", "StateSchemaError", "StateStore"]
 
