@@ -15,8 +15,9 @@ import yaml
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from services.storage import dedupe, job_store
+from services.storage import dedupe
 from services.storage import state_dynamo as dynamo_state
+from services.storage.job_store import dynamodb as job_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "template.yaml"
@@ -328,7 +329,7 @@ def test_job_table_matches_the_job_store_schema(template: dict[str, Any]) -> Non
     doc = job_store.__doc__ or ""
     key = re.search(r"KeySchema:\s+\[\{AttributeName: (\w+), KeyType: HASH\}\]", doc)
     ttl = re.search(r"TimeToLiveSpecification: \{AttributeName: (\w+), Enabled: true\}", doc)
-    assert key and ttl, "services/job_store.py no longer documents its DynamoDB table"
+    assert key and ttl, "services/storage/job_store/dynamodb.py no longer documents its DynamoDB table"
     keys, attributes, ttl_spec = _table_shape(resource(template, "JobTable"))
     assert keys == [{"AttributeName": key.group(1), "KeyType": "HASH"}]
     assert attributes == [
