@@ -42,8 +42,7 @@ from services.slack.status_board import StatusBoard
 from services.storage.archive import Archive, LocalArchive, S3Archive, SpoolingArchive
 from services.storage.dedupe import Deduper, DynamoDeduper, MemoryDeduper
 from services.storage.job_store import DynamoJobStore, JobStore, SqliteJobStore
-from services.storage.state import SqliteState, StateStore
-from services.storage.state_dynamo import DynamoState
+from services.storage.state import DynamoState, SqliteState, StateStore
 
 
 @dataclass(frozen=True)
