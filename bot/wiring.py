@@ -39,10 +39,23 @@ from services.results.desk import ResultDesk
 from services.results.reports import ReportDesk
 from services.slack.notifier import SlackNotifier
 from services.slack.status_board import StatusBoard
-from services.storage.archive import Archive, LocalArchive, S3Archive, SpoolingArchive
-from services.storage.dedupe import Deduper, DynamoDeduper, MemoryDeduper
-from services.storage.job_store import DynamoJobStore, JobStore, SqliteJobStore
-from services.storage.state import DynamoState, SqliteState, StateStore
+from services.storage import (
+    JOB_STORE_FILE,
+    STATE_FILE,
+    Archive,
+    Deduper,
+    DynamoDeduper,
+    DynamoJobStore,
+    DynamoState,
+    JobStore,
+    LocalArchive,
+    MemoryDeduper,
+    S3Archive,
+    SpoolingArchive,
+    SqliteJobStore,
+    SqliteState,
+    StateStore,
+)
 
 
 @dataclass(frozen=True)
@@ -216,7 +229,7 @@ def build_services(
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table
-        else SqliteState(settings.data_dir / "state.sqlite3")
+        else SqliteState(settings.data_dir / STATE_FILE)
     )
     board = StatusBoard(
         client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
@@ -225,7 +238,7 @@ def build_services(
     store: JobStore = (
         DynamoJobStore(clients.dynamodb, settings.job_table)
         if settings.job_table
-        else SqliteJobStore(settings.data_dir / "jobs.sqlite3")
+        else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
     processor = JobProcessor(pipeline, notifier, state, store=store)
     runner = JobRunner(

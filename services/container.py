@@ -14,10 +14,7 @@ from services.jobs.tasks import BackgroundTasks
 from services.results.desk import ResultDesk
 from services.results.reports import ReportDesk
 from services.slack.status_board import StatusBoard
-from services.storage.archive import Archive, SpoolingArchive
-from services.storage.dedupe import Deduper
-from services.storage.job_store import JobStore
-from services.storage.state import StateStore
+from services.storage import Archive, Deduper, JobStore, SpoolingArchive, StateStore
 
 
 @dataclass
