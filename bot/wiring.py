@@ -28,9 +28,7 @@ from services.generation.prompting import PromptBuilder
 from services.generation.translation import Translator
 from services.generation.verification import Verifier
 from services.intake.service import Intake, IntakeConfig
-from services.jobs.runner import JobProcessor, JobRunner, QueueFront
-from services.jobs.sqs import SqsJobQueue, SqsWorker
-from services.jobs.tasks import BackgroundTasks
+from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsJobQueue, SqsWorker
 from services.moderation.image import ImageModerator
 from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
@@ -241,9 +239,7 @@ def build_services(
         else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
     processor = JobProcessor(pipeline, notifier, state, store=store)
-    runner = JobRunner(
-        processor, settings.worker_threads, on_accept=processor.accepted, on_move=processor.waiting
-    )
+    runner = JobRunner(processor, settings.worker_threads, watcher=processor)
     queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
     front = (
         QueueFront(queue, notifier, store, inline=inline) if queue is not None and role == "front" else None

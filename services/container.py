@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from services.core.text import Language
 from services.generation.pipeline import Pipeline
 from services.intake.service import Intake
-from services.jobs.runner import JobProcessor, JobRunner, QueueFront
-from services.jobs.sqs import SqsWorker
-from services.jobs.tasks import BackgroundTasks
+from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsWorker
 from services.results.desk import ResultDesk
 from services.results.reports import ReportDesk
 from services.slack.status_board import StatusBoard
