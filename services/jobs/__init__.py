@@ -2,7 +2,7 @@
 front and worker (``sqs``), Slack-side background tasks, housekeeping, and batches from the CLI."""
 
 from services.jobs.batch import BatchMaker, ProgressBar, produce, read_titles, render_table, run_batch
-from services.jobs.housekeeping import Housekeeper
+from services.jobs.housekeeping import Housekeeper, Prunable
 from services.jobs.processor import JobProcessor, hash_user
 from services.jobs.runner import JobRunner, QueueWatcher
 from services.jobs.sqs import QueueFront, SqsJobQueue, SqsWorker
@@ -15,6 +15,7 @@ __all__ = [
     "JobProcessor",
     "JobRunner",
     "ProgressBar",
+    "Prunable",
     "QueueFront",
     "QueueWatcher",
     "SqsJobQueue",
