@@ -258,7 +258,7 @@ def build_services(
         DynamoDeduper(settings.dedupe_table, clients.dynamodb) if settings.dedupe_table else MemoryDeduper()
     )
     intake = Intake(
-        front.submit if front is not None else runner.submit,
+        front if front is not None else runner,
         archive,
         pipeline,
         state,
@@ -275,9 +275,9 @@ def build_services(
         ),
         store=store,
         # Jobs that run here are counted here: a count in the job store's SQLite file would take
-        # the lock the job threads write under, and python -m bench's ack p99 went from 89-95 ms
-        # to 95-129 ms. Jobs that run on workers are counted in the job store, which sees them all.
-        active=runner.active_for if front is None else store.active_for,
+        # the lock the job threads write under, which python -m bench shows slowing the ack. Jobs
+        # that run on workers are counted in the job store, which sees them all.
+        active=runner if front is None else store,
     )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(

@@ -31,6 +31,7 @@ from services.generation.options import ParsedRequest, parse_request, resolve_si
 from services.generation.pipeline import Pipeline
 from services.generation.presets import STYLES
 from services.intake.forms import FormInput, QuotaStatus, UsageReport
+from services.intake.handoff import ActiveJobs, JobSubmitter
 from services.storage.archive import Archive
 from services.storage.job_store import JobStore
 from services.storage.state import StateStore
@@ -67,22 +68,22 @@ class Intake:
 
     def __init__(
         self,
-        submit: Callable[[Job], None],
+        submitter: JobSubmitter,
         archive: Archive,
         pipeline: Pipeline,
         state: StateStore,
         config: IntakeConfig | None = None,
         *,
         store: JobStore | None = None,
-        active: Callable[[str], int] | None = None,
+        active: ActiveJobs | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._submit = submit
+        self._submit = submitter.submit
         self._archive = archive
         self._pipeline = pipeline
         self._state = state
         self._store = store
-        self._active = active
+        self._active = active.active_for if active is not None else None
         self.config = config or IntakeConfig()
         self._clock = clock
 
