@@ -33,8 +33,7 @@ from services.moderation.image import ImageModerator
 from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
 from services.moderation.rules import TextRules
-from services.results.desk import ResultDesk
-from services.results.reports import ReportDesk
+from services.results import ReportDesk, ResultDesk
 from services.slack.notifier import SlackNotifier
 from services.slack.status_board import StatusBoard
 from services.storage import (

@@ -9,8 +9,7 @@ from services.core.text import Language
 from services.generation.pipeline import Pipeline
 from services.intake.service import Intake
 from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsWorker
-from services.results.desk import ResultDesk
-from services.results.reports import ReportDesk
+from services.results import ReportDesk, ResultDesk
 from services.slack.status_board import StatusBoard
 from services.storage import Archive, Deduper, JobStore, SpoolingArchive, StateStore
 
