@@ -29,22 +29,31 @@ from services.generation.prompting import PromptBuilder
 from services.generation.translation import Translator
 from services.generation.verification import Verifier
 from services.intake.service import Intake, IntakeConfig
-from services.jobs.runner import JobProcessor, JobRunner, QueueFront
-from services.jobs.sqs import SqsJobQueue, SqsWorker
-from services.jobs.tasks import BackgroundTasks
+from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsJobQueue, SqsWorker
 from services.moderation.image import ImageModerator
 from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
 from services.moderation.rules import TextRules
-from services.results.desk import ResultDesk
-from services.results.reports import ReportDesk
+from services.results import ReportDesk, ResultDesk
 from services.slack.notifier import SlackNotifier
 from services.slack.status_board import StatusBoard
-from services.storage.archive import Archive, LocalArchive, S3Archive, SpoolingArchive
-from services.storage.dedupe import Deduper, DynamoDeduper, MemoryDeduper
-from services.storage.job_store import DynamoJobStore, JobStore, SqliteJobStore
-from services.storage.state import SqliteState, StateStore
-from services.storage.state_dynamo import DynamoState
+from services.storage import (
+    JOB_STORE_FILE,
+    STATE_FILE,
+    Archive,
+    Deduper,
+    DynamoDeduper,
+    DynamoJobStore,
+    DynamoState,
+    JobStore,
+    LocalArchive,
+    MemoryDeduper,
+    S3Archive,
+    SpoolingArchive,
+    SqliteJobStore,
+    SqliteState,
+    StateStore,
+)
 
 
 @dataclass(frozen=True)
@@ -224,7 +233,7 @@ def build_services(
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table
-        else SqliteState(settings.data_dir / "state.sqlite3")
+        else SqliteState(settings.data_dir / STATE_FILE)
     )
     board = StatusBoard(
         client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
@@ -233,12 +242,10 @@ def build_services(
     store: JobStore = (
         DynamoJobStore(clients.dynamodb, settings.job_table)
         if settings.job_table
-        else SqliteJobStore(settings.data_dir / "jobs.sqlite3")
+        else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
     processor = JobProcessor(pipeline, notifier, state, store=store, catalogue=catalogue)
-    runner = JobRunner(
-        processor, settings.worker_threads, on_accept=processor.accepted, on_move=processor.waiting
-    )
+    runner = JobRunner(processor, settings.worker_threads, watcher=processor)
     queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
     front = (
         QueueFront(queue, notifier, store, inline=inline) if queue is not None and role == "front" else None
@@ -257,7 +264,7 @@ def build_services(
         DynamoDeduper(settings.dedupe_table, clients.dynamodb) if settings.dedupe_table else MemoryDeduper()
     )
     intake = Intake(
-        front.submit if front is not None else runner.submit,
+        front if front is not None else runner,
         archive,
         catalogue,
         state,
@@ -274,9 +281,9 @@ def build_services(
         ),
         store=store,
         # Jobs that run here are counted here: a count in the job store's SQLite file would take
-        # the lock the job threads write under, and python -m bench's ack p99 went from 89-95 ms
-        # to 95-129 ms. Jobs that run on workers are counted in the job store, which sees them all.
-        active=runner.active_for if front is None else store.active_for,
+        # the lock the job threads write under, which python -m bench shows slowing the ack. Jobs
+        # that run on workers are counted in the job store, which sees them all.
+        active=runner if front is None else store,
     )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(

@@ -9,16 +9,10 @@ from services.core.text import Language
 from services.generation.catalogue import ModelCatalogue
 from services.generation.pipeline import Pipeline
 from services.intake.service import Intake
-from services.jobs.runner import JobProcessor, JobRunner, QueueFront
-from services.jobs.sqs import SqsWorker
-from services.jobs.tasks import BackgroundTasks
-from services.results.desk import ResultDesk
-from services.results.reports import ReportDesk
+from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsWorker
+from services.results import ReportDesk, ResultDesk
 from services.slack.status_board import StatusBoard
-from services.storage.archive import Archive, SpoolingArchive
-from services.storage.dedupe import Deduper
-from services.storage.job_store import JobStore
-from services.storage.state import StateStore
+from services.storage import Archive, Deduper, JobStore, SpoolingArchive, StateStore
 
 
 @dataclass

@@ -155,7 +155,7 @@ def dynamo_table(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
 
 @pytest.fixture
 def job_table(dynamo_table: Callable[..., DynamoTable]) -> DynamoTable:
-    """A fresh JOB_TABLE, created as the docstring of services/job_store.py says."""
+    """A fresh JOB_TABLE, created as the docstring of services/storage/job_store/dynamodb.py says."""
     return dynamo_table("jobs", ["job_id"], indexes={OPEN_BY_USER: "open_user"}, included=["updated_at"])
 
 

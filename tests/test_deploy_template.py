@@ -15,8 +15,9 @@ import yaml
 from pydantic import AliasChoices
 
 from bot.settings import Settings
-from services.storage import dedupe, job_store
-from services.storage import state_dynamo as dynamo_state
+from services.storage import dedupe
+from services.storage.job_store import dynamodb as job_store
+from services.storage.state import dynamodb as dynamo_state
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "template.yaml"
@@ -328,7 +329,7 @@ def test_job_table_matches_the_job_store_schema(template: dict[str, Any]) -> Non
     doc = job_store.__doc__ or ""
     key = re.search(r"KeySchema:\s+\[\{AttributeName: (\w+), KeyType: HASH\}\]", doc)
     ttl = re.search(r"TimeToLiveSpecification: \{AttributeName: (\w+), Enabled: true\}", doc)
-    assert key and ttl, "services/job_store.py no longer documents its DynamoDB table"
+    assert key and ttl, "services/storage/job_store/dynamodb.py no longer documents its DynamoDB table"
     keys, attributes, ttl_spec = _table_shape(resource(template, "JobTable"))
     assert keys == [{"AttributeName": key.group(1), "KeyType": "HASH"}]
     assert attributes == [
@@ -351,7 +352,7 @@ def test_state_table_matches_the_dynamo_state_schema(template: dict[str, Any]) -
     definitions = re.search(r"AttributeDefinitions: (\[.*?\}\])", doc)
     key = re.search(r"KeySchema: (\[.*?\}\])", doc)
     ttl = re.search(r"TimeToLiveSpecification: \{AttributeName: (\w+), Enabled: true\}", doc)
-    assert definitions and key and ttl, "services/dynamo_state.py no longer documents its DynamoDB table"
+    assert definitions and key and ttl, "services/storage/state/dynamodb.py no longer documents its table"
     # The docstring's flow style is YAML, as the template's block style is.
     keys, attributes, ttl_spec = _table_shape(resource(template, "StateTable"))
     assert keys == yaml.safe_load(key.group(1))
@@ -371,7 +372,7 @@ def test_state_roles_allow_exactly_the_calls_dynamo_state_makes(template: dict[s
     used = {"dynamodb:" + call.title().replace("_", "") for call in calls}
     doc = " ".join((dynamo_state.__doc__ or "").split())
     documented = re.search(r"needs dynamodb:(.*?) on the table", doc)
-    assert documented, "services/dynamo_state.py no longer says which actions it needs"
+    assert documented, "services/storage/state/dynamodb.py no longer says which actions it needs"
     named = {f"dynamodb:{action}" for action in re.split(r", | and ", documented.group(1))}
     expected = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}
     assert used == named == {f"dynamodb:{action}" for action in expected}

@@ -32,6 +32,7 @@ from services.generation.image_models import Capabilities
 from services.generation.options import ParsedRequest, parse_request, resolve_size
 from services.generation.presets import STYLES
 from services.intake.forms import FormInput, QuotaStatus, UsageReport
+from services.intake.handoff import ActiveJobs, JobSubmitter
 from services.storage.archive import Archive
 from services.storage.job_store import JobStore
 from services.storage.state import StateStore
@@ -66,22 +67,22 @@ class Intake:
 
     def __init__(
         self,
-        submit: Callable[[Job], None],
+        submitter: JobSubmitter,
         archive: Archive,
         catalogue: ModelCatalogue,
         state: StateStore,
         config: IntakeConfig | None = None,
         *,
         store: JobStore | None = None,
-        active: Callable[[str], int] | None = None,
+        active: ActiveJobs | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._submit = submit
+        self._submit = submitter.submit
         self._archive = archive
         self._catalogue = catalogue
         self._state = state
         self._store = store
-        self._active = active
+        self._active = active.active_for if active is not None else None
         self.config = config or IntakeConfig()
         self._clock = clock
 

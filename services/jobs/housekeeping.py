@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
 from services.storage.job_store import DEFAULT_TTL, JobStore
 from services.storage.state import StateStore
@@ -17,6 +17,13 @@ logger = logging.getLogger(__name__)
 
 # How often a long-running process prunes; once at start-up, then once a day.
 INTERVAL = timedelta(days=1)
+
+
+class Prunable(Protocol):
+    """A store that can drop what it no longer needs: the state and the job store both are."""
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete rows not updated for ``older_than``; return how many."""
 
 
 class Housekeeper:
@@ -39,14 +46,12 @@ class Housekeeper:
     def run_once(self) -> int:
         """Prune both stores now; how many rows went. A failure is logged and retried next time."""
         pruned = 0
-        stores: list[tuple[str, Callable[[timedelta], int], timedelta]] = [
-            ("state", self._state.prune, self._keep_state)
-        ]
+        stores: list[tuple[str, Prunable, timedelta]] = [("state", self._state, self._keep_state)]
         if self._store is not None:
-            stores.append(("job store", self._store.prune, self._keep_jobs))
-        for name, prune, age in stores:
+            stores.append(("job store", self._store, self._keep_jobs))
+        for name, store, age in stores:
             try:
-                count = prune(age)
+                count = store.prune(age)
             except Exception:
                 logger.exception("could not prune the %s", name)
                 continue

@@ -1,0 +1,9 @@
+"""What happens to a result after it is posted: the result desk (buttons, grids, deletes), false
+positive reports, and the archive's fine-tuning dataset and stats."""
+
+from services.results import dataset
+from services.results.desk import ResultDesk
+from services.results.grid import compose_grid
+from services.results.reports import ReportDesk
+
+__all__ = ["ReportDesk", "ResultDesk", "compose_grid", "dataset"]

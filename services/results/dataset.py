@@ -43,14 +43,6 @@ BATCH_SIZE = 8
 LEARNING_RATE = 1e-5
 
 
-class DatasetError(Exception):
-    """The dataset cannot be used as it is; ``problems`` has one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
 @dataclass(frozen=True)
 class Example:
     """One training line: an image and its caption."""

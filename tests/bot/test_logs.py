@@ -14,7 +14,7 @@ from typing import Any
 from bot import logs
 from bot.logs import JsonFormatter
 from services.core.log_context import job_logging
-from services.jobs.runner import hash_user
+from services.jobs.processor import hash_user
 from tests.conftest import BotHarness
 
 

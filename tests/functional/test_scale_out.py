@@ -136,7 +136,7 @@ def test_the_cap_on_jobs_per_user_holds_when_the_jobs_run_on_workers(
 
 @pytest.fixture
 def state_table(dynamo_table: Callable[..., DynamoTable]) -> str:
-    """The STATE_TABLE of services/dynamo_state.py, on moto over HTTP."""
+    """The STATE_TABLE of services/storage/state/dynamodb.py, on moto over HTTP."""
     _client, name = dynamo_table("bot-state", ["pk", "sk"])
     return name
 

@@ -1,4 +1,4 @@
-"""Housekeeping (services/housekeeping.py): old rows leave the state and the job store."""
+"""Housekeeping (services/jobs/housekeeping.py): old rows leave the state and the job store."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SQS job queue and its worker (services/queue.py), against moto's SQS over real HTTP."""
+"""The SQS job queue and its worker (services/jobs/sqs.py), against moto's SQS over real HTTP."""
 
 from __future__ import annotations
 

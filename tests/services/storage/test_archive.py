@@ -1,4 +1,4 @@
-"""Image and record archive (services/archive.py): moto's S3 over HTTP, and a local folder."""
+"""Image and record archive (services/storage/archive/): moto's S3 over HTTP, and a local folder."""
 
 from __future__ import annotations
 

@@ -150,7 +150,7 @@ def test_dynamo_missing_table_fails_open_with_a_warning(
 ) -> None:
     deduper = DynamoDeduper("no-such-table", region_name=REGION)
 
-    with caplog.at_level(logging.WARNING, logger="services.storage.dedupe"):
+    with caplog.at_level(logging.WARNING, logger="services.storage.dedupe.dynamodb"):
         assert deduper.first_time("event:Ev1", 3600) is True
         assert deduper.first_time("event:Ev1", 3600) is True  # every request gets through
 

@@ -1,4 +1,4 @@
-"""The durable job store (services/job_store.py): SQLite files, :memory:, and DynamoDB on moto over HTTP."""
+"""The durable job store (services/storage/job_store/): SQLite files, :memory:, and DynamoDB on moto."""
 
 from __future__ import annotations
 

@@ -20,11 +20,11 @@ from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage
 from services.storage.state import (
     RECENT_KEPT_PER_USER,
     SCHEMA_VERSION,
+    DynamoState,
     SqliteState,
     StateSchemaError,
     StateStore,
 )
-from services.storage.state_dynamo import DynamoState
 from tests.conftest import DynamoTable
 
 START = datetime(2026, 11, 21, 9, 30, 15, tzinfo=UTC)
@@ -65,7 +65,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def state_table(dynamo_table: Callable[..., DynamoTable]) -> DynamoTable:
-    """A fresh state table on moto's DynamoDB over real HTTP, created as services/dynamo_state.py says."""
+    """A fresh state table on moto's DynamoDB over HTTP, as services/storage/state/dynamodb.py says."""
     return dynamo_table("state", ["pk", "sk"])
 
 

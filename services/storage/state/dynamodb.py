@@ -61,7 +61,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -71,39 +71,13 @@ from pydantic import ValidationError
 from services.core.clock import utc_now
 from services.core.errors import condition_failed
 from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
-from services.storage.state import RECENT_KEPT_PER_USER
-
-__all__ = ["DEFAULT_TTL", "DynamoState"]
+from services.storage.state.base import RECENT_KEPT_PER_USER
+from services.storage.state.dynamodb_keys import NO_TEAM, epoch_micros, item_key, seconds_attribute, time_key
 
 logger = logging.getLogger(__name__)
 
 # Far longer than a quota window (a day); a reaction or reply to an older result no longer finds its job.
 DEFAULT_TTL = timedelta(days=90)
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_SINGLE = "-"  # the sort key of items that are alone in their partition
-_NO_TEAM = "-"  # Slack team ids start with T or E, so "-" is never one
-
-
-def _micros(moment: datetime) -> int:
-    """Exact UTC epoch microseconds; a naive datetime is taken as UTC, never as local time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    # Sort keys have no sign: a time before 1970 sorts as 1970.
-    return max(0, (moment - _EPOCH) // _MICROSECOND)
-
-
-def _time_key(micros: int) -> str:
-    return f"{micros:017d}"
-
-
-def _seconds(micros: int) -> dict[str, str]:
-    return {"N": f"{micros // 1_000_000}.{micros % 1_000_000:06d}"}
-
-
-def _key(pk: str, sk: str = _SINGLE) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
 class DynamoState:
@@ -157,7 +131,7 @@ class DynamoState:
         if since is not None:
             # "{t}#..." >= "{t}": the bound is inclusive, as in SqliteState.
             request["KeyConditionExpression"] += " AND sk >= :since"
-            request["ExpressionAttributeValues"][":since"] = {"S": _time_key(since)}
+            request["ExpressionAttributeValues"][":since"] = {"S": time_key(since)}
         if projection is not None:
             request["ProjectionExpression"] = projection
         items: list[dict[str, Any]] = []
@@ -173,19 +147,19 @@ class DynamoState:
 
     def _write_job_pointer(self, pk: str, job_id: str, attempt: int, stamp: str) -> None:
         """Write a post or thread item: which job and attempt it shows, and when."""
-        now = _micros(self._clock())
+        now = epoch_micros(self._clock())
         self._put(
             {
-                **_key(pk),
+                **item_key(pk),
                 "job_id": {"S": job_id},
                 "attempt": {"N": str(attempt)},
-                stamp: _seconds(now),
+                stamp: seconds_attribute(now),
                 "expires_at": self._expires(now),
             }
         )
 
     def _read_job_pointer(self, pk: str) -> tuple[str, int] | None:
-        item = self._get(_key(pk))
+        item = self._get(item_key(pk))
         return (item["job_id"]["S"], int(item["attempt"]["N"])) if item else None
 
     def remember_post(self, channel_id: str, message_ts: str, job_id: str, attempt: int) -> None:
@@ -206,7 +180,7 @@ class DynamoState:
 
     def prefs(self, user_id: str) -> UserPrefs:
         """The user's saved defaults; empty when none were saved or they no longer validate."""
-        item = self._get(_key(f"prefs#{user_id}"))
+        item = self._get(item_key(f"prefs#{user_id}"))
         if item is None:
             return UserPrefs()
         try:
@@ -220,9 +194,9 @@ class DynamoState:
         """Replace the user's defaults."""
         self._put(
             {
-                **_key(f"prefs#{user_id}"),
+                **item_key(f"prefs#{user_id}"),
                 "prefs": {"S": prefs.model_dump_json()},
-                "updated_at": _seconds(_micros(self._clock())),
+                "updated_at": seconds_attribute(epoch_micros(self._clock())),
             }
         )
 
@@ -232,18 +206,18 @@ class DynamoState:
         # added by different hosts, and the later added must list first (as SqliteState's seq).
         counted = self._client.update_item(
             TableName=self._table,
-            Key=_key(f"recentseq#{user_id}"),
+            Key=item_key(f"recentseq#{user_id}"),
             UpdateExpression="ADD seq :one",
             ExpressionAttributeValues={":one": {"N": "1"}},
             ReturnValues="UPDATED_NEW",
         )
-        sort_key = f"{_time_key(_micros(item.created_at))}#{int(counted['Attributes']['seq']['N']):012d}"
+        sort_key = f"{time_key(epoch_micros(item.created_at))}#{int(counted['Attributes']['seq']['N']):012d}"
         self._put(
             {
-                **_key(f"recent#{user_id}", sort_key),
+                **item_key(f"recent#{user_id}", sort_key),
                 "job_id": {"S": item.job_id},
                 "attempt": {"N": str(item.attempt)},
-                "created_at": _seconds(_micros(item.created_at)),
+                "created_at": seconds_attribute(epoch_micros(item.created_at)),
                 "recent": {"S": item.model_dump_json()},
             }
         )
@@ -251,7 +225,7 @@ class DynamoState:
         # what it named: however concurrent adds interleave, one item per (job, attempt) is left.
         old = self._put(
             {
-                **_key(f"recentjob#{item.job_id}", f"{user_id}#{item.attempt}"),
+                **item_key(f"recentjob#{item.job_id}", f"{user_id}#{item.attempt}"),
                 "user_id": {"S": user_id},
                 "attempt": {"N": str(item.attempt)},
                 "item_sk": {"S": sort_key},
@@ -259,7 +233,7 @@ class DynamoState:
             ReturnValues="ALL_OLD",
         ).get("Attributes")
         if old and old["item_sk"]["S"] != sort_key:
-            self._delete(_key(f"recent#{user_id}", old["item_sk"]["S"]))
+            self._delete(item_key(f"recent#{user_id}", old["item_sk"]["S"]))
         self._trim_recent(user_id)
 
     def _trim_recent(self, user_id: str) -> None:
@@ -270,11 +244,11 @@ class DynamoState:
 
     def _drop_recent(self, user_id: str, sort_key: str, job_id: str, attempt: int) -> None:
         # The item first: a crash in between leaves a pointer to nothing, never an unfindable item.
-        self._delete(_key(f"recent#{user_id}", sort_key))
+        self._delete(item_key(f"recent#{user_id}", sort_key))
         try:
             self._client.delete_item(
                 TableName=self._table,
-                Key=_key(f"recentjob#{job_id}", f"{user_id}#{attempt}"),
+                Key=item_key(f"recentjob#{job_id}", f"{user_id}#{attempt}"),
                 ConditionExpression="item_sk = :sk",
                 ExpressionAttributeValues={":sk": {"S": sort_key}},
             )
@@ -304,16 +278,16 @@ class DynamoState:
 
     def count_request(self, user_id: str, team_id: str | None, job_id: str) -> None:
         """Count an accepted request once per job id, for quotas; a repeat keeps the first count."""
-        now = _micros(self._clock())
+        now = epoch_micros(self._clock())
         who: dict[str, Any] = {"user_id": {"S": user_id}}
         if team_id is not None:
             who["team_id"] = {"S": team_id}
         try:
             self._put(
                 {
-                    **_key(f"request#{job_id}"),
+                    **item_key(f"request#{job_id}"),
                     **who,
-                    "counted_at": _seconds(now),
+                    "counted_at": seconds_attribute(now),
                     "expires_at": self._expires(now),
                 },
                 ConditionExpression="attribute_not_exists(pk)",
@@ -323,7 +297,7 @@ class DynamoState:
                 raise
             # Counted before, maybe by a call that failed before its tallies: rewrite them from
             # the marker. Same keys and values, so a request is never tallied twice.
-            first = self._get(_key(f"request#{job_id}"))
+            first = self._get(item_key(f"request#{job_id}"))
             if first is None:  # expired in between: the request is older than the ttl
                 return
             who = {name: first[name] for name in ("user_id", "team_id") if name in first}
@@ -333,7 +307,7 @@ class DynamoState:
         if "team_id" in who:
             partitions.append(f"requests#team#{who['team_id']['S']}")
         for partition in partitions:
-            self._put({**_key(partition, f"{_time_key(now)}#{job_id}"), **tally})
+            self._put({**item_key(partition, f"{time_key(now)}#{job_id}"), **tally})
 
     def requests_since(
         self, since: datetime, *, user_id: str | None = None, team_id: str | None = None
@@ -343,7 +317,7 @@ class DynamoState:
             "TableName": self._table,
             "Select": "COUNT",
             "KeyConditionExpression": "pk = :pk AND sk >= :since",
-            "ExpressionAttributeValues": {":since": {"S": _time_key(_micros(since))}},
+            "ExpressionAttributeValues": {":since": {"S": time_key(epoch_micros(since))}},
             "ConsistentRead": True,
         }
         if user_id is not None:
@@ -367,25 +341,25 @@ class DynamoState:
 
     def record_usage(self, entry: UsageEntry) -> None:
         """Count a finished job for the usage view; the same job id again replaces its entry."""
-        finished = _micros(entry.finished_at)
+        finished = epoch_micros(entry.finished_at)
         expires = self._expires(finished)
-        partition = f"usage#{entry.team_id if entry.team_id is not None else _NO_TEAM}"
+        partition = f"usage#{entry.team_id if entry.team_id is not None else NO_TEAM}"
         # A fresh sort key per write: with the pointer swap below, concurrent records of one job
         # can never delete each other's item and leave none.
-        sort_key = f"{_time_key(finished)}#{entry.job_id}#{uuid.uuid4().hex}"
+        sort_key = f"{time_key(finished)}#{entry.job_id}#{uuid.uuid4().hex}"
         self._put(
             {
-                **_key(partition, sort_key),
+                **item_key(partition, sort_key),
                 "job_id": {"S": entry.job_id},
                 "user_id": {"S": entry.user_id},
-                "finished_at": _seconds(finished),
+                "finished_at": seconds_attribute(finished),
                 "entry": {"S": entry.model_dump_json()},
                 "expires_at": expires,
             }
         )
         old = self._put(
             {
-                **_key(f"usagejob#{entry.job_id}"),
+                **item_key(f"usagejob#{entry.job_id}"),
                 "usage_pk": {"S": partition},
                 "usage_sk": {"S": sort_key},
                 "expires_at": expires,
@@ -393,13 +367,13 @@ class DynamoState:
             ReturnValues="ALL_OLD",
         ).get("Attributes")
         if old:
-            self._delete(_key(old["usage_pk"]["S"], old["usage_sk"]["S"]))
+            self._delete(item_key(old["usage_pk"]["S"], old["usage_sk"]["S"]))
 
     def usage_since(self, team_id: str | None, since: datetime) -> list[UserUsage]:
         """Per-user totals of the workspace's jobs finished at or after ``since``, most jobs first."""
-        partition = f"usage#{team_id if team_id is not None else _NO_TEAM}"
+        partition = f"usage#{team_id if team_id is not None else NO_TEAM}"
         entries = []
-        for raw in self._query(partition, since=_micros(since)):
+        for raw in self._query(partition, since=epoch_micros(since)):
             try:
                 entries.append(UsageEntry.model_validate_json(raw["entry"]["S"]))
             except (ValidationError, KeyError):

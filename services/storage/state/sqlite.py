@@ -1,6 +1,5 @@
-"""The bot's small local state: which job a posted message shows, user defaults, App Home lists, quotas.
+"""The bot's state in one SQLite file (or ``:memory:``), shared by every thread of the process.
 
-SQLite is the embedded default; ``StateStore`` is what a shared store (DynamoDB) would implement.
 Times are stored as UTC epoch seconds (REAL), so comparisons are numeric whatever the precision.
 """
 
@@ -10,20 +9,18 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 from pydantic import ValidationError
 
 from services.core.clock import epoch_seconds, utc_now
 from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
-from services.storage.sqlite import SqliteFile, StateSchemaError
-
-__all__ = ["RECENT_KEPT_PER_USER", "SCHEMA_VERSION", "SqliteState", "StateSchemaError", "StateStore"]
+from services.storage.sqlite_file import SqliteFile
+from services.storage.state.base import RECENT_KEPT_PER_USER
 
 logger = logging.getLogger(__name__)
 
-# App Home lists at most a page of results; prune keeps a few pages per user and no more.
-RECENT_KEPT_PER_USER = 50
+# The file's name in DATA_DIR.
+STATE_FILE = "state.sqlite3"
 
 # Migration n brings a database from user_version n-1 to n. Append, never edit a shipped one.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -86,57 +83,6 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
-
-
-class StateStore(Protocol):
-    """Where the bot keeps what it must remember between Slack events."""
-
-    def remember_post(self, channel_id: str, message_ts: str, job_id: str, attempt: int) -> None:
-        """Record which job and attempt a posted result message shows."""
-
-    def post_for_message(self, channel_id: str, message_ts: str) -> tuple[str, int] | None:
-        """The (job_id, attempt) a posted message shows, or None."""
-
-    def remember_thread(self, channel_id: str, thread_ts: str, job_id: str, attempt: int) -> None:
-        """Record the latest result in a thread, replacing any earlier one."""
-
-    def job_for_thread(self, channel_id: str, thread_ts: str) -> tuple[str, int] | None:
-        """The (job_id, attempt) of the latest result in a thread, or None."""
-
-    def prefs(self, user_id: str) -> UserPrefs:
-        """The user's saved defaults; empty when none were saved."""
-
-    def save_prefs(self, user_id: str, prefs: UserPrefs) -> None:
-        """Replace the user's defaults."""
-
-    def add_recent(self, user_id: str, item: RecentJob) -> None:
-        """List a result in the user's App Home; the same (job_id, attempt) again replaces it."""
-
-    def recent(self, user_id: str, limit: int = 10) -> list[RecentJob]:
-        """The user's latest results, newest first."""
-
-    def forget_recent(self, job_id: str) -> None:
-        """Drop every listed result of a job (after it was deleted)."""
-
-    def count_request(self, user_id: str, team_id: str | None, job_id: str) -> None:
-        """Count an accepted request once per job id, for quotas."""
-
-    def requests_since(
-        self, since: datetime, *, user_id: str | None = None, team_id: str | None = None
-    ) -> int:
-        """Requests counted at or after ``since``, optionally for one user and/or workspace."""
-
-    def record_usage(self, entry: UsageEntry) -> None:
-        """Count a finished job for the usage view; the same job id again replaces its entry."""
-
-    def usage_since(self, team_id: str | None, since: datetime) -> list[UserUsage]:
-        """Per-user totals of the workspace's jobs finished at or after ``since``, most jobs first."""
-
-    def prune(self, older_than: timedelta) -> int:
-        """Delete old rows; return how many were deleted."""
-
-    def close(self) -> None:
-        """Release the store's resources."""
 
 
 class SqliteState:
