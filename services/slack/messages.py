@@ -318,6 +318,19 @@ _JA: dict[str, str] = {
         "🙇 モデルの設定に問題があるため、画像を作成できませんでした。管理者にお知らせください。"
         "（ジョブ ID: {job_id}）"
     ),
+    # A photo the user brought (services/core/inputs.py, services/slack/files.py)
+    "image.not_image": (
+        "🙇 添付ファイル（{name}）を画像として読み込めませんでした。"
+        "PNG・JPEG・WebP・GIF の画像を添付して、もう一度お試しください。"
+    ),
+    "image.too_large": "🙇 画像が大きすぎます（上限 {limit_mb} MB）。縮小してから、もう一度お試しください。",
+    "image.too_many_pixels": (
+        "🙇 画像の画素数が多すぎます（上限 {limit_mp} メガピクセル）。縮小してから、もう一度お試しください。"
+    ),
+    "image.unreadable": (
+        "🙇 添付された画像をダウンロードできませんでした。もう一度添付してお試しください。"
+        "続く場合は管理者にお知らせください。"
+    ),
     # Why an AWS call failed (services/core/causes.py); configuration causes add cause.admins_*.
     "cause.no_credentials": "🙇 ボットに AWS の認証情報が設定されていないため、画像を作成できませんでした。",
     "cause.bad_credentials": "🙇 ボットの AWS 認証情報が無効か期限切れのため、画像を作成できませんでした。",
@@ -640,6 +653,17 @@ _EN: dict[str, str] = {
     ),
     "model_misconfigured": (
         "🙇 The model is misconfigured, so no image was made. Please let an admin know. (Job ID: {job_id})"
+    ),
+    "image.not_image": (
+        "🙇 I couldn't read the attachment ({name}) as an image. Please attach a PNG, JPEG, WebP or GIF."
+    ),
+    "image.too_large": "🙇 The image is too large (limit {limit_mb} MB). Please shrink it and try again.",
+    "image.too_many_pixels": (
+        "🙇 The image has too many pixels (limit {limit_mp} megapixels). Please scale it down and try again."
+    ),
+    "image.unreadable": (
+        "🙇 I couldn't download the attached image. Please attach it again; if it keeps failing, "
+        "let an admin know."
     ),
     "cause.no_credentials": "🙇 The bot has no AWS credentials, so no image was made.",
     "cause.bad_credentials": "🙇 The bot's AWS credentials are invalid or expired, so no image was made.",
