@@ -33,7 +33,10 @@ class FormInput(BaseModel):
 
 @dataclass(frozen=True)
 class QuotaStatus:
-    """Today's use of a user's quota; ``limit`` None means unlimited."""
+    """Today's use of a user's quota; ``limit`` None means unlimited.
+
+    ``resets_at`` is in the quota's time zone (QUOTA_TIMEZONE), the one its days are counted in.
+    """
 
     limit: int | None
     used: int

@@ -108,7 +108,9 @@ class Intake:
         """How much of today's quota the user has used, and when it resets."""
         start, resets = self._today()
         used = self._state.requests_since(start, user_id=user_id)
-        return QuotaStatus(limit=self.config.user_daily_quota, used=used, resets_at=resets)
+        # In the quota's own zone, so App Home can say when and in which zone the day ends.
+        local = resets.astimezone(self.config.quota_timezone)
+        return QuotaStatus(limit=self.config.user_daily_quota, used=used, resets_at=local)
 
     def usage(self, team_id: str | None) -> UsageReport:
         """The workspace's usage today (in the quota's time zone) and over the last 7 days."""

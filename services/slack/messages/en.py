@@ -217,8 +217,11 @@ EN: dict[str, str] = {
     ),
     "help.fallback": "How to use the image bot: send `/imagine what to draw`.",
     "home.title": "🎨 Image bot",
-    "home.quota": "You can create {remaining} more images today ({limit} a day). Resets at {reset} JST.",
-    "home.quota_exhausted": "You have reached today's limit ({limit}). Please try again after {reset} JST.",
+    "home.quota": "You can create {remaining} more images today ({limit} a day). Resets at {reset} {zone}.",
+    "home.quota_exhausted": (
+        "You have reached today's limit ({limit}). Please try again after {reset} {zone}."
+    ),
+    "zone.JST": "JST",
     "home.quota_unlimited": "No daily limit.",
     "home.prefs.title": "Your defaults",
     "home.prefs.hint": "Used when you create an image without options.",

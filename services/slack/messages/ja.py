@@ -237,12 +237,13 @@ JA: dict[str, str] = {
     "help.fallback": "画像生成ボットの使い方です。`/imagine 作りたい画像` で作成できます。",
     "home.title": "🎨 画像生成ボット",
     "home.quota": (
-        "今日はあと {remaining} 枚作成できます（1 日 {limit} 枚まで）。"
-        "{reset}（日本時間）にリセットされます。"
+        "今日はあと {remaining} 枚作成できます（1 日 {limit} 枚まで）。{reset}（{zone}）にリセットされます。"
     ),
     "home.quota_exhausted": (
-        "今日の上限（{limit} 枚）に達しました。{reset}（日本時間）以降にまたお試しください。"
+        "今日の上限（{limit} 枚）に達しました。{reset}（{zone}）以降にまたお試しください。"
     ),
+    # The quota's time zone, keyed by its abbreviation; zones without an entry show the abbreviation.
+    "zone.JST": "日本時間",
     "home.quota_unlimited": "今日の作成枚数に上限はありません。",
     "home.prefs.title": "あなたの既定の設定",
     "home.prefs.hint": "オプションを付けずに作成したときは、ここで選んだ設定を使います。",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -23,45 +23,52 @@ from services.core.job import ButtonRef, RecentJob, UserPrefs, UserUsage
 from services.core.text import Language, escape, shorten
 from services.intake import QuotaStatus, UsageReport
 from services.slack import ids
-from services.slack.messages import t
+from services.slack.messages import keys, t
 from services.slack.views.blocks import Choice, select
 
 # App Home lists at most this many jobs: two blocks each keeps the view under Slack's 100 blocks.
 MAX_RECENT_JOBS = 20
 # App Home lists this many of the week's most active users; the rest are only in the totals.
 TOP_USERS = 10
-# Japan has no daylight saving time, so a fixed offset needs no tz database in the image.
-JST = timezone(timedelta(hours=9), "JST")
 # Language names are written in their own language, whatever the interface language.
 _LANGUAGE_CHOICES = (("ja", "日本語"), ("en", "English"))
 _ALT_TEXT_CHARS = 200
 
 
-def _to_jst(moment: datetime) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(JST)
+def _as_aware(moment: datetime) -> datetime:
+    # The bot's naive datetimes are UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _fmt_reset(moment: datetime) -> str:
-    local = _to_jst(moment)
-    return f"{local.month}/{local.day} {local.hour}:{local.minute:02d}"
+def _zone_name(moment: datetime, lang: Language) -> str:
+    """The zone ``moment`` is in, in words where the catalogue has them (日本時間), else abbreviated."""
+    abbreviation = moment.tzname() or "UTC"
+    if abbreviation.startswith(("+", "-")):
+        # Zones without a common abbreviation are named by their offset ("+04").
+        abbreviation = f"UTC{abbreviation}"
+    key = f"zone.{abbreviation}"
+    return t(key, lang) if key in keys() else abbreviation
 
 
 def _quota_text(quota: QuotaStatus, lang: Language) -> str:
     if quota.limit is None:
         return t("home.quota_unlimited", lang)
-    reset = _fmt_reset(quota.resets_at)
+    # Intake counts days in the configured QUOTA_TIMEZONE and gives the reset in that zone.
+    local = _as_aware(quota.resets_at)
+    reset = f"{local.month}/{local.day} {local.hour}:{local.minute:02d}"
+    zone = _zone_name(local, lang)
     remaining = max(0, quota.limit - quota.used)
     if remaining == 0:
-        return t("home.quota_exhausted", lang, limit=quota.limit, reset=reset)
-    return t("home.quota", lang, remaining=remaining, limit=quota.limit, reset=reset)
+        return t("home.quota_exhausted", lang, limit=quota.limit, reset=reset, zone=zone)
+    return t("home.quota", lang, remaining=remaining, limit=quota.limit, reset=reset, zone=zone)
 
 
 def _pref_block(label: str, element: StaticSelectElement, block_id: str) -> SectionBlock:
     return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=f"*{label}*"), accessory=element)
 
 
-def _recent_blocks(job: RecentJob, lang: Language) -> list[Block]:
-    created = _to_jst(job.created_at)
+def _recent_blocks(job: RecentJob, zone: tzinfo, lang: Language) -> list[Block]:
+    created = _as_aware(job.created_at).astimezone(zone)
     meta = "　".join(
         [
             f"{t('result.field.seed', lang)} `{job.seed if job.seed is not None else '—'}`",
@@ -140,8 +147,10 @@ def build_home_view(
     ]
     if not recent:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=t("home.recent.empty", lang))))
+    # Dates in the quota's zone, so "today" means the same day in both places.
+    zone = _as_aware(quota.resets_at).tzinfo or UTC
     for job in recent[:MAX_RECENT_JOBS]:
-        blocks.extend(_recent_blocks(job, lang))
+        blocks.extend(_recent_blocks(job, zone, lang))
     if usage is not None:
         blocks.extend(_usage_blocks(usage, lang))
     return View(type="home", blocks=blocks).to_dict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,7 +16,9 @@ from services.slack import ids
 from services.slack.views import MAX_RECENT_JOBS, NO_CHOICE, Choice, build_home_view
 from tests.services.slack.views.choices import LANGS, MODELS, SIZES, STYLES, option_values
 
-RESETS_AT = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)  # midnight in Tokyo
+TOKYO = ZoneInfo("Asia/Tokyo")
+# Intake gives the reset in the quota's zone (QUOTA_TIMEZONE), Asia/Tokyo by default.
+RESETS_AT = datetime(2026, 11, 22, 0, 0, tzinfo=TOKYO)
 
 
 def _recent(count: int, *, with_files: bool = True) -> list[RecentJob]:
@@ -88,6 +91,43 @@ def test_home_quota_line_shows_what_is_left_and_the_reset_in_tokyo_time() -> Non
     assert _quota_line(20, 3, "en") == (
         "You can create 17 more images today (20 a day). Resets at 11/22 0:00 JST."
     )
+
+
+def test_home_quota_line_names_a_zone_other_than_tokyo_by_its_abbreviation() -> None:
+    new_york = datetime(2026, 11, 22, 0, 0, tzinfo=ZoneInfo("America/New_York"))
+
+    def line(lang: Language, used: int = 3) -> str:
+        view = _home(quota=QuotaStatus(limit=20, used=used, resets_at=new_york), lang=lang)
+        return str(view["blocks"][1]["text"]["text"])
+
+    assert line("en") == "You can create 17 more images today (20 a day). Resets at 11/22 0:00 EST."
+    assert (
+        line("ja") == "今日はあと 17 枚作成できます（1 日 20 枚まで）。11/22 0:00（EST）にリセットされます。"
+    )
+    assert line("en", used=20).endswith("Please try again after 11/22 0:00 EST.")
+
+
+def test_home_quota_zone_follows_summer_time_and_offset_only_zones() -> None:
+    def line(resets_at: datetime) -> str:
+        view = _home(quota=QuotaStatus(limit=20, used=3, resets_at=resets_at), lang="en")
+        return str(view["blocks"][1]["text"]["text"])
+
+    assert line(datetime(2026, 7, 2, 0, 0, tzinfo=ZoneInfo("Europe/Berlin"))).endswith("7/2 0:00 CEST.")
+    assert line(datetime(2026, 7, 2, 0, 0, tzinfo=ZoneInfo("Asia/Dubai"))).endswith("7/2 0:00 UTC+04.")
+    assert line(datetime(2026, 7, 2, 0, 0, tzinfo=UTC)).endswith("7/2 0:00 UTC.")
+
+
+def test_home_recent_dates_are_in_the_quota_zone() -> None:
+    [job] = _recent(1)  # created 2026-11-21 09:30 UTC
+    quota = QuotaStatus(
+        limit=None, used=0, resets_at=datetime(2026, 11, 22, tzinfo=ZoneInfo("America/New_York"))
+    )
+
+    [section] = [
+        b for b in _home([job], quota=quota)["blocks"] if b.get("accessory", {}).get("type") == "button"
+    ]
+
+    assert "2026/11/21 04:30" in section["text"]["text"]
 
 
 def test_home_quota_when_used_up_or_unlimited() -> None:
