@@ -13,23 +13,34 @@ from handlers.answers import tell
 from handlers.forms import open_form
 from handlers.payloads import BlockActionsPayload, FormContext
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext, Trigger
-from services.core.text import Language
-from services.slack import ids
-from services.slack.messages import t
-from services.slack.notifier import failure_message
-from services.slack.result import build_retried_blocks
+from services.core import InputRejected, Language, SlackContext, Trigger
+from services.slack import (
+    ACTION_ADJUST,
+    ACTION_APPROVE,
+    ACTION_CANDIDATES,
+    ACTION_CFG_DOWN,
+    ACTION_CFG_UP,
+    ACTION_DELETE,
+    ACTION_PICK,
+    ACTION_REGENERATE,
+    ACTION_REPORT_FALSE_POSITIVE,
+    ACTION_RETRY,
+    ACTION_SAME_SEED,
+    ACTION_VARIATION,
+    build_retried_blocks,
+    failure_message,
+    t,
+)
 
 logger = logging.getLogger(__name__)
 
 FOLLOW_UPS: dict[str, Trigger] = {
-    ids.ACTION_REGENERATE: "regenerate",
-    ids.ACTION_SAME_SEED: "same_seed",
-    ids.ACTION_CFG_DOWN: "cfg_down",
-    ids.ACTION_CFG_UP: "cfg_up",
-    ids.ACTION_VARIATION: "variation",
-    ids.ACTION_PICK: "pick",
+    ACTION_REGENERATE: "regenerate",
+    ACTION_SAME_SEED: "same_seed",
+    ACTION_CFG_DOWN: "cfg_down",
+    ACTION_CFG_UP: "cfg_up",
+    ACTION_VARIATION: "variation",
+    ACTION_PICK: "pick",
 }
 
 
@@ -80,7 +91,7 @@ def register(app: App, services: Services) -> None:
     for action_id in FOLLOW_UPS:
         app.action(action_id)(on_follow_up)
 
-    @app.action(ids.ACTION_RETRY)
+    @app.action(ACTION_RETRY)
     def on_retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
@@ -102,7 +113,7 @@ def _register_desk(app: App, services: Services) -> None:
     """The buttons that do not re-run the job: 調整, 採用, 削除, 候補を見る, 誤判定を報告."""
     intake = services.intake
 
-    @app.action(ids.ACTION_ADJUST)
+    @app.action(ACTION_ADJUST)
     def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
@@ -118,7 +129,7 @@ def _register_desk(app: App, services: Services) -> None:
         except InputRejected as exc:
             tell(respond, failure_message(exc, "", lang))
 
-    @app.action(ids.ACTION_APPROVE)
+    @app.action(ACTION_APPROVE)
     def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
@@ -126,7 +137,7 @@ def _register_desk(app: App, services: Services) -> None:
         lang = intake.lang_for(user)
         _in_background(services, "approve", respond, lang, lambda: services.desk.approve(value, user))
 
-    @app.action(ids.ACTION_DELETE)
+    @app.action(ACTION_DELETE)
     def on_delete(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
@@ -139,7 +150,7 @@ def _register_desk(app: App, services: Services) -> None:
 
         _in_background(services, "delete", respond, lang, delete)
 
-    @app.action(ids.ACTION_CANDIDATES)
+    @app.action(ACTION_CANDIDATES)
     def on_candidates(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
@@ -156,7 +167,7 @@ def _register_desk(app: App, services: Services) -> None:
 
         _in_background(services, "candidates", respond, lang, show)
 
-    @app.action(ids.ACTION_REPORT_FALSE_POSITIVE)
+    @app.action(ACTION_REPORT_FALSE_POSITIVE)
     def on_report(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)

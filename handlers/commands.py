@@ -12,19 +12,16 @@ from handlers.answers import help_answer
 from handlers.forms import open_form
 from handlers.payloads import CommandPayload, FormContext
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext
-from services.core.text import Language
-from services.intake.service import HelpRequested
-from services.slack import ids
-from services.slack.notifier import failure_message
+from services.core import InputRejected, Language, SlackContext
+from services.intake import HelpRequested
+from services.slack import SLASH_COMMAND, failure_message
 
 
 def register(app: App, services: Services) -> None:
     """Attach the slash command listener."""
     intake = services.intake
 
-    @app.command(ids.SLASH_COMMAND)
+    @app.command(SLASH_COMMAND)
     def imagine(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         command = CommandPayload.model_validate(body)
 

@@ -7,14 +7,20 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.web import WebClient
 
+from handlers import menus
 from handlers.payloads import FormContext, ViewSubmissionPayload
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext
-from services.intake.service import HelpRequested
-from services.slack import ids, menus
-from services.slack.notifier import failure_message
-from services.slack.views import BLOCK_TEXT, FormDefaults, FormErrors, build_imagine_form, read_imagine_form
+from services.core import InputRejected, SlackContext
+from services.intake import HelpRequested
+from services.slack import (
+    BLOCK_TEXT,
+    VIEW_IMAGINE,
+    FormDefaults,
+    FormErrors,
+    build_imagine_form,
+    failure_message,
+    read_imagine_form,
+)
 
 
 def open_form(
@@ -60,7 +66,7 @@ def open_form(
 def register(app: App, services: Services) -> None:
     """Attach the form's submission listener."""
 
-    @app.view(ids.VIEW_IMAGINE)
+    @app.view(VIEW_IMAGINE)
     def submitted(ack: Ack, body: dict[str, Any]) -> None:
         payload = ViewSubmissionPayload.model_validate(body)
         user_id = payload.user.id

@@ -10,18 +10,16 @@ from slack_sdk.web import WebClient
 from handlers.answers import help_answer, whisper
 from handlers.payloads import MentionEvent
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import ButtonRef, SlackContext
-from services.intake.service import HelpRequested
-from services.slack import ids
-from services.slack.notifier import failure_message
+from services.core import ButtonRef, InputRejected, SlackContext
+from services.intake import HelpRequested
+from services.slack import EVENT_APP_MENTION, failure_message
 
 
 def register(app: App, services: Services) -> None:
     """Attach the app_mention listener (Bolt acknowledges events itself)."""
     intake = services.intake
 
-    @app.event(ids.EVENT_APP_MENTION)
+    @app.event(EVENT_APP_MENTION)
     def mention(event: dict[str, Any], client: WebClient) -> None:
         payload = MentionEvent.model_validate(event)
         if payload.bot_id or not payload.user:

@@ -10,11 +10,8 @@ from slack_sdk.web import WebClient
 from handlers.answers import whisper
 from handlers.payloads import ReactionEvent
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import ButtonRef, SlackContext, Trigger
-from services.slack import ids
-from services.slack.messages import t
-from services.slack.notifier import failure_message
+from services.core import ButtonRef, InputRejected, SlackContext, Trigger
+from services.slack import EVENT_REACTION_ADDED, REACTION_APPROVE, REACTION_TRIGGERS, failure_message, t
 
 _TRIGGERS: dict[str, Trigger] = {
     "regenerate": "regenerate",
@@ -28,15 +25,15 @@ def register(app: App, services: Services) -> None:
     """Attach the reaction_added listener."""
     intake = services.intake
 
-    @app.event(ids.EVENT_REACTION_ADDED)
+    @app.event(EVENT_REACTION_ADDED)
     def reacted(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         payload = ReactionEvent.model_validate(event)
         # The bot adds these reactions itself to offer them; those events are not requests.
         if payload.user == context.bot_user_id or payload.item.type != "message":
             return
         name = payload.reaction.split("::", 1)[0]  # skin tones arrive as "+1::skin-tone-2"
-        action = _TRIGGERS.get(ids.REACTION_TRIGGERS.get(name, ""))
-        if action is None and name not in ids.REACTION_APPROVE:
+        action = _TRIGGERS.get(REACTION_TRIGGERS.get(name, ""))
+        if action is None and name not in REACTION_APPROVE:
             return
         posted = services.state.post_for_message(payload.item.channel, payload.item.ts)
         if posted is None:

@@ -9,18 +9,16 @@ from slack_bolt import Ack, App, Respond
 from handlers.answers import tell
 from handlers.payloads import MessageShortcutPayload
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext
-from services.intake.service import HelpRequested
-from services.slack import ids
-from services.slack.notifier import failure_message
+from services.core import InputRejected, SlackContext
+from services.intake import HelpRequested
+from services.slack import SHORTCUT_FROM_MESSAGE, failure_message
 
 
 def register(app: App, services: Services) -> None:
     """Attach the message shortcut listener."""
     intake = services.intake
 
-    @app.shortcut(ids.SHORTCUT_FROM_MESSAGE)
+    @app.shortcut(SHORTCUT_FROM_MESSAGE)
     def from_message(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = MessageShortcutPayload.model_validate(body)

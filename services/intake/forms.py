@@ -1,4 +1,4 @@
-"""What intake reads and what it hands the Slack side to render: data only, no blocks."""
+"""What intake reads and what it hands the Slack side to render or answer: data only, no blocks."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ class FormInput(BaseModel):
     size: str | None = None
     style: str | None = None
     model: str | None = None
+
+
+class HelpRequested(Exception):
+    """The user asked for usage (``/imagine help``); the edge answers with the help text."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from services.generation.image_models import Capabilities
 from services.generation.options import ParsedRequest, parse_request, resolve_size
 from services.generation.pipeline import Pipeline
 from services.generation.presets import STYLES
-from services.intake.forms import FormInput, QuotaStatus, UsageReport
+from services.intake.forms import FormInput, HelpRequested, QuotaStatus, UsageReport
 from services.storage.archive import Archive
 from services.storage.job_store import JobStore
 from services.storage.state import StateStore
@@ -41,10 +41,6 @@ FollowUp = Trigger
 JST = ZoneInfo("Asia/Tokyo")
 # Outcomes whose image passed moderation and may be shown again (variation source, grid, pick).
 SAFE_OUTCOMES = frozenset({"accepted", "rejected_by_verifier", "unverified"})
-
-
-class HelpRequested(Exception):
-    """The user asked for usage (``/imagine help``); the edge answers with the help text."""
 
 
 @dataclass(frozen=True)
