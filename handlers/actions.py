@@ -1,4 +1,8 @@
-"""Buttons under a result (and under the candidate grid and refusals)."""
+"""Buttons under a result (and under the candidate grid and refusals).
+
+A refusal (``InputRejected``) is left to the app's error handler (handlers/errors.py), which tells
+the clicker privately; work done in the background after the ack tells them itself.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +70,7 @@ def _in_background(
         try:
             key = work()
         except InputRejected as exc:
+            # The request was answered long ago, so the app's error handler never sees this one.
             tell(respond, failure_message(exc, "", lang))
             return
         if key:
@@ -78,15 +83,11 @@ def register(app: App, services: Services) -> None:
     """Attach the listeners for every result button."""
     intake = services.intake
 
-    def on_follow_up(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_follow_up(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         action = payload.actions[0]
-        lang = intake.lang_for(payload.user.id, payload.team.id if payload.team else None)
-        try:
-            intake.follow_up(action.value, FOLLOW_UPS[action.action_id], _context(payload))
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
+        intake.follow_up(action.value, FOLLOW_UPS[action.action_id], _context(payload))
 
     for action_id in FOLLOW_UPS:
         app.action(action_id)(on_follow_up)
@@ -96,13 +97,9 @@ def register(app: App, services: Services) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         user = payload.user.id
-        lang = intake.lang_for(user, payload.team.id if payload.team else None)
-        try:
-            intake.retry(payload.actions[0].value, _context(payload))
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
-            return
+        intake.retry(payload.actions[0].value, _context(payload))
         # The button goes, so the failure is not retried twice by accident; its text stays.
+        lang = intake.lang_for(user, payload.team.id if payload.team else None)
         text = payload.message.text if payload.message else ""
         respond(replace_original=True, text=text, blocks=build_retried_blocks(text, user, lang))
 
@@ -114,20 +111,16 @@ def _register_desk(app: App, services: Services) -> None:
     intake = services.intake
 
     @app.action(ACTION_ADJUST)
-    def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        lang = intake.lang_for(payload.user.id)
-        try:
-            slack = _context(payload)
-            if not payload.trigger_id:
-                raise InputRejected("button.invalid")
-            context = FormContext(
-                channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
-            )
-            open_form(client, services, payload.trigger_id, payload.user.id, context)
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
+        slack = _context(payload)
+        if not payload.trigger_id:
+            raise InputRejected("button.invalid")
+        context = FormContext(
+            channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
+        )
+        open_form(client, services, payload.trigger_id, payload.user.id, context)
 
     @app.action(ACTION_APPROVE)
     def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -154,12 +147,8 @@ def _register_desk(app: App, services: Services) -> None:
     def on_candidates(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
+        slack = _context(payload)
         lang = intake.lang_for(payload.user.id)
-        try:
-            slack = _context(payload)
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
-            return
         value = payload.actions[0].value
 
         def show() -> None:
@@ -171,10 +160,5 @@ def _register_desk(app: App, services: Services) -> None:
     def on_report(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        lang = intake.lang_for(payload.user.id)
-        try:
-            services.reports.file(payload.actions[0].value, payload.user.id)
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
-            return
-        tell(respond, t("report.thanks", lang))
+        services.reports.file(payload.actions[0].value, payload.user.id)
+        tell(respond, t("report.thanks", intake.lang_for(payload.user.id)))

@@ -21,7 +21,6 @@ from services.slack import (
     ACTION_PREF_STYLE,
     EVENT_APP_HOME_OPENED,
     build_home_view,
-    failure_message,
     read_choice,
 )
 
@@ -87,25 +86,18 @@ def register(app: App, services: Services) -> None:
         app.action(action_id)(on_pref)
 
     @app.action(ACTION_AGAIN)
-    def again(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def again(ack: Ack, body: dict[str, Any]) -> None:
+        # A refusal is told in the bot's DM with the user by the app's error handler: App Home
+        # has no thread to answer in.
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        user = payload.user.id
-        lang = services.intake.lang_for(user, payload.team.id if payload.team else None)
-        try:
-            record, _ = services.intake.load(payload.actions[0].value)
-            if record.slack is None:
-                raise InputRejected("job.not_found")
-            slack = SlackContext(
-                team_id=payload.team.id if payload.team else None,
-                channel_id=record.slack.channel_id,
-                user_id=user,
-                thread_ts=record.slack.thread_ts,
-            )
-            services.intake.follow_up(payload.actions[0].value, "again", slack)
-        except InputRejected as exc:
-            # App Home has no thread to answer in; the bot's DM with the user does.
-            try:
-                client.chat_postMessage(channel=user, text=failure_message(exc, "", lang))
-            except SlackApiError as api_error:
-                logger.warning("could not tell the user: %s", api_error.response.get("error"))
+        record, _ = services.intake.load(payload.actions[0].value)
+        if record.slack is None:
+            raise InputRejected("job.not_found")
+        slack = SlackContext(
+            team_id=payload.team.id if payload.team else None,
+            channel_id=record.slack.channel_id,
+            user_id=payload.user.id,
+            thread_ts=record.slack.thread_ts,
+        )
+        services.intake.follow_up(payload.actions[0].value, "again", slack)

@@ -12,11 +12,11 @@ from handlers.payloads import MentionEvent
 from services.container import Services
 from services.core import ButtonRef, InputRejected, SlackContext
 from services.intake import HelpRequested
-from services.slack import EVENT_APP_MENTION, failure_message
+from services.slack import EVENT_APP_MENTION
 
 
 def register(app: App, services: Services) -> None:
-    """Attach the app_mention listener (Bolt acknowledges events itself)."""
+    """Attach the app_mention listener (Bolt acknowledges events itself); refusals go to the error handler."""
     intake = services.intake
 
     @app.event(EVENT_APP_MENTION)
@@ -31,7 +31,6 @@ def register(app: App, services: Services) -> None:
             user_id=user,
             thread_ts=payload.thread_ts or payload.ts,
         )
-        lang = intake.lang_for(user, payload.team)
         previous = (
             services.state.job_for_thread(payload.channel, payload.thread_ts) if payload.thread_ts else None
         )
@@ -48,6 +47,4 @@ def register(app: App, services: Services) -> None:
             else:
                 intake.request(payload.text, slack, "mention")
         except HelpRequested:
-            whisper(client, slack, *help_answer(services, lang))
-        except InputRejected as exc:
-            whisper(client, slack, failure_message(exc, "", lang))
+            whisper(client, slack, *help_answer(services, intake.lang_for(user, payload.team)))

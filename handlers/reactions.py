@@ -10,8 +10,8 @@ from slack_sdk.web import WebClient
 from handlers.answers import whisper
 from handlers.payloads import ReactionEvent
 from services.container import Services
-from services.core import ButtonRef, InputRejected, SlackContext, Trigger
-from services.slack import EVENT_REACTION_ADDED, REACTION_APPROVE, REACTION_TRIGGERS, failure_message, t
+from services.core import ButtonRef, SlackContext, Trigger
+from services.slack import EVENT_REACTION_ADDED, REACTION_APPROVE, REACTION_TRIGGERS, t
 
 _TRIGGERS: dict[str, Trigger] = {
     "regenerate": "regenerate",
@@ -22,7 +22,7 @@ _TRIGGERS: dict[str, Trigger] = {
 
 
 def register(app: App, services: Services) -> None:
-    """Attach the reaction_added listener."""
+    """Attach the reaction_added listener; refusals are told by the app's error handler."""
     intake = services.intake
 
     @app.event(EVENT_REACTION_ADDED)
@@ -40,12 +40,8 @@ def register(app: App, services: Services) -> None:
             return  # not one of our results
         value = ButtonRef(job_id=posted[0], attempt=posted[1]).encode()
         slack = SlackContext(team_id=context.team_id, channel_id=payload.item.channel, user_id=payload.user)
-        lang = intake.lang_for(payload.user, context.team_id)
-        try:
-            if action is None:
-                key = services.desk.approve(value, payload.user)
-                whisper(client, slack, t(key, lang))
-                return
-            intake.follow_up(value, action, slack)
-        except InputRejected as exc:
-            whisper(client, slack, failure_message(exc, "", lang))
+        if action is None:
+            key = services.desk.approve(value, payload.user)
+            whisper(client, slack, t(key, intake.lang_for(payload.user, context.team_id)))
+            return
+        intake.follow_up(value, action, slack)
