@@ -6,6 +6,7 @@ check: lint types test
 lint:
 	ruff check .
 	ruff format --check .
+	lint-imports
 
 types:
 	mypy

@@ -20,9 +20,7 @@ from slack_sdk.web import WebClient
 
 from handlers.payloads import FormContext
 from services.core.text import Language
-from services.slack import ids
-from services.slack.messages import t
-from services.slack.views import BLOCK_TEXT
+from services.slack import BLOCK_TEXT, EVENT_APP_HOME_OPENED, EVENT_APP_MENTION, t
 from services.storage.dedupe import Deduper
 
 logger = logging.getLogger(__name__)
@@ -161,7 +159,7 @@ def _kind(body: dict[str, Any]) -> str:
 def _channel(body: dict[str, Any], context: BoltContext) -> str | None:
     """The channel the request acts in; None for App Home, which every allowed user keeps."""
     kind = _kind(body)
-    if kind == f"event:{ids.EVENT_APP_HOME_OPENED}":
+    if kind == f"event:{EVENT_APP_HOME_OPENED}":
         return None
     if kind == "block_actions" and (body.get("view") or {}).get("type") == "home":
         return None
@@ -192,7 +190,7 @@ def _refuse(
         else:
             if sent.status_code >= 300:
                 logger.warning("could not send a refusal: HTTP %s", sent.status_code)
-    elif kind == f"event:{ids.EVENT_APP_MENTION}":
+    elif kind == f"event:{EVENT_APP_MENTION}":
         event = body.get("event") or {}
         if event.get("user") and not event.get("bot_id"):
             try:

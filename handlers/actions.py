@@ -1,4 +1,8 @@
-"""Buttons under a result (and under the candidate grid and refusals)."""
+"""Buttons under a result (and under the candidate grid and refusals).
+
+A refusal (``InputRejected``) is left to the app's error handler (handlers/errors.py), which tells
+the clicker privately; work done in the background after the ack tells them itself.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +17,34 @@ from handlers.answers import tell
 from handlers.forms import open_form
 from handlers.payloads import BlockActionsPayload, FormContext
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext, Trigger
-from services.core.text import Language
-from services.slack import ids
-from services.slack.messages import t
-from services.slack.notifier import failure_message
-from services.slack.result import build_retried_blocks
+from services.core import InputRejected, Language, SlackContext, Trigger
+from services.slack import (
+    ACTION_ADJUST,
+    ACTION_APPROVE,
+    ACTION_CANDIDATES,
+    ACTION_CFG_DOWN,
+    ACTION_CFG_UP,
+    ACTION_DELETE,
+    ACTION_PICK,
+    ACTION_REGENERATE,
+    ACTION_REPORT_FALSE_POSITIVE,
+    ACTION_RETRY,
+    ACTION_SAME_SEED,
+    ACTION_VARIATION,
+    build_retried_blocks,
+    failure_message,
+    t,
+)
 
 logger = logging.getLogger(__name__)
 
 FOLLOW_UPS: dict[str, Trigger] = {
-    ids.ACTION_REGENERATE: "regenerate",
-    ids.ACTION_SAME_SEED: "same_seed",
-    ids.ACTION_CFG_DOWN: "cfg_down",
-    ids.ACTION_CFG_UP: "cfg_up",
-    ids.ACTION_VARIATION: "variation",
-    ids.ACTION_PICK: "pick",
+    ACTION_REGENERATE: "regenerate",
+    ACTION_SAME_SEED: "same_seed",
+    ACTION_CFG_DOWN: "cfg_down",
+    ACTION_CFG_UP: "cfg_up",
+    ACTION_VARIATION: "variation",
+    ACTION_PICK: "pick",
 }
 
 
@@ -55,6 +70,7 @@ def _in_background(
         try:
             key = work()
         except InputRejected as exc:
+            # The request was answered long ago, so the app's error handler never sees this one.
             tell(respond, failure_message(exc, "", lang))
             return
         if key:
@@ -67,31 +83,23 @@ def register(app: App, services: Services) -> None:
     """Attach the listeners for every result button."""
     intake = services.intake
 
-    def on_follow_up(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_follow_up(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         action = payload.actions[0]
-        lang = intake.lang_for(payload.user.id, payload.team.id if payload.team else None)
-        try:
-            intake.follow_up(action.value, FOLLOW_UPS[action.action_id], _context(payload))
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
+        intake.follow_up(action.value, FOLLOW_UPS[action.action_id], _context(payload))
 
     for action_id in FOLLOW_UPS:
         app.action(action_id)(on_follow_up)
 
-    @app.action(ids.ACTION_RETRY)
+    @app.action(ACTION_RETRY)
     def on_retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         user = payload.user.id
-        lang = intake.lang_for(user, payload.team.id if payload.team else None)
-        try:
-            intake.retry(payload.actions[0].value, _context(payload))
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
-            return
+        intake.retry(payload.actions[0].value, _context(payload))
         # The button goes, so the failure is not retried twice by accident; its text stays.
+        lang = intake.lang_for(user, payload.team.id if payload.team else None)
         text = payload.message.text if payload.message else ""
         respond(replace_original=True, text=text, blocks=build_retried_blocks(text, user, lang))
 
@@ -102,23 +110,19 @@ def _register_desk(app: App, services: Services) -> None:
     """The buttons that do not re-run the job: 調整, 採用, 削除, 候補を見る, 誤判定を報告."""
     intake = services.intake
 
-    @app.action(ids.ACTION_ADJUST)
-    def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(ACTION_ADJUST)
+    def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        lang = intake.lang_for(payload.user.id)
-        try:
-            slack = _context(payload)
-            if not payload.trigger_id:
-                raise InputRejected("button.invalid")
-            context = FormContext(
-                channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
-            )
-            open_form(client, services, payload.trigger_id, payload.user.id, context)
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
+        slack = _context(payload)
+        if not payload.trigger_id:
+            raise InputRejected("button.invalid")
+        context = FormContext(
+            channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
+        )
+        open_form(client, services, payload.trigger_id, payload.user.id, context)
 
-    @app.action(ids.ACTION_APPROVE)
+    @app.action(ACTION_APPROVE)
     def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
@@ -126,7 +130,7 @@ def _register_desk(app: App, services: Services) -> None:
         lang = intake.lang_for(user)
         _in_background(services, "approve", respond, lang, lambda: services.desk.approve(value, user))
 
-    @app.action(ids.ACTION_DELETE)
+    @app.action(ACTION_DELETE)
     def on_delete(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
@@ -139,16 +143,12 @@ def _register_desk(app: App, services: Services) -> None:
 
         _in_background(services, "delete", respond, lang, delete)
 
-    @app.action(ids.ACTION_CANDIDATES)
+    @app.action(ACTION_CANDIDATES)
     def on_candidates(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
+        slack = _context(payload)
         lang = intake.lang_for(payload.user.id)
-        try:
-            slack = _context(payload)
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
-            return
         value = payload.actions[0].value
 
         def show() -> None:
@@ -156,14 +156,9 @@ def _register_desk(app: App, services: Services) -> None:
 
         _in_background(services, "candidates", respond, lang, show)
 
-    @app.action(ids.ACTION_REPORT_FALSE_POSITIVE)
+    @app.action(ACTION_REPORT_FALSE_POSITIVE)
     def on_report(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        lang = intake.lang_for(payload.user.id)
-        try:
-            services.reports.file(payload.actions[0].value, payload.user.id)
-        except InputRejected as exc:
-            tell(respond, failure_message(exc, "", lang))
-            return
-        tell(respond, t("report.thanks", lang))
+        services.reports.file(payload.actions[0].value, payload.user.id)
+        tell(respond, t("report.thanks", intake.lang_for(payload.user.id)))

@@ -9,11 +9,10 @@ from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
+from handlers import menus
 from services.container import Services
-from services.core.job import SlackContext
-from services.core.text import Language
-from services.slack import menus
-from services.slack.views import build_help_text
+from services.core import Language, SlackContext
+from services.slack import build_help_text
 
 logger = logging.getLogger(__name__)
 

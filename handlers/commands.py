@@ -1,4 +1,8 @@
-"""``/imagine``: acknowledge at once, queue the job, open the form, show help, or say what is wrong."""
+"""``/imagine``: acknowledge at once, queue the job, open the form, show help, or say what is wrong.
+
+Refusals (``InputRejected``) are answered in the ack by the app's error handler (handlers/errors.py),
+so nothing here acks before the request is queued.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +16,18 @@ from handlers.answers import help_answer
 from handlers.forms import open_form
 from handlers.payloads import CommandPayload, FormContext
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext
-from services.core.text import Language
-from services.intake.service import HelpRequested
-from services.slack import ids
-from services.slack.notifier import failure_message
+from services.core import InputRejected, SlackContext
+from services.intake import HelpRequested
+from services.slack import SLASH_COMMAND
 
 
 def register(app: App, services: Services) -> None:
     """Attach the slash command listener."""
     intake = services.intake
 
-    @app.command(ids.SLASH_COMMAND)
+    @app.command(SLASH_COMMAND)
     def imagine(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         command = CommandPayload.model_validate(body)
-
-        def lang() -> Language:
-            # Only refusals need it; a queued request is acknowledged without another read.
-            return intake.lang_for(command.user_id, command.team_id)
-
         slack = SlackContext(
             team_id=command.team_id,
             channel_id=command.channel_id,
@@ -48,19 +44,16 @@ def register(app: App, services: Services) -> None:
                     command.user_id,
                     FormContext(channel=command.channel_id),
                 )
-            except SlackApiError:
-                ack(text=failure_message(InputRejected("input.empty"), "", lang()), response_type="ephemeral")
-                return
+            except SlackApiError as exc:
+                # No form (an expired trigger_id): ask for the text instead.
+                raise InputRejected("input.empty") from exc
             ack()
             return
         try:
             intake.request(command.text, slack, "command")
         except HelpRequested:
-            text, blocks = help_answer(services, lang())
+            # Only help needs the language; a queued request is acknowledged without another read.
+            text, blocks = help_answer(services, intake.lang_for(command.user_id, command.team_id))
             ack(text=text, blocks=blocks, response_type="ephemeral")
-            return
-        except InputRejected as exc:
-            # Text in the ack is shown only to the user who typed the command.
-            ack(text=failure_message(exc, "", lang()), response_type="ephemeral")
             return
         ack()

@@ -7,14 +7,12 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.web import WebClient
 
+from handlers import menus
 from handlers.payloads import FormContext, ViewSubmissionPayload
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext
-from services.intake.service import HelpRequested
-from services.slack import ids, menus
-from services.slack.notifier import failure_message
-from services.slack.views import BLOCK_TEXT, FormDefaults, FormErrors, build_imagine_form, read_imagine_form
+from services.core import InputRejected, SlackContext
+from services.intake import HelpRequested
+from services.slack import VIEW_IMAGINE, FormDefaults, FormErrors, build_imagine_form, read_imagine_form
 
 
 def open_form(
@@ -58,16 +56,19 @@ def open_form(
 
 
 def register(app: App, services: Services) -> None:
-    """Attach the form's submission listener."""
+    """Attach the form's submission listener.
 
-    @app.view(ids.VIEW_IMAGINE)
+    A refusal (``InputRejected``, with ``field`` naming the block it is about) is shown in the
+    form by the app's error handler (handlers/errors.py).
+    """
+
+    @app.view(VIEW_IMAGINE)
     def submitted(ack: Ack, body: dict[str, Any]) -> None:
         payload = ViewSubmissionPayload.model_validate(body)
         user_id = payload.user.id
-        lang = services.intake.lang_for(user_id)
         try:
             context = FormContext.model_validate_json(payload.view.private_metadata or "{}")
-            form = read_imagine_form(payload.view.state.values, lang)
+            form = read_imagine_form(payload.view.state.values, services.intake.lang_for(user_id))
             slack = SlackContext(
                 team_id=payload.team.id if payload.team else None,
                 channel_id=context.channel,
@@ -78,15 +79,7 @@ def register(app: App, services: Services) -> None:
         except FormErrors as exc:
             ack(response_action="errors", errors=exc.errors)
             return
-        except InputRejected as exc:
-            block = str(exc.details.get("field") or BLOCK_TEXT)
-            ack(response_action="errors", errors={block: failure_message(exc, "", lang)})
-            return
-        except (HelpRequested, ValueError):
+        except (HelpRequested, ValueError) as exc:
             # Tampered private_metadata: nothing the user can fix in the form.
-            ack(
-                response_action="errors",
-                errors={BLOCK_TEXT: failure_message(InputRejected("button.invalid"), "", lang)},
-            )
-            return
+            raise InputRejected("button.invalid") from exc
         ack()

@@ -9,21 +9,28 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
+from handlers import menus
 from handlers.payloads import BlockActionsPayload, HomeOpenedEvent
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext
-from services.slack import ids, menus
-from services.slack.notifier import failure_message
-from services.slack.views import build_home_view, read_choice
+from services.core import InputRejected, SlackContext
+from services.slack import (
+    ACTION_AGAIN,
+    ACTION_PREF_LANG,
+    ACTION_PREF_MODEL,
+    ACTION_PREF_SIZE,
+    ACTION_PREF_STYLE,
+    EVENT_APP_HOME_OPENED,
+    build_home_view,
+    read_choice,
+)
 
 logger = logging.getLogger(__name__)
 
 _PREFS = {
-    ids.ACTION_PREF_MODEL: "model",
-    ids.ACTION_PREF_STYLE: "style",
-    ids.ACTION_PREF_SIZE: "size",
-    ids.ACTION_PREF_LANG: "lang",
+    ACTION_PREF_MODEL: "model",
+    ACTION_PREF_STYLE: "style",
+    ACTION_PREF_SIZE: "size",
+    ACTION_PREF_LANG: "lang",
 }
 
 
@@ -50,7 +57,7 @@ def publish_home(client: WebClient, services: Services, user_id: str, team_id: s
 def register(app: App, services: Services) -> None:
     """Attach the App Home listeners."""
 
-    @app.event(ids.EVENT_APP_HOME_OPENED)
+    @app.event(EVENT_APP_HOME_OPENED)
     def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         payload = HomeOpenedEvent.model_validate(event)
         if payload.tab == "home":
@@ -78,26 +85,19 @@ def register(app: App, services: Services) -> None:
     for action_id in _PREFS:
         app.action(action_id)(on_pref)
 
-    @app.action(ids.ACTION_AGAIN)
-    def again(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    @app.action(ACTION_AGAIN)
+    def again(ack: Ack, body: dict[str, Any]) -> None:
+        # A refusal is told in the bot's DM with the user by the app's error handler: App Home
+        # has no thread to answer in.
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        user = payload.user.id
-        lang = services.intake.lang_for(user, payload.team.id if payload.team else None)
-        try:
-            record, _ = services.intake.load(payload.actions[0].value)
-            if record.slack is None:
-                raise InputRejected("job.not_found")
-            slack = SlackContext(
-                team_id=payload.team.id if payload.team else None,
-                channel_id=record.slack.channel_id,
-                user_id=user,
-                thread_ts=record.slack.thread_ts,
-            )
-            services.intake.follow_up(payload.actions[0].value, "again", slack)
-        except InputRejected as exc:
-            # App Home has no thread to answer in; the bot's DM with the user does.
-            try:
-                client.chat_postMessage(channel=user, text=failure_message(exc, "", lang))
-            except SlackApiError as api_error:
-                logger.warning("could not tell the user: %s", api_error.response.get("error"))
+        record, _ = services.intake.load(payload.actions[0].value)
+        if record.slack is None:
+            raise InputRejected("job.not_found")
+        slack = SlackContext(
+            team_id=payload.team.id if payload.team else None,
+            channel_id=record.slack.channel_id,
+            user_id=payload.user.id,
+            thread_ts=record.slack.thread_ts,
+        )
+        services.intake.follow_up(payload.actions[0].value, "again", slack)

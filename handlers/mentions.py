@@ -10,18 +10,16 @@ from slack_sdk.web import WebClient
 from handlers.answers import help_answer, whisper
 from handlers.payloads import MentionEvent
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import ButtonRef, SlackContext
-from services.intake.service import HelpRequested
-from services.slack import ids
-from services.slack.notifier import failure_message
+from services.core import ButtonRef, InputRejected, SlackContext
+from services.intake import HelpRequested
+from services.slack import EVENT_APP_MENTION
 
 
 def register(app: App, services: Services) -> None:
-    """Attach the app_mention listener (Bolt acknowledges events itself)."""
+    """Attach the app_mention listener (Bolt acknowledges events itself); refusals go to the error handler."""
     intake = services.intake
 
-    @app.event(ids.EVENT_APP_MENTION)
+    @app.event(EVENT_APP_MENTION)
     def mention(event: dict[str, Any], client: WebClient) -> None:
         payload = MentionEvent.model_validate(event)
         if payload.bot_id or not payload.user:
@@ -33,7 +31,6 @@ def register(app: App, services: Services) -> None:
             user_id=user,
             thread_ts=payload.thread_ts or payload.ts,
         )
-        lang = intake.lang_for(user, payload.team)
         previous = (
             services.state.job_for_thread(payload.channel, payload.thread_ts) if payload.thread_ts else None
         )
@@ -50,6 +47,4 @@ def register(app: App, services: Services) -> None:
             else:
                 intake.request(payload.text, slack, "mention")
         except HelpRequested:
-            whisper(client, slack, *help_answer(services, lang))
-        except InputRejected as exc:
-            whisper(client, slack, failure_message(exc, "", lang))
+            whisper(client, slack, *help_answer(services, intake.lang_for(user, payload.team)))

@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
-from handlers.answers import tell
 from handlers.payloads import MessageShortcutPayload
 from services.container import Services
-from services.core.errors import InputRejected
-from services.core.job import SlackContext
-from services.intake.service import HelpRequested
-from services.slack import ids
-from services.slack.notifier import failure_message
+from services.core import InputRejected, SlackContext
+from services.intake import HelpRequested
+from services.slack import SHORTCUT_FROM_MESSAGE
 
 
 def register(app: App, services: Services) -> None:
-    """Attach the message shortcut listener."""
+    """Attach the message shortcut listener; refusals are told by the app's error handler."""
     intake = services.intake
 
-    @app.shortcut(ids.SHORTCUT_FROM_MESSAGE)
-    def from_message(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    @app.shortcut(SHORTCUT_FROM_MESSAGE)
+    def from_message(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         payload = MessageShortcutPayload.model_validate(body)
-        team = payload.team.id if payload.team else None
-        lang = intake.lang_for(payload.user.id, team)
         slack = SlackContext(
-            team_id=team,
+            team_id=payload.team.id if payload.team else None,
             channel_id=payload.channel.id,
             user_id=payload.user.id,
             thread_ts=payload.message.thread_ts or payload.message.ts,
@@ -35,6 +30,6 @@ def register(app: App, services: Services) -> None:
         )
         try:
             intake.request(payload.message.text, slack, "shortcut")
-        except (InputRejected, HelpRequested) as exc:
-            error = exc if isinstance(exc, InputRejected) else InputRejected("input.empty")
-            tell(respond, failure_message(error, "", lang))
+        except HelpRequested as exc:
+            # A message that reads like "help" has nothing to draw; the shortcut has no help to show.
+            raise InputRejected("input.empty") from exc

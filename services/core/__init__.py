@@ -1,0 +1,7 @@
+"""The vocabulary every layer shares: jobs and where they came from, domain errors, text rules."""
+
+from services.core.errors import BotError, InputRejected
+from services.core.job import ButtonRef, SlackContext, Trigger
+from services.core.text import Language
+
+__all__ = ["BotError", "ButtonRef", "InputRejected", "Language", "SlackContext", "Trigger"]

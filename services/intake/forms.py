@@ -1,4 +1,4 @@
-"""What intake reads and what it hands the Slack side to render: data only, no blocks."""
+"""What intake reads and what it hands the Slack side to render or answer: data only, no blocks."""
 
 from __future__ import annotations
 
@@ -31,9 +31,16 @@ class FormInput(BaseModel):
     model: str | None = None
 
 
+class HelpRequested(Exception):
+    """The user asked for usage (``/imagine help``); the edge answers with the help text."""
+
+
 @dataclass(frozen=True)
 class QuotaStatus:
-    """Today's use of a user's quota; ``limit`` None means unlimited."""
+    """Today's use of a user's quota; ``limit`` None means unlimited.
+
+    ``resets_at`` is in the quota's time zone (QUOTA_TIMEZONE), the one its days are counted in.
+    """
 
     limit: int | None
     used: int

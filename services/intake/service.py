@@ -31,7 +31,7 @@ from services.generation.catalogue import ModelCatalogue
 from services.generation.image_models import Capabilities
 from services.generation.options import ParsedRequest, parse_request, resolve_size
 from services.generation.presets import STYLES
-from services.intake.forms import FormInput, QuotaStatus, UsageReport
+from services.intake.forms import FormInput, HelpRequested, QuotaStatus, UsageReport
 from services.intake.handoff import ActiveJobs, JobSubmitter
 from services.storage.archive import Archive
 from services.storage.job_store import JobStore
@@ -41,10 +41,6 @@ logger = logging.getLogger(__name__)
 
 FollowUp = Trigger
 JST = ZoneInfo("Asia/Tokyo")
-
-
-class HelpRequested(Exception):
-    """The user asked for usage (``/imagine help``); the edge answers with the help text."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,9 @@ class Intake:
         """How much of today's quota the user has used, and when it resets."""
         start, resets = self._today()
         used = self._state.requests_since(start, user_id=user_id)
-        return QuotaStatus(limit=self.config.user_daily_quota, used=used, resets_at=resets)
+        # In the quota's own zone, so App Home can say when and in which zone the day ends.
+        local = resets.astimezone(self.config.quota_timezone)
+        return QuotaStatus(limit=self.config.user_daily_quota, used=used, resets_at=local)
 
     def usage(self, team_id: str | None) -> UsageReport:
         """The workspace's usage today (in the quota's time zone) and over the last 7 days."""

@@ -33,8 +33,6 @@ ACTION_PREF_STYLE = "imagine_pref_style"
 ACTION_PREF_SIZE = "imagine_pref_size"
 ACTION_PREF_LANG = "imagine_pref_lang"
 
-RESULT_ACTIONS = (ACTION_REGENERATE, ACTION_SAME_SEED, ACTION_CFG_DOWN, ACTION_CFG_UP, ACTION_VARIATION)
-
 # The form for /imagine with no text and for ⚙️ 調整.
 VIEW_IMAGINE = "imagine_form"
 

@@ -294,8 +294,27 @@ def test_app_home_counts_down_the_daily_quota(make_bot: MakeBot) -> None:
 
     [view] = published_views(bot.slack)
     reset = jst_midnight()
-    expected = t("home.quota", remaining=1, limit=2, reset=f"{reset.month}/{reset.day} 0:00")
+    expected = t("home.quota", remaining=1, limit=2, reset=f"{reset.month}/{reset.day} 0:00", zone="日本時間")
     assert expected in block_texts(view)
+
+
+def test_app_home_shows_the_reset_in_the_configured_quota_timezone(make_bot: MakeBot) -> None:
+    bot = make_bot(user_daily_quota=2, quota_timezone="America/New_York", language="en")
+    bot.command(LIGHTHOUSE)
+    bot.wait_idle()
+
+    bot.open_home()
+
+    [view] = published_views(bot.slack)
+    zone = ZoneInfo("America/New_York")
+    reset = (datetime.now(zone) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    abbreviation = reset.tzname()
+    assert abbreviation in {"EST", "EDT"}
+    expected = t(
+        "home.quota", "en", remaining=1, limit=2, reset=f"{reset.month}/{reset.day} 0:00", zone=abbreviation
+    )
+    assert expected in block_texts(view)
+    assert "JST" not in json.dumps(view)
 
 
 # --- 5. preferences ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The message catalogue users read (services/messages.py).
+"""The message catalogue users read (services/slack/messages/).
 
 Rule for Japanese text: a message that contains a full stop 。 is a sentence (or several)
 and must end like one: with 。, with a closing full-width parenthesis ） (the trailing
@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from services.core import errors
-from services.slack.messages import _EN, _JA, keys, t
+from services.slack.messages import keys, t
+from services.slack.messages.en import EN
+from services.slack.messages.ja import JA
 
 # Every placeholder any template uses, with a plausible value.
 VALUES: dict[str, object] = {
@@ -137,7 +139,7 @@ def test_input_rejections_raised_by_services_have_messages() -> None:
 
 def test_untranslated_english_falls_back_to_japanese(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every key is translated now, so drop one English entry to see the fallback.
-    monkeypatch.delitem(_EN, "result.field.seed")
+    monkeypatch.delitem(EN, "result.field.seed")
     assert t("result.field.seed", "en") == t("result.field.seed", "ja")
     assert t("button.regenerate", "en") == "🔄 Regenerate"
 
@@ -148,24 +150,24 @@ def test_unknown_key_is_a_key_error() -> None:
 
 
 def test_every_japanese_key_has_an_english_text() -> None:
-    missing = [key for key in _JA if key not in _EN]
+    missing = [key for key in JA if key not in EN]
     assert not missing, missing
-    extra = [key for key in _EN if key not in _JA]
+    extra = [key for key in EN if key not in JA]
     assert not extra, extra
 
 
-@pytest.mark.parametrize("key", sorted(_JA))
+@pytest.mark.parametrize("key", sorted(JA))
 def test_english_and_japanese_use_the_same_placeholders(key: str) -> None:
     def fields(template: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
-    assert fields(_EN[key]) == fields(_JA[key]), key
+    assert fields(EN[key]) == fields(JA[key]), key
 
 
-@pytest.mark.parametrize("key", sorted(_EN))
+@pytest.mark.parametrize("key", sorted(EN))
 def test_every_english_text_renders_with_dummy_values(key: str) -> None:
-    names = {name for _, name, _, _ in string.Formatter().parse(_EN[key]) if name}
-    rendered = _EN[key].format(**dict.fromkeys(names, "x"))
+    names = {name for _, name, _, _ in string.Formatter().parse(EN[key]) if name}
+    rendered = EN[key].format(**dict.fromkeys(names, "x"))
 
     assert rendered.strip()
     assert "{" not in rendered and "}" not in rendered, rendered

@@ -1,17 +1,15 @@
-"""Block Kit builders for views (services/slack_views.py)."""
+"""The /imagine and ⚙️ 調整 form (services/slack/views/form.py): building it, reading it back."""
 
 from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from services.core.job import ButtonRef, RecentJob, UserPrefs
 from services.core.text import Language
-from services.intake import FormInput, QuotaStatus
+from services.intake import FormInput
 from services.slack import ids
 from services.slack.views import (
     BLOCK_CFG,
@@ -22,26 +20,15 @@ from services.slack.views import (
     BLOCK_SIZE,
     BLOCK_STYLE,
     BLOCK_TEXT,
-    MAX_RECENT_JOBS,
     NO_CHOICE,
-    CandidateCell,
     Choice,
     FormDefaults,
     FormErrors,
-    build_candidate_blocks,
-    build_help_blocks,
-    build_help_text,
-    build_home_view,
     build_imagine_form,
     read_choice,
     read_imagine_form,
 )
-
-JOB_ID = "20261121T093015-0123abcd"
-MODELS = [Choice("nova", "Nova Canvas"), Choice("titan", "Titan Image Generator v2")]
-STYLES = [Choice("photo", "写真"), Choice("watercolor", "水彩画")]
-SIZES = [Choice("1024x1024", "1024×1024（正方形）"), Choice("16:9", "16:9（横長）")]
-LANGS: list[Language] = ["ja", "en"]
+from tests.services.slack.views.choices import LANGS, MODELS, SIZES, STYLES, option_values
 
 
 def _form(defaults: FormDefaults | None = None, **overrides: Any) -> dict[str, Any]:
@@ -58,10 +45,6 @@ def _form(defaults: FormDefaults | None = None, **overrides: Any) -> dict[str, A
 
 def _blocks_by_id(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {block["block_id"]: block for block in view["blocks"] if "block_id" in block}
-
-
-def _option_values(element: dict[str, Any]) -> list[str]:
-    return [option["value"] for option in element["options"]]
 
 
 # --- build_imagine_form ------------------------------------------------------------------------------
@@ -114,10 +97,10 @@ def test_form_elements_have_the_right_types_and_bounds() -> None:
     assert (seed["min_value"], seed["max_value"]) == ("0", "4294967295")
     assert "ランダム" in blocks[BLOCK_SEED]["hint"]["text"]
     assert "翻訳" in blocks[BLOCK_PROMPT]["hint"]["text"]
-    assert _option_values(blocks[BLOCK_SIZE]["element"]) == ["1024x1024", "16:9"]
-    assert _option_values(blocks[BLOCK_STYLE]["element"]) == [NO_CHOICE, "photo", "watercolor"]
+    assert option_values(blocks[BLOCK_SIZE]["element"]) == ["1024x1024", "16:9"]
+    assert option_values(blocks[BLOCK_STYLE]["element"]) == [NO_CHOICE, "photo", "watercolor"]
     assert blocks[BLOCK_STYLE]["element"]["options"][0]["text"]["text"] == "指定なし"
-    assert _option_values(blocks[BLOCK_MODEL]["element"]) == ["nova", "titan"]
+    assert option_values(blocks[BLOCK_MODEL]["element"]) == ["nova", "titan"]
 
 
 def test_empty_form_has_no_initial_values_except_style_none() -> None:
@@ -385,330 +368,3 @@ def test_odd_payload_shapes_do_not_escape_as_other_errors() -> None:
 )
 def test_read_choice(value: str | None, expected: str | None) -> None:
     assert read_choice(value) == expected
-
-
-# --- help --------------------------------------------------------------------------------------------
-
-
-def _help(lang: Language = "ja", **overrides: Any) -> list[dict[str, Any]]:
-    kwargs: dict[str, Any] = {
-        "models": MODELS,
-        "default_model": "nova",
-        "styles": ["anime", "photo", "watercolor"],
-        "presets": ["ogp", "eyecatch"],
-        "sizes_text": "1024x1024 など、または 16:9 のような縦横比",
-        "cfg_text": "1.1〜10、既定 6.5",
-        "max_candidates": 8,
-        "lang": lang,
-    }
-    kwargs.update(overrides)
-    return build_help_blocks(**kwargs)
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_help_mentions_every_option_with_an_example(lang: Language) -> None:
-    text = json.dumps(_help(lang), ensure_ascii=False)
-
-    for example in (
-        "--seed 42",
-        "--cfg 9",
-        "--ar 16:9",
-        "--size 1024x1024",
-        "--style anime",
-        "--no ",
-        "--model nova",
-        "--n 4",
-        "--preset ogp",
-    ):
-        assert example in text, example
-
-
-def test_help_lists_the_allowed_values_passed_in() -> None:
-    text = json.dumps(_help(), ensure_ascii=False)
-
-    for value in (
-        "`anime`、`photo`、`watercolor`",
-        "`ogp`、`eyecatch`",
-        "`nova`（Nova Canvas）、`titan`（Titan Image Generator v2）",
-        "既定は `nova`",
-        "1024x1024 など、または 16:9 のような縦横比",
-        "1.1〜10、既定 6.5",
-        "1〜8",
-    ):
-        assert value in text, value
-
-
-def test_help_explains_every_way_in_and_the_buttons() -> None:
-    text = json.dumps(_help(), ensure_ascii=False)
-
-    for fragment in (
-        "/imagine",
-        "メンション",
-        "「画像にする」",
-        "スレッドに",
-        "🔄 再生成",
-        "🎲 バリエーション",
-    ):
-        assert fragment in text, fragment
-
-
-def test_help_blocks_are_header_then_sections() -> None:
-    blocks = _help()
-
-    assert [block["type"] for block in blocks] == ["header", "section", "section", "section", "section"]
-    assert blocks[0]["text"]["text"] == "🎨 画像生成ボットの使い方"
-    assert all(len(block["text"]["text"]) <= 3000 for block in blocks)
-
-
-def test_help_examples_follow_what_is_enabled() -> None:
-    text = json.dumps(_help(styles=["photo"], presets=["eyecatch"], max_candidates=2), ensure_ascii=False)
-
-    assert "--style photo" in text
-    assert "--preset eyecatch" in text
-    assert "--n 2" in text
-    assert "1〜2" in text
-
-
-def test_help_user_values_are_escaped() -> None:
-    text = json.dumps(_help(sizes_text="<!channel> & more"), ensure_ascii=False)
-
-    assert "<!channel>" not in text
-    assert "&lt;!channel&gt; &amp; more" in text
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_help_text_is_one_line(lang: Language) -> None:
-    text = build_help_text(lang)
-
-    assert "/imagine" in text
-    assert "\n" not in text
-
-
-# --- build_home_view ---------------------------------------------------------------------------------
-
-RESETS_AT = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)  # midnight in Tokyo
-
-
-def _recent(count: int, *, with_files: bool = True) -> list[RecentJob]:
-    start = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
-    return [
-        RecentJob(
-            job_id=f"20261121T0930{index:02d}-0123abcd",
-            attempt=index + 1,
-            created_at=start + timedelta(minutes=index),
-            text=f"屋根の上の猫 {index} <!here>",
-            english_prompt=f"a cat on a roof {index}",
-            seed=1000 + index,
-            model_id="amazon.nova-canvas-v1:0",
-            file_id=f"F{index:04d}" if with_files and index % 2 == 0 else None,
-            channel_id="C0CHAN",
-        )
-        for index in range(count)
-    ]
-
-
-def _home(
-    recent: list[RecentJob] | None = None,
-    prefs: UserPrefs | None = None,
-    quota: QuotaStatus | None = None,
-    lang: Language = "ja",
-) -> dict[str, Any]:
-    return build_home_view(
-        recent=recent or [],
-        prefs=prefs or UserPrefs(),
-        quota=quota or QuotaStatus(limit=20, used=3, resets_at=RESETS_AT),
-        models=MODELS,
-        styles=STYLES,
-        sizes=SIZES,
-        lang=lang,
-    )
-
-
-def _selects(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        block["accessory"]["action_id"]: block["accessory"]
-        for block in view["blocks"]
-        if block.get("accessory", {}).get("type") == "static_select"
-    }
-
-
-def test_home_with_no_recent_jobs_shows_the_empty_state() -> None:
-    view = _home()
-
-    assert view["type"] == "home"
-    assert view["blocks"][0] == {
-        "type": "header",
-        "text": {"type": "plain_text", "text": "🎨 画像生成ボット", "emoji": True},
-    }
-    text = json.dumps(view, ensure_ascii=False)
-    assert "まだ作成した画像はありません。" in text
-    assert "あなたの既定の設定" in text
-    assert "最近の作成" in text
-    assert not [block for block in view["blocks"] if block["type"] == "image"]
-
-
-def _quota_line(limit: int | None, used: int, lang: Language = "ja") -> str:
-    view = _home(quota=QuotaStatus(limit=limit, used=used, resets_at=RESETS_AT), lang=lang)
-    return str(view["blocks"][1]["text"]["text"])
-
-
-def test_home_quota_line_shows_what_is_left_and_the_reset_in_tokyo_time() -> None:
-    assert _quota_line(20, 3) == (
-        "今日はあと 17 枚作成できます（1 日 20 枚まで）。11/22 0:00（日本時間）にリセットされます。"
-    )
-    assert _quota_line(20, 3, "en") == (
-        "You can create 17 more images today (20 a day). Resets at 11/22 0:00 JST."
-    )
-
-
-def test_home_quota_when_used_up_or_unlimited() -> None:
-    assert _quota_line(5, 7) == (
-        "今日の上限（5 枚）に達しました。11/22 0:00（日本時間）以降にまたお試しください。"
-    )
-    assert _quota_line(None, 50) == "今日の作成枚数に上限はありません。"
-
-
-def test_home_preference_selects_start_at_the_users_choices() -> None:
-    view = _home(prefs=UserPrefs(model="titan", style="watercolor", size="16:9", lang="en"))
-
-    selects = _selects(view)
-    assert list(selects) == [
-        ids.ACTION_PREF_MODEL,
-        ids.ACTION_PREF_STYLE,
-        ids.ACTION_PREF_SIZE,
-        ids.ACTION_PREF_LANG,
-    ]
-    assert selects[ids.ACTION_PREF_MODEL]["initial_option"]["value"] == "titan"
-    assert selects[ids.ACTION_PREF_STYLE]["initial_option"]["value"] == "watercolor"
-    assert selects[ids.ACTION_PREF_SIZE]["initial_option"]["value"] == "16:9"
-    assert selects[ids.ACTION_PREF_LANG]["initial_option"]["value"] == "en"
-    assert _option_values(selects[ids.ACTION_PREF_LANG]) == ["ja", "en"]
-    assert [o["text"]["text"] for o in selects[ids.ACTION_PREF_LANG]["options"]] == ["日本語", "English"]
-
-
-def test_home_preferences_unset_start_at_the_default_option() -> None:
-    selects = _selects(_home())
-
-    for action_id in (ids.ACTION_PREF_MODEL, ids.ACTION_PREF_STYLE, ids.ACTION_PREF_SIZE):
-        select = selects[action_id]
-        assert select["options"][0] == {
-            "text": {"type": "plain_text", "text": "既定のまま", "emoji": True},
-            "value": NO_CHOICE,
-        }
-        assert select["initial_option"] == select["options"][0]
-    assert _option_values(selects[ids.ACTION_PREF_MODEL]) == [NO_CHOICE, "nova", "titan"]
-    assert selects[ids.ACTION_PREF_LANG]["initial_option"]["value"] == "ja"
-
-
-def test_home_preference_no_longer_offered_has_no_initial_option() -> None:
-    selects = _selects(_home(prefs=UserPrefs(model="retired")))
-
-    assert "initial_option" not in selects[ids.ACTION_PREF_MODEL]
-
-
-def test_home_offers_no_select_with_nothing_to_choose() -> None:
-    view = build_home_view(
-        recent=[],
-        prefs=UserPrefs(),
-        quota=QuotaStatus(limit=None, used=0, resets_at=RESETS_AT),
-        models=[Choice("nova", "Nova Canvas")],
-        styles=[],
-        sizes=SIZES,
-    )
-
-    assert list(_selects(view)) == [ids.ACTION_PREF_SIZE, ids.ACTION_PREF_LANG]
-
-
-def test_home_with_twelve_recent_jobs() -> None:
-    recent = _recent(12)
-
-    view = _home(recent)
-
-    assert len(view["blocks"]) < 100
-    sections = [b for b in view["blocks"] if b.get("accessory", {}).get("action_id") == ids.ACTION_AGAIN]
-    assert len(sections) == 12
-    for job, section in zip(recent, sections, strict=True):
-        button = section["accessory"]
-        assert button["type"] == "button"
-        assert button["text"]["text"] == "🔁 もう一度"
-        assert ButtonRef.decode(button["value"]) == ButtonRef(job_id=job.job_id, attempt=job.attempt)
-    images = [b for b in view["blocks"] if b["type"] == "image"]
-    assert [image["slack_file"] for image in images] == [{"id": f"F{i:04d}"} for i in range(0, 12, 2)]
-    assert all("image_url" not in image for image in images)
-    assert images[0]["alt_text"] == "屋根の上の猫 0 <!here>"
-
-
-def test_home_recent_entry_shows_prompt_seed_model_and_tokyo_date() -> None:
-    [job] = _recent(1)
-
-    [section] = [b for b in _home([job])["blocks"] if b.get("accessory", {}).get("type") == "button"]
-
-    text = section["text"]["text"]
-    assert "*屋根の上の猫 0 &lt;!here&gt;*" in text
-    assert "<!here>" not in text
-    assert "a cat on a roof 0" in text
-    assert "`1000`" in text
-    assert "`amazon.nova-canvas-v1:0`" in text
-    assert "2026/11/21 18:30" in text  # 09:30 UTC
-    assert "<#C0CHAN>" in text
-
-
-def test_home_without_file_ids_has_no_images() -> None:
-    view = _home(_recent(3, with_files=False))
-
-    assert not [b for b in view["blocks"] if b["type"] == "image"]
-
-
-def test_home_keeps_under_the_block_limit_with_many_jobs() -> None:
-    view = _home(_recent(60))
-
-    assert len(view["blocks"]) <= 100
-    again = [b for b in view["blocks"] if b.get("accessory", {}).get("action_id") == ids.ACTION_AGAIN]
-    assert len(again) == MAX_RECENT_JOBS
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_home_renders_in_both_languages(lang: Language) -> None:
-    view = _home(_recent(2), quota=QuotaStatus(limit=3, used=3, resets_at=RESETS_AT), lang=lang)
-
-    assert json.dumps(view, ensure_ascii=False)
-
-
-# --- build_candidate_blocks --------------------------------------------------------------------------
-
-CELLS = [
-    CandidateCell(attempt=4, label="1", matched=True),
-    CandidateCell(attempt=5, label="2", matched=False),
-    CandidateCell(attempt=7, label="3", matched=None),
-]
-
-
-def test_candidate_blocks_explain_the_marks_then_offer_one_button_each() -> None:
-    blocks = build_candidate_blocks(JOB_ID, CELLS)
-
-    assert blocks[0]["type"] == "context"
-    assert blocks[0]["elements"][0]["text"] == (
-        "✅ はリクエストに合った画像、❌ は合わなかった画像、・ は未確認の画像です。"
-        "使いたい画像のボタンを押してください。"
-    )
-    rows = blocks[1:]
-    assert [row["text"]["text"] for row in rows] == ["✅ *1*", "❌ *2*", "・ *3*"]
-    buttons = [row["accessory"] for row in rows]
-    assert [b["text"]["text"] for b in buttons] == ["1 を使う", "2 を使う", "3 を使う"]
-    assert {b["action_id"] for b in buttons} == {ids.ACTION_PICK}
-    assert [ButtonRef.decode(b["value"]) for b in buttons] == [
-        ButtonRef(job_id=JOB_ID, attempt=4),
-        ButtonRef(job_id=JOB_ID, attempt=5),
-        ButtonRef(job_id=JOB_ID, attempt=7),
-    ]
-    assert len({row["block_id"] for row in rows}) == 3
-
-
-def test_candidate_blocks_in_english() -> None:
-    blocks = build_candidate_blocks(JOB_ID, CELLS[:1], lang="en")
-
-    assert blocks[1]["accessory"]["text"]["text"] == "Use 1"
-
-
-def test_no_candidates_no_blocks() -> None:
-    assert build_candidate_blocks(JOB_ID, []) == []

@@ -1,0 +1,25 @@
+"""Every sentence a Slack user reads, Japanese first (``ja.py``), then English (``en.py``).
+
+Keys are stable; a missing translation falls back to Japanese.
+"""
+
+from __future__ import annotations
+
+from services.core.text import Language
+from services.slack.messages.en import EN
+from services.slack.messages.ja import JA
+
+__all__ = ["keys", "t"]
+
+_CATALOGUES: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
+
+
+def t(key: str, lang: Language = "ja", **values: object) -> str:
+    """The message for ``key`` in ``lang`` (Japanese if untranslated), filled in."""
+    template = _CATALOGUES.get(lang, JA).get(key) or JA[key]
+    return template.format(**values) if values else template
+
+
+def keys() -> set[str]:
+    """All message keys (for tests that check every key renders)."""
+    return set(JA)

@@ -1,0 +1,277 @@
+"""The form for /imagine with no text and for ⚙️ 調整: building it, and reading what was submitted.
+
+The reader turns Slack's ``view.state.values`` into a validated ``FormInput`` or a ``FormErrors``
+ready for ``ack(response_action="errors", ...)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from slack_sdk.models.blocks import Block, InputBlock, NumberInputElement, PlainTextInputElement
+from slack_sdk.models.views import View
+
+from services.core.job import CFG_MAX, CFG_MIN, MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, MAX_TEXT_CHARS, SEED_MAX
+from services.core.text import Language
+from services.intake import FormInput
+from services.slack import ids
+from services.slack.messages import t
+from services.slack.views.blocks import Choice, read_choice, select
+
+# Block ids of the form; the action id of the element inside each block is the same string.
+BLOCK_TEXT = "text"
+BLOCK_PROMPT = "english_prompt"
+BLOCK_NEGATIVE = "negative"
+BLOCK_CFG = "cfg"
+BLOCK_SEED = "seed"
+BLOCK_SIZE = "size"
+BLOCK_STYLE = "style"
+BLOCK_MODEL = "model"
+
+# Slack's limit on a view's private_metadata.
+PRIVATE_METADATA_MAX_CHARS = 3000
+
+
+@dataclass(frozen=True)
+class FormDefaults:
+    """What the form is prefilled with (empty for /imagine, a result's settings for ⚙️ 調整)."""
+
+    text: str = ""
+    english_prompt: str = ""
+    negative: str = ""
+    cfg_scale: float | None = None
+    seed: int | None = None
+    size: str | None = None
+    style: str | None = None
+    model: str | None = None
+
+
+class FormErrors(Exception):
+    """The form cannot be used; ``errors`` maps block ids to what the user should fix."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(f"invalid form fields: {', '.join(sorted(errors))}")
+        self.errors = errors
+
+
+def _fmt_number(value: float) -> str:
+    # 15 significant digits: the seed bound stays whole and 6.5 is not 6.5000000001.
+    return f"{value:.15g}"
+
+
+def build_imagine_form(
+    defaults: FormDefaults,
+    *,
+    models: Sequence[Choice],
+    styles: Sequence[Choice],
+    sizes: Sequence[Choice],
+    cfg_range: tuple[float, float] | None,
+    private_metadata: str,
+    lang: Language = "ja",
+    title_key: str = "form.title.new",
+) -> dict[str, Any]:
+    """The modal for /imagine with no text and for ⚙️ 調整; ``cfg_range`` None drops the cfg field."""
+    if len(private_metadata) > PRIVATE_METADATA_MAX_CHARS:
+        raise ValueError(f"private_metadata is {len(private_metadata)} characters, over Slack's 3000")
+    blocks: list[Block] = [
+        InputBlock(
+            block_id=BLOCK_TEXT,
+            label=t("form.label.text", lang),
+            hint=t("form.hint.text", lang),
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=BLOCK_TEXT,
+                multiline=True,
+                max_length=MAX_TEXT_CHARS,
+                placeholder=t("form.placeholder.text", lang),
+                initial_value=defaults.text[:MAX_TEXT_CHARS] or None,
+            ),
+        ),
+        InputBlock(
+            block_id=BLOCK_PROMPT,
+            label=t("form.label.prompt", lang),
+            hint=t("form.hint.prompt", lang),
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=BLOCK_PROMPT,
+                multiline=True,
+                max_length=MAX_PROMPT_CHARS,
+                initial_value=defaults.english_prompt[:MAX_PROMPT_CHARS] or None,
+            ),
+        ),
+        InputBlock(
+            block_id=BLOCK_NEGATIVE,
+            label=t("form.label.negative", lang),
+            hint=t("form.hint.negative", lang),
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=BLOCK_NEGATIVE,
+                max_length=MAX_NEGATIVE_CHARS,
+                placeholder=t("form.placeholder.negative", lang),
+                initial_value=defaults.negative[:MAX_NEGATIVE_CHARS] or None,
+            ),
+        ),
+    ]
+    if cfg_range is not None:
+        low, high = cfg_range
+        cfg = defaults.cfg_scale
+        blocks.append(
+            InputBlock(
+                block_id=BLOCK_CFG,
+                label=t("form.label.cfg", lang),
+                hint=t("form.hint.cfg", lang, low=_fmt_number(low), high=_fmt_number(high)),
+                optional=True,
+                element=NumberInputElement(
+                    action_id=BLOCK_CFG,
+                    is_decimal_allowed=True,
+                    min_value=_fmt_number(low),
+                    max_value=_fmt_number(high),
+                    initial_value=_fmt_number(cfg) if cfg is not None and low <= cfg <= high else None,
+                ),
+            )
+        )
+    seed = defaults.seed
+    blocks.append(
+        InputBlock(
+            block_id=BLOCK_SEED,
+            label=t("form.label.seed", lang),
+            hint=t("form.hint.seed", lang),
+            optional=True,
+            element=NumberInputElement(
+                action_id=BLOCK_SEED,
+                is_decimal_allowed=False,
+                min_value="0",
+                max_value=str(SEED_MAX),
+                initial_value=str(seed) if seed is not None and 0 <= seed <= SEED_MAX else None,
+            ),
+        )
+    )
+    if sizes:
+        blocks.append(
+            InputBlock(
+                block_id=BLOCK_SIZE,
+                label=t("form.label.size", lang),
+                optional=True,
+                element=select(BLOCK_SIZE, sizes, defaults.size, lang=lang),
+            )
+        )
+    if styles:
+        blocks.append(
+            InputBlock(
+                block_id=BLOCK_STYLE,
+                label=t("form.label.style", lang),
+                optional=True,
+                element=select(
+                    BLOCK_STYLE, styles, defaults.style, lang=lang, unset_label=t("form.choice.none", lang)
+                ),
+            )
+        )
+    if len(models) > 1:
+        blocks.append(
+            InputBlock(
+                block_id=BLOCK_MODEL,
+                label=t("form.label.model", lang),
+                optional=True,
+                element=select(BLOCK_MODEL, models, defaults.model, lang=lang),
+            )
+        )
+    view = View(
+        type="modal",
+        callback_id=ids.VIEW_IMAGINE,
+        title=t(title_key, lang),
+        submit=t("form.submit", lang),
+        close=t("form.close", lang),
+        blocks=blocks,
+        private_metadata=private_metadata or None,
+    )
+    return view.to_dict()
+
+
+def _element(values: Mapping[str, Mapping[str, Any]], block_id: str) -> Mapping[str, Any]:
+    element = (values.get(block_id) or {}).get(block_id)
+    return element if isinstance(element, Mapping) else {}
+
+
+def _typed(values: Mapping[str, Mapping[str, Any]], block_id: str) -> str:
+    value = _element(values, block_id).get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _selected(values: Mapping[str, Mapping[str, Any]], block_id: str) -> str | None:
+    option = _element(values, block_id).get("selected_option")
+    value = option.get("value") if isinstance(option, Mapping) else None
+    return read_choice(value) if isinstance(value, str) else None
+
+
+_FIELD_BLOCKS = {
+    "text": BLOCK_TEXT,
+    "english_prompt": BLOCK_PROMPT,
+    "negative": BLOCK_NEGATIVE,
+    "cfg_scale": BLOCK_CFG,
+    "seed": BLOCK_SEED,
+    "size": BLOCK_SIZE,
+    "style": BLOCK_STYLE,
+    "model": BLOCK_MODEL,
+}
+_FIELD_RANGES = {"cfg_scale": (CFG_MIN, CFG_MAX), "seed": (0, SEED_MAX)}
+
+
+def _field_error(error: Mapping[str, Any], lang: Language) -> tuple[str, str]:
+    field = str(error["loc"][0]) if error.get("loc") else "text"
+    block = _FIELD_BLOCKS.get(field, BLOCK_TEXT)
+    kind = error.get("type")
+    if kind == "string_too_long":
+        return block, t("form.error.too_long", lang, limit=error["ctx"]["max_length"])
+    if field in _FIELD_RANGES and kind in ("greater_than_equal", "less_than_equal"):
+        low, high = _FIELD_RANGES[field]
+        return block, t("form.error.range", lang, low=_fmt_number(low), high=_fmt_number(high))
+    return block, t("form.error.invalid", lang)
+
+
+def read_imagine_form(values: Mapping[str, Mapping[str, Any]], lang: Language = "ja") -> FormInput:
+    """The submitted form from ``view["state"]["values"]``; FormErrors says what to fix, per block."""
+    errors: dict[str, str] = {}
+    cfg: float | None = None
+    raw_cfg = _typed(values, BLOCK_CFG)
+    if raw_cfg:
+        try:
+            cfg = float(raw_cfg)
+        except ValueError:
+            cfg = None
+        if cfg is None or not math.isfinite(cfg):
+            cfg = None
+            errors[BLOCK_CFG] = t("form.error.number", lang)
+    seed: int | None = None
+    raw_seed = _typed(values, BLOCK_SEED)
+    if raw_seed:
+        try:
+            seed = int(raw_seed)
+        except ValueError:
+            errors[BLOCK_SEED] = t("form.error.integer", lang)
+    text = _typed(values, BLOCK_TEXT)
+    prompt = _typed(values, BLOCK_PROMPT)
+    if not text and not prompt:
+        errors[BLOCK_TEXT] = t("form.error.required", lang)
+    fields: dict[str, Any] = {
+        "text": text,
+        "english_prompt": prompt,
+        "negative": _typed(values, BLOCK_NEGATIVE),
+        "cfg_scale": cfg,
+        "seed": seed,
+        "size": _selected(values, BLOCK_SIZE),
+        "style": _selected(values, BLOCK_STYLE),
+        "model": _selected(values, BLOCK_MODEL),
+    }
+    try:
+        form = FormInput(**fields)
+    except ValidationError as exc:
+        found = dict(_field_error(error, lang) for error in exc.errors())
+        # The checks above are more specific than pydantic's, so they win on the same block.
+        raise FormErrors({**found, **errors}) from exc
+    if errors:
+        raise FormErrors(errors)
+    return form
