@@ -35,6 +35,7 @@ from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
 from services.moderation.rules import TextRules
 from services.results import ReportDesk, ResultDesk
+from services.slack.files import SlackFiles
 from services.slack.notifier import SlackNotifier
 from services.slack.status_board import StatusBoard
 from services.storage import (
@@ -192,7 +193,16 @@ def build_pipeline(
         executor=executor,
         model_slots=slots,
         costs=CostTable(settings.model_prices),
+        photos=photo_fetcher(settings),
     )
+
+
+def photo_fetcher(settings: Settings) -> SlackFiles | None:
+    """Downloads users' photos with the bot token; sent only to Slack (and SLACK_API_URL's host)."""
+    if settings.slack_bot_token is None:
+        return None  # the command line has no Slack files to fetch
+    extra = [settings.slack_api_url] if settings.slack_api_url else []
+    return SlackFiles(settings.slack_bot_token.get_secret_value(), extra_origins=extra)
 
 
 def slack_client(settings: Settings) -> WebClient:

@@ -10,7 +10,7 @@ from slack_sdk.web import WebClient
 from handlers.answers import help_answer, whisper
 from handlers.payloads import MentionEvent
 from services.container import Services
-from services.core import ButtonRef, InputRejected, SlackContext
+from services.core import ButtonRef, InputRejected, SlackContext, SourceFile
 from services.intake import HelpRequested
 from services.slack import EVENT_APP_MENTION
 
@@ -34,8 +34,10 @@ def register(app: App, services: Services) -> None:
         previous = (
             services.state.job_for_thread(payload.channel, payload.thread_ts) if payload.thread_ts else None
         )
+        # A photo attached in a result's thread starts from that photo, not from the result.
+        photo = SourceFile.first(payload.files)
         try:
-            if previous is not None:
+            if previous is not None and photo is None:
                 ref = ButtonRef(job_id=previous[0], attempt=previous[1]).encode()
                 try:
                     intake.refine(ref, payload.text, slack)
@@ -45,6 +47,6 @@ def register(app: App, services: Services) -> None:
                     # The earlier result is no longer archived: treat the reply as a new request.
                     intake.request(payload.text, slack, "mention")
             else:
-                intake.request(payload.text, slack, "mention")
+                intake.request(payload.text, slack, "mention", photo=photo)
         except HelpRequested:
             whisper(client, slack, *help_answer(services, intake.lang_for(user, payload.team)))

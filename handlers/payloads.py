@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -30,6 +32,8 @@ class MentionEvent(_Loose):
     ts: str = Field(min_length=1)
     thread_ts: str | None = None
     team: str | None = None
+    # Attached files, as Slack sends them; intake reads the first image.
+    files: list[dict[str, Any]] = []
 
 
 class _Id(_Loose):

@@ -60,8 +60,9 @@ def mention_body(
     channel: str = "C0CHAN",
     ts: str = "1700000100.000100",
     thread_ts: str | None = None,
+    files: list[dict[str, Any]] | None = None,
 ) -> str:
-    """An app_mention Events API envelope, JSON."""
+    """An app_mention Events API envelope, JSON (``files``: attached Slack file objects)."""
     event: dict[str, Any] = {
         "type": "app_mention",
         "user": user,
@@ -72,6 +73,8 @@ def mention_body(
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    if files:
+        event["files"] = files
     return json.dumps(
         {
             "token": "legacy-unused",

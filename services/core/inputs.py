@@ -49,6 +49,14 @@ class SourceFile(BaseModel):
             height=_int(file.get("original_h")),
         )
 
+    @classmethod
+    def first(cls, files: list[dict[str, object]]) -> SourceFile | None:
+        """The first attached image; else the first file, so that a PDF gets a clear refusal."""
+        attached = [f for f in (cls.from_slack(file) for file in files) if f is not None]
+        images = [f for f in attached if f.mimetype in INPUT_MIME_TYPES]
+        chosen = images or attached
+        return chosen[0] if chosen else None
+
     def check_declared(self, max_bytes: int = MAX_INPUT_BYTES) -> None:
         """Refuse by what Slack declares, before a byte is downloaded."""
         if self.mimetype not in INPUT_MIME_TYPES:

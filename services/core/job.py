@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.core.errors import InputRejected
+from services.core.inputs import SourceFile
 
 MAX_TEXT_CHARS = 1000
 # What the form and inline options accept: the English prompt, the negative prompt (``--no``),
@@ -100,6 +101,8 @@ class Job(BaseModel):
     # Set by 🎨 バリエーション and 候補を見る picks: the archived image the job starts from.
     source_image_key: str | None = None
     source_attempt: int | None = None
+    # A photo the user attached: downloaded, checked and archived by the worker, not on the ack path.
+    source_file: SourceFile | None = None
     # Set by a reply in a result's thread: how to change the parent's English prompt.
     instruction: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     # English negative terms already translated for the parent job (buttons reuse them).
@@ -218,6 +221,8 @@ class JobRecord(BaseModel):
     user_negative: str | None = None  # --no, as the user wrote it
     negative_terms: list[str] = []  # --no, in English
     source_image_key: str | None = None
+    # The Slack file a user's photo came from (its moderated copy is at source_image_key).
+    source_file_id: str | None = None
     instruction: str | None = None
     seed: int | None = None
     cfg_scale: float | None = None

@@ -24,11 +24,13 @@ from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.image_models import ImageModel
 from services.generation.ledger import Ledger, ModelSlots, save_record
+from services.generation.photos import PhotoStage
 from services.generation.ports import (
     CheckpointFn,
     GuardrailScreen,
     ImageScreen,
     ImageVerifier,
+    PhotoFetcher,
     Progress,
     ProgressFn,
     PromptTranslator,
@@ -108,6 +110,7 @@ class Pipeline:
         model_slots: threading.Semaphore | None = None,
         costs: CostTable | None = None,
         clock: Callable[[], float] = time.monotonic,
+        photos: PhotoFetcher | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.config = config
@@ -122,6 +125,7 @@ class Pipeline:
             archive=archive,
             executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="candidate"),
         )
+        self._photos = PhotoStage(photos, moderator, archive) if photos is not None else None
         self._slots = ModelSlots(model_slots)
         self._costs = costs or CostTable()
         self._clock = clock
@@ -246,6 +250,12 @@ class Pipeline:
         best = generated_before(self._archive, record) if resumed else None
         if best is not None:
             return best
+        if job.source_file is not None:
+            if self._photos is None:
+                raise InputRejected("image.unreadable")  # no way to fetch it here (the CLI)
+            # Fetched, moderated and archived before any model sees it, the translator included.
+            job = self._photos.source(run)
+            run = replace(run, job=job)
         source = variation_source(self._archive, job, run.model)
         if resumed and record.english_prompt:
             english = record.english_prompt  # moderated and translated before the interruption

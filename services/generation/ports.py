@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.core.inputs import SourceFile
 from services.core.job import Checkpoint, Verdict
 from services.generation.bedrock import Usage
 from services.generation.translation import Translation
@@ -71,6 +72,13 @@ class PromptTranslator(Protocol):
 
     def negative_terms(self, exclude: str) -> tuple[list[str], Usage]:
         """Exclusions as English terms."""
+
+
+class PhotoFetcher(Protocol):
+    """Downloads a photo a user attached in Slack, checked to be an image within the limits."""
+
+    def fetch(self, file: SourceFile) -> bytes:
+        """The file's bytes; InputRejected with a clear reason when it cannot be used."""
 
 
 class ImageScreen(Protocol):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.core.errors import InputRejected
+from services.core.inputs import SourceFile
 from services.core.job import (
     MAX_TEXT_CHARS,
     SAFE_OUTCOMES,
@@ -191,15 +192,19 @@ class Intake:
                 options = options.model_copy(update={"width": width, "height": height})
         return options
 
-    def request(self, raw_text: str, slack: SlackContext, trigger: Trigger) -> Job:
-        """Queue a new request from Slack text; InputRejected when it cannot be used."""
+    def request(
+        self, raw_text: str, slack: SlackContext, trigger: Trigger, photo: SourceFile | None = None
+    ) -> Job:
+        """Queue a new request from Slack text (and a photo); InputRejected when it cannot be used."""
         prefs = self._state.prefs(slack.user_id)  # read once: this is the ack path
         parsed = self.parse(raw_text, slack.user_id, prefs=prefs)
         if parsed.help:
             raise HelpRequested
         text = parsed.text
+        if photo is not None:
+            self._check_photo(photo, parsed.options)
         if not text:
-            raise InputRejected("input.empty")
+            raise InputRejected("photo.needs_text" if photo is not None else "input.empty")
         if len(text) > MAX_TEXT_CHARS:
             raise InputRejected("input.too_long", limit=MAX_TEXT_CHARS)
         job = Job(
@@ -208,8 +213,15 @@ class Intake:
             options=parsed.options,
             slack=slack,
             lang=self.lang_for(slack.user_id, slack.team_id, prefs),
+            source_file=photo,
         )
         return self._queue(job)
+
+    def _check_photo(self, photo: SourceFile, options: GenerationOptions) -> None:
+        """What can be told before a download: the declared type and size, and the model's support."""
+        photo.check_declared()
+        if not self._catalogue.model_for(options.model).capabilities.supports_variation:
+            raise InputRejected("photo.unsupported")
 
     # --- follow-ups of a posted result -------------------------------------------------------------
 

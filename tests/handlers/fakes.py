@@ -20,9 +20,11 @@ from slack_bolt import BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from services.core.errors import InputRejected
+from services.core.inputs import SourceFile
 from services.core.job import Attempt, JobRecord, RecentJob, SlackContext, UserPrefs, UserUsage
 from services.core.text import Language
-from services.generation.image_models import ImageModel, build_image_model
+from services.generation import ModelCatalogue
+from services.generation.image_models import build_image_model
 from services.intake import FormInput, QuotaStatus, UsageReport
 
 JOB_ID = "20261121T093015-0123abcd"
@@ -253,8 +255,11 @@ class FakeIntake:
         self.calls.append(("usage", team_id))
         return self.usage_report
 
-    def request(self, text: str, slack: SlackContext, trigger: str) -> None:
-        self._do("request", text, slack, trigger)
+    def request(self, text: str, slack: SlackContext, trigger: str, photo: SourceFile | None = None) -> None:
+        if photo is None:
+            self._do("request", text, slack, trigger)
+        else:
+            self._do("request", text, slack, trigger, photo)
 
     def follow_up(self, value: str, action: str, slack: SlackContext) -> None:
         self._do("follow_up", value, action, slack)
@@ -357,18 +362,12 @@ class FakeTasks:
         work()
 
 
-class FakePipeline:
-    """The enabled image models (real adapters; nothing is called on their clients)."""
-
-    def __init__(self) -> None:
-        self.models: dict[str, ImageModel] = {
-            "nova": build_image_model(None, "amazon.nova-canvas-v1:0"),
-            "sdxl": build_image_model(None, "stability.stable-diffusion-xl-v1"),
-        }
-        self.model = self.models["nova"]
-
-    def model_for(self, alias: str | None) -> ImageModel:
-        return self.models.get(alias, self.model) if alias else self.model
+def fake_catalogue() -> ModelCatalogue:
+    """The enabled image models (real adapters and catalogue; nothing is called on their clients)."""
+    nova = build_image_model(None, "amazon.nova-canvas-v1:0")
+    return ModelCatalogue(
+        nova, {"nova": nova, "sdxl": build_image_model(None, "stability.stable-diffusion-xl-v1")}
+    )
 
 
 @dataclass
@@ -380,7 +379,7 @@ class FakeServices:
     desk: FakeDesk = field(default_factory=FakeDesk)
     reports: FakeReports = field(default_factory=FakeReports)
     tasks: FakeTasks = field(default_factory=FakeTasks)
-    pipeline: FakePipeline = field(default_factory=FakePipeline)
+    catalogue: ModelCatalogue = field(default_factory=fake_catalogue)
 
 
 def usage(user_id: str, jobs: int) -> UserUsage:

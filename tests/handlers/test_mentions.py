@@ -102,3 +102,43 @@ def test_other_bots_are_never_answered(app: FakeApp, services: FakeServices) -> 
     outcome = call(app, "event", EVENT_APP_MENTION, body)
 
     assert services.intake.calls == [] and outcome.client.calls == []
+
+
+PHOTO = {
+    "id": "F0PHOTO0001",
+    "name": "cat.jpg",
+    "mimetype": "image/jpeg",
+    "size": 123_456,
+    "url_private": "https://files.slack.com/files-pri/T0TEST-F0PHOTO0001/cat.jpg",
+    "original_w": 1200,
+    "original_h": 900,
+}
+
+
+def test_an_attached_photo_goes_to_intake_with_the_request(app: FakeApp, services: FakeServices) -> None:
+    mention(
+        app,
+        "この写真を水彩画風に",
+        files=[{"id": "F0TEXT00001", "mimetype": "text/plain", "url_private": "x"}, PHOTO],
+    )
+
+    [(_, _, trigger, photo)] = services.intake.called("request")
+    assert trigger == "mention"
+    assert (photo.id, photo.url, photo.width, photo.height) == (
+        "F0PHOTO0001",
+        PHOTO["url_private"],
+        1200,
+        900,
+    )
+
+
+def test_a_photo_in_a_results_thread_starts_from_the_photo_not_the_result(
+    app: FakeApp, services: FakeServices
+) -> None:
+    services.state.threads[("C0CHAN", THREAD)] = (JOB_ID, 2)
+
+    mention(app, "これを油絵風に", thread_ts=THREAD, files=[PHOTO])
+
+    assert services.intake.called("refine") == []
+    [(_, slack, _, photo)] = services.intake.called("request")
+    assert slack.thread_ts == THREAD and photo.id == "F0PHOTO0001"

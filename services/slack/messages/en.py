@@ -66,6 +66,10 @@ EN: dict[str, str] = {
         "🙏 The AI content check found {category}, which isn't suitable for a workplace image. "
         "Please rephrase and try again."
     ),
+    "moderation.image_input": (
+        "🙏 The safety check found {category} in the attached photo, which isn't suitable for a "
+        "workplace image. Please try another photo."
+    ),
     "category.sexual": "sexual content",
     "category.minors": "inappropriate content involving minors",
     "category.violence": "violent content",
@@ -269,6 +273,8 @@ EN: dict[str, str] = {
     "quota.team": "This workspace reached today's limit ({limit}). It resets at {reset}.",
     "refine.empty": "Please say what to change, e.g. `@imagine brighter`.",
     "quota.concurrent": "You can have {limit} images in progress at once. Please wait for one to finish.",
+    "photo.needs_text": "Please say how to change the photo, e.g. `@imagine this photo as a watercolour`.",
+    "photo.unsupported": "This image model can't start from a photo. Please choose another with `--model`.",
     "variation.unsupported": "This model cannot make variations. Try “🔄 Regenerate” or “⚙️ Adjust”.",
     # Problems on our side
     "model_unavailable": (

@@ -1,0 +1,89 @@
+"""A user's own photo as the source of a job: fetched, moderated, archived, before any model sees it.
+
+The photo is checked by Rekognition before the image model receives it, and a failed check stops the
+job (fail closed), exactly as for generated images. The archive keeps the photo and the record says
+where it came from (the Slack file id), so every image of a job has its lineage.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from PIL import Image, ImageOps
+
+from services.core.job import Job
+from services.generation.ports import ImageScreen, PhotoFetcher
+from services.generation.stages import JobRun
+from services.storage.archive import Archive
+
+logger = logging.getLogger(__name__)
+
+# Every image model's input limits at once: Titan reads at most 1,408 px on the long side, Nova at
+# least 320 px on each side and no transparent pixel; both take PNG.
+MAX_SIDE = 1408
+MIN_SIDE = 320
+MAX_ASPECT = 4.0
+
+
+def as_model_input(data: bytes) -> bytes:
+    """The photo upright, opaque, within every model's input limits, as PNG; never stretched."""
+    with Image.open(io.BytesIO(data)) as opened:
+        # Phones store rotation in EXIF; models read raw pixels, so turn the photo upright first.
+        image = ImageOps.exif_transpose(opened)
+        if image.mode in ("RGBA", "LA", "P"):
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, (255, 255, 255))
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            image = image.convert("RGB")
+    width, height = image.size
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        # Pad the short side with white rather than crop away what the user framed.
+        short = -(-max(width, height) // int(MAX_ASPECT))
+        size = (width, short) if width > height else (short, height)
+        canvas = Image.new("RGB", size, (255, 255, 255))
+        canvas.paste(image, ((size[0] - width) // 2, (size[1] - height) // 2))
+        image, (width, height) = canvas, size
+    # Shrink to the long-side limit; grow a small photo to the short-side minimum (at 4:1 at most,
+    # its long side then stays under the limit).
+    scale = max(min(1.0, MAX_SIDE / max(width, height)), MIN_SIDE / min(width, height))
+    if scale != 1.0:
+        image = image.resize((round(width * scale), round(height * scale)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+class PhotoStage:
+    """Turns a job's attached photo into an archived, moderated source image."""
+
+    def __init__(self, fetcher: PhotoFetcher, moderator: ImageScreen, archive: Archive) -> None:
+        self._fetcher = fetcher
+        self._moderator = moderator
+        self._archive = archive
+
+    def source(self, run: JobRun) -> Job:
+        """``run.job`` with its photo archived as the source; ModerationRejected for an unsafe photo."""
+        job, record, ledger = run.job, run.record, run.ledger
+        if job.source_file is None or job.source_image_key is not None:
+            return job
+        if record.source_image_key is not None:
+            # Resumed after the photo was checked and archived: never fetch or check it twice.
+            return job.model_copy(update={"source_image_key": record.source_image_key})
+        raw = self._fetcher.fetch(job.source_file)
+        with ledger.timed("photo"):
+            photo = as_model_input(raw)
+        del raw  # the decoded upright copy is all that is kept from here on
+        with ledger.timed("photo_moderation"):
+            verdict = self._moderator.check(photo)
+        ledger.bill("image_moderation", "rekognition", images=1)
+        # A flagged photo is refused even where the output policy would blur: a blurred source
+        # still carries what was flagged into the model. It is archived either way, for review.
+        flagged = verdict.action != "post"
+        key = self._archive.put_image(job.job_id, "source-blocked.png" if flagged else "source.png", photo)
+        record.source_file_id = job.source_file.id
+        if not flagged:
+            record.source_image_key = key
+        ledger.decide("image_input", flagged, verdict.categories[0] if verdict.categories else None)
+        return job.model_copy(update={"source_image_key": key})
