@@ -64,7 +64,9 @@ class Settings(BaseSettings):
     workspace_languages: Annotated[dict[str, Literal["ja", "en"]], NoDecode] = Field(
         default_factory=dict, description="Per-workspace language, e.g. T0123=en"
     )
-    admin_channel: str | None = Field(default=None, description="Channel id where false-positive reports go")
+    admin_channel: str | None = Field(
+        default=None, description="Channel id for admins: false-positive reports and configuration problems"
+    )
     admin_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="User ids that may delete any result and have no quota"
     )

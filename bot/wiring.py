@@ -35,6 +35,7 @@ from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
 from services.moderation.rules import TextRules
 from services.results import ReportDesk, ResultDesk
+from services.slack.alerts import AdminAlerts
 from services.slack.files import SlackFiles
 from services.slack.notifier import SlackNotifier
 from services.slack.status_board import StatusBoard
@@ -248,7 +249,10 @@ def build_services(
     board = StatusBoard(
         client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
     )
-    notifier = SlackNotifier(client, board, add_reactions=settings.result_reactions, link=archive.link)
+    alerts = AdminAlerts(client, settings.admin_channel, settings.language)
+    notifier = SlackNotifier(
+        client, board, add_reactions=settings.result_reactions, link=archive.link, alerts=alerts
+    )
     store: JobStore = (
         DynamoJobStore(clients.dynamodb, settings.job_table)
         if settings.job_table

@@ -16,6 +16,7 @@ from services.core.job import Job, JobRecord, SlackContext
 from services.core.text import Language, escape, shorten
 from services.generation.image_models import Capabilities
 from services.generation.pipeline import JobOutcome, Progress, ProgressFn
+from services.slack.alerts import AdminAlerts
 from services.slack.messages import keys, t
 from services.slack.result import (
     build_failure_blocks,
@@ -38,7 +39,7 @@ def retryable(error: BotError) -> bool:
     return not isinstance(error, ModerationRejected | InputRejected | ContentFiltered)
 
 
-def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
+def failure_message(error: BotError, job_id: str, lang: Language = "ja", *, admins_told: bool = False) -> str:
     """The one Japanese sentence a user reads for a failed job."""
     if isinstance(error, ModerationRejected):
         category = t(f"category.{error.category}", lang) if f"category.{error.category}" in keys() else ""
@@ -50,8 +51,8 @@ def failure_message(error: BotError, job_id: str, lang: Language = "ja") -> str:
         return t("internal_error", lang, job_id=job_id)
     text = t(error.kind, lang, job_id=job_id, **details)
     if error.diagnosis is not None and error.diagnosis.cause.config and error.kind.startswith("cause."):
-        # Nobody but an operator can fix a configuration cause: say who to tell.
-        text = f"{text}{t('cause.tell_admins', lang, job_id=job_id)}"
+        # Nobody but an operator can fix a configuration cause: say that they know, or who to tell.
+        text += t("cause.admins_told" if admins_told else "cause.tell_admins", lang, job_id=job_id)
     return text
 
 
@@ -66,8 +67,10 @@ class SlackNotifier:
         add_reactions: bool = True,
         link: Callable[[str], str | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        alerts: AdminAlerts | None = None,
     ) -> None:
         self._client = client
+        self._alerts = alerts
         self._link = link
         # chat.update is Tier 3 (~50 a minute per workspace): the board coalesces and paces edits.
         self._board = board or StatusBoard(client)
@@ -170,7 +173,7 @@ class SlackNotifier:
         elapsed = (record.finished_at - record.created_at).total_seconds() if record.finished_at else 0
         if outcome.image is None:
             error = outcome.error or BotError("no image")
-            text = failure_message(error, job.job_id, lang)
+            text = failure_message(error, job.job_id, lang, admins_told=self._tell_admins(error, job))
             reportable = isinstance(error, ModerationRejected | NoSafeImage | ContentFiltered)
             self._post(
                 ctx,
@@ -243,11 +246,15 @@ class SlackNotifier:
     def tell_failure(self, job: Job, error: BotError) -> None:
         """Last resort when something broke outside the pipeline: the user still hears back."""
         if job.slack is not None:
-            text = failure_message(error, job.job_id, job.lang)
+            told = self._tell_admins(error, job)
+            text = failure_message(error, job.job_id, job.lang, admins_told=told)
             blocks = build_failure_blocks(
                 text, job.job_id, reportable=False, retryable=retryable(error), lang=job.lang
             )
             self._post(job.slack, text, blocks=blocks)
+
+    def _tell_admins(self, error: BotError, job: Job) -> bool:
+        return self._alerts is not None and self._alerts.report(error, job.job_id)
 
     def _post(self, ctx: SlackContext, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
         try:

@@ -308,6 +308,11 @@ EN: dict[str, str] = {
         "It has been logged; please try again later. (Job ID: {job_id})"
     ),
     "cause.unreachable": "🙇 I couldn't reach the image model. Please try again in a moment.",
+    "admin.config_problem": (
+        "⚠️ Requests are failing because of a configuration problem ({cause}).\n"
+        "AWS said: {detail}\nFix: {fix}\n"
+        "(First job ID: {job_id}. The same problem is reported again every 6 hours.)"
+    ),
     "cause.admins_told": "The admins have been told; please wait for them to fix it. (Job ID: {job_id})",
     "cause.tell_admins": "Please let an admin know. (Job ID: {job_id})",
     "moderation_unavailable": (

@@ -352,6 +352,11 @@ JA: dict[str, str] = {
     "cause.unreachable": (
         "🙇 画像モデルに接続できませんでした。しばらく待ってから、もう一度お試しください。"
     ),
+    "admin.config_problem": (
+        "⚠️ 設定の問題で画像を作成できないリクエストがあります（{cause}）。\n"
+        "AWS の応答: {detail}\n対処: {fix}\n"
+        "（最初のジョブ ID: {job_id}。同じ問題は 6 時間ごとにお知らせします）"
+    ),
     "cause.admins_told": "管理者に連絡しましたので、対応までお待ちください。（ジョブ ID: {job_id}）",
     "cause.tell_admins": "お手数ですが、管理者にお知らせください。（ジョブ ID: {job_id}）",
     "moderation_unavailable": (
