@@ -33,7 +33,7 @@ def fit(
         return data, fmt
     with Image.open(io.BytesIO(data)) as opened:
         # .size comes from the header: an image that already fits is never decoded
-        # (decoding every 1024² PNG was a third of the bot's CPU in the benchmark).
+        # (decoding every 1024² PNG was the largest CPU cost in the benchmark's profile).
         within_side = max_side is None or max(opened.size) <= max_side
         if fmt in formats and len(data) <= max_bytes and within_side:
             return data, fmt

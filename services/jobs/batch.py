@@ -1,4 +1,4 @@
-"""Many titles at once (seed 000: eye-catch/OGP images from blog titles).
+"""Many titles at once (eye-catch and OGP images from blog titles, one job each).
 
 Each title is one pipeline job. Jobs run on a pool of ``jobs`` threads; Bedrock calls stay
 within MODEL_CONCURRENCY because the pipeline holds a model slot around each of them. A title
