@@ -52,8 +52,13 @@ TOXIC_LABELS = (
 TOXICITY_CATEGORY = "TOXICITY"
 """Category of a verdict flagged by the overall score alone, with no configured label over threshold."""
 
-# DetectToxicContent limits: at most 10 segments of at most 1 KB (UTF-8 bytes) each, 10 KB in all.
-_SEGMENT_BYTES = 1024
+# DetectToxicContent limits, as documented for TextSegments ("A list of up to 10 text strings. Each
+# string has a maximum size of 1 KB, and the maximum size of the list is 10 KB."; the same prose is
+# in botocore's comprehend service model, whose TextSegment.Text shape only sets min 1, no max).
+# "1 KB" is read as 1,000 UTF-8 bytes, the stricter of the two meanings (as for the guardrail's
+# "4 MB" below): 1,024-byte segments would be rejected if the service counts in thousands. Ten
+# segments of at most 1,000 bytes also keep the list within 10 KB either way.
+_SEGMENT_BYTES = 1000
 _MAX_SEGMENTS = 10
 
 # Cut points, best first. A cut only counts in the second half of the window so that an early
@@ -145,7 +150,7 @@ class ToxicityChecker:
     def check(self, text: str) -> TextVerdict:
         """Score ``text`` (English); flag it when a configured label or the overall toxicity is high.
 
-        Only the first 10 KB are scored (ten 1 KB segments, the API's limit). The product caps
+        Only the first 10,000 bytes are scored (ten 1 KB segments, the API's limit). The product caps
         requests at 1,000 characters, whose English translation stays well below that.
         """
         # We always declare "en", and nothing documents that Comprehend checks the text against the

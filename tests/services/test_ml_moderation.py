@@ -16,6 +16,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from services.errors import ModerationUnavailable
@@ -33,6 +35,10 @@ from tests.servers.aws_emulator import AwsEmulator, Error, Recorded
 
 GUARDRAIL_ID = "abc123def456"
 GUARDRAIL_VERSION = "3"
+
+# DetectToxicContent documents each TextSegment as at most "1 KB"; the checker reads that as 1,000
+# UTF-8 bytes (the stricter meaning), and ten of them stay within the documented 10 KB list.
+SEGMENT_BYTES = 1000
 
 # One attempt: botocore's own retries are not what these tests are about, and they add seconds.
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -86,7 +92,7 @@ def test_segments_end_at_sentence_boundaries() -> None:
     segments = split_segments(text)
 
     assert 3 <= len(segments) <= 4
-    assert all(len(s.encode()) <= 1024 for s in segments)
+    assert all(len(s.encode()) <= SEGMENT_BYTES for s in segments)
     assert all(s.endswith(".") for s in segments)
     assert " ".join(segments) == text
 
@@ -98,7 +104,7 @@ def test_segments_fall_back_to_commas_then_spaces_then_hard_cuts() -> None:
 
     assert all(s.endswith(",") for s in split_segments(commas)[:-1])
     assert all(s.endswith("word") for s in split_segments(spaces))
-    assert [len(s) for s in split_segments(blob)] == [1024, 1024, 452]
+    assert [len(s) for s in split_segments(blob)] == [1000, 1000, 500]
 
 
 def test_segments_never_split_a_multibyte_character() -> None:
@@ -106,8 +112,63 @@ def test_segments_never_split_a_multibyte_character() -> None:
 
     segments = split_segments(text)
 
-    assert [len(s.encode()) for s in segments] == [1024, 376]
+    assert [len(s.encode()) for s in segments] == [1000, 400]
     assert "".join(segments) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a" * SEGMENT_BYTES, ["a" * SEGMENT_BYTES], id="exactly at the limit: one segment"),
+        pytest.param("a" * (SEGMENT_BYTES + 1), ["a" * SEGMENT_BYTES, "a"], id="one byte over: a hard cut"),
+        pytest.param(
+            "あ" * 333 + "a",  # 999 + 1 bytes
+            ["あ" * 333 + "a"],
+            id="multi-byte text exactly at the limit",
+        ),
+        pytest.param(
+            "あ" * 333 + "ab",  # 1001 bytes: the last "b" does not fit
+            ["あ" * 333 + "a", "b"],
+            id="multi-byte text one byte over",
+        ),
+        pytest.param(
+            "a" * (SEGMENT_BYTES - 1) + "あい",  # あ takes bytes 1000-1002: it straddles the limit
+            ["a" * (SEGMENT_BYTES - 1), "あい"],
+            id="3-byte character straddling the limit moves whole to the next segment",
+        ),
+        pytest.param(
+            "a" * (SEGMENT_BYTES - 2) + "é",  # é takes bytes 999-1000: it ends exactly at the limit
+            ["a" * (SEGMENT_BYTES - 2) + "é"],
+            id="2-byte character ending at the limit stays",
+        ),
+        pytest.param(
+            "a" * (SEGMENT_BYTES - 3) + "😀b",  # the 4-byte emoji takes bytes 998-1001
+            ["a" * (SEGMENT_BYTES - 3), "😀b"],
+            id="4-byte character straddling the limit",
+        ),
+    ],
+)
+def test_segment_byte_limit_boundary(text: str, expected: list[str]) -> None:
+    segments = split_segments(text)
+
+    assert segments == expected
+    assert all(len(s.encode("utf-8")) <= SEGMENT_BYTES for s in segments)
+    assert "".join(segments) == text  # nothing lost, no character split or replaced
+
+
+_MIXED_WIDTHS = st.sampled_from(["a", "b", " ", "\n", ".", "、", "é", "あ", "漢", "😀"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_MIXED_WIDTHS, max_size=600))
+def test_any_text_splits_within_the_limit_without_breaking_characters(text: str) -> None:
+    # 1-, 2-, 3- and 4-byte characters with spaces and full stops; at most 2,400 bytes, so no
+    # text is dropped for the ten-segment cap.
+    segments = split_segments(text)
+
+    assert all(0 < len(s.encode("utf-8")) <= SEGMENT_BYTES for s in segments)
+    # Cuts only drop the whitespace they fall on: every other character arrives whole and in order.
+    assert "".join("".join(segments).split()) == "".join(text.split())
 
 
 def test_text_beyond_ten_segments_is_dropped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -117,7 +178,8 @@ def test_text_beyond_ten_segments_is_dropped_and_logged(caplog: pytest.LogCaptur
         segments = split_segments(text)
 
     assert len(segments) == 10
-    assert sum(len(s.encode()) for s in segments) <= 10 * 1024
+    assert all(len(s.encode()) <= SEGMENT_BYTES for s in segments)
+    assert sum(len(s.encode()) for s in segments) <= 10_000  # "10 KB" in the stricter meaning
     assert text.startswith(" ".join(segments))
     assert "left unchecked" in caplog.text
 
@@ -208,7 +270,7 @@ def test_long_text_is_sent_as_several_segments_and_scores_take_the_maximum(aws: 
     [request] = aws.requests("DetectToxicContent")
     segments = [segment["Text"] for segment in request.body["TextSegments"]]
     assert len(segments) >= 3
-    assert all(len(s.encode()) <= 1024 for s in segments)
+    assert all(len(s.encode()) <= SEGMENT_BYTES for s in segments)
     assert " ".join(segments) == text
     assert sum("kill" in s for s in segments) == 1
     assert verdict.category == "VIOLENCE_OR_THREAT"
