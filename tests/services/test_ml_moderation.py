@@ -10,6 +10,7 @@ import base64
 import io
 import logging
 import socket
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,8 @@ from services.ml_moderation import (
     guardrail_category,
     split_segments,
 )
+from services.translation import JAPANESE as TRANSLATION_JAPANESE
+from services.translation import looks_english
 from tests.servers.aws_emulator import AwsEmulator, Error, Recorded
 
 GUARDRAIL_ID = "abc123def456"
@@ -301,6 +304,100 @@ def test_blank_text_makes_no_request(aws: AwsEmulator) -> None:
 def test_japanese_text_fails_closed_without_a_request(aws: AwsEmulator, text: str) -> None:
     # With LanguageCode "en" the service is not documented to notice Japanese text (and the
     # emulator scores it as harmless), so the checker refuses before sending anything.
+    with pytest.raises(ModerationUnavailable, match="UnsupportedLanguage"):
+        ToxicityChecker(_comprehend()).check(text)
+
+    assert aws.requests("DetectToxicContent") == []
+
+
+# Compatibility ideographs (U+F900-FAFF): 欄 U+F91D is the kanji 欄 U+6B04 under NFKC, while 﨑
+# U+FA11 is one of the twelve that NFKC keeps; both are kanji and neither is English.
+COMPAT_WITH_NFKC_FORM = "\uf91d"
+COMPAT_WITHOUT_NFKC_FORM = "\ufa11"
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        pytest.param(
+            f"a red torii gate at {COMPAT_WITHOUT_NFKC_FORM} shrine at dawn",
+            "a red torii gate at   shrine at dawn",
+            id="compatibility ideograph that NFKC keeps",
+        ),
+        pytest.param(
+            f"an old wooden {COMPAT_WITH_NFKC_FORM} railing by the sea",
+            "an old wooden   railing by the sea",
+            id="compatibility ideograph that NFKC folds into a kanji",
+        ),
+        pytest.param(
+            "a shop sign reading \u3231 ACME in neon",  # ㈱ is (株) under NFKC
+            "a shop sign reading ( ) ACME in neon",
+            id="enclosed ideograph",
+        ),
+        pytest.param("ａ ｒｅｄ ｆｏｘ ｉｎ ｔｈｅ ｓｎｏｗ", "a red fox in the snow", id="full-width latin"),
+    ],
+)
+def test_text_is_scored_in_nfkc_with_japanese_names_left_out(aws: AwsEmulator, text: str, sent: str) -> None:
+    verdict = ToxicityChecker(_comprehend()).check(text)
+
+    assert not verdict.flagged
+    [request] = aws.requests("DetectToxicContent")
+    assert request.body["TextSegments"] == [{"Text": sent}]
+
+
+def test_english_prompt_with_a_compatibility_ideograph_reaches_comprehend(aws: AwsEmulator) -> None:
+    # The path a user's English request takes through the pipeline: looks_english accepts it (no
+    # kanji in translation.JAPANESE's ranges), the pipeline strips what that regex knows, and
+    # the checker receives the compatibility ideograph. It used to refuse, which the user saw as
+    # "safety check unreachable".
+    request = f"portrait of the {COMPAT_WITHOUT_NFKC_FORM} family crest, ink on paper"
+    assert looks_english(request)
+    pipeline_text = TRANSLATION_JAPANESE.sub(" ", request)
+
+    verdict = ToxicityChecker(_comprehend()).check(pipeline_text)
+
+    assert not verdict.flagged
+    [sent] = aws.requests("DetectToxicContent")
+    assert sent.body["TextSegments"] == [{"Text": "portrait of the   family crest, ink on paper"}]
+
+
+class _RecordingClient:
+    """A stand-in Comprehend client that records the segments and scores them harmless."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def detect_toxic_content(self, TextSegments: list[dict[str, str]], LanguageCode: str) -> dict[str, Any]:
+        assert LanguageCode == "en"
+        self.sent.extend(segment["Text"] for segment in TextSegments)
+        return {"ResultList": [_result() for _ in TextSegments]}
+
+
+def test_no_compatibility_ideograph_is_refused_or_sent_in_english_text() -> None:
+    client = _RecordingClient()
+    checker = ToxicityChecker(client)
+    assigned = [chr(c) for c in range(0xF900, 0xFB00) if unicodedata.category(chr(c)) != "Cn"]
+    assert len(assigned) == 472
+
+    for char in assigned:
+        assert not checker.check(f"a lantern festival at the {char} temple gate at night").flagged
+
+    assert len(client.sent) == len(assigned)
+    assert all(sent == "a lantern festival at the   temple gate at night" for sent in client.sent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f"{COMPAT_WITHOUT_NFKC_FORM}の神社の鳥居", id="japanese with a compatibility ideograph"),
+        pytest.param(f"{COMPAT_WITH_NFKC_FORM}干", id="compatibility ideographs only"),
+        pytest.param("\u2f08\u2f1d", id="kangxi radicals, kanji under NFKC"),
+        pytest.param("a cat on the 屋根", id="a japanese word is over a tenth of the letters"),
+        pytest.param("佐々木", id="iteration mark"),
+        pytest.param("\U00020bb7野家の牛丼", id="kanji outside the basic plane"),
+    ],
+)
+def test_japanese_after_nfkc_fails_closed(aws: AwsEmulator, text: str) -> None:
     with pytest.raises(ModerationUnavailable, match="UnsupportedLanguage"):
         ToxicityChecker(_comprehend()).check(text)
 
