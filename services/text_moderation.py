@@ -53,7 +53,9 @@ _FUNCTION_WORDS = frozenset({
 
 _SECTION_NAME = re.compile(r"[a-z0-9_]+")
 _LATIN_RUN = re.compile(r"[a-z0-9@$]+")  # "@" and "$" are leet letters, so they belong to the word
-_NUMBER = re.compile(r"\$?[0-9]+")  # a plain number or price is not leetspeak: "455" stays "455"
+# Not leetspeak: a plain number or price ("455" stays "455"), or a number with a one-letter unit or
+# prefix, so "5.3.x" (a version, merged to "53x"), "4k" and "x64" do not turn into words.
+_NUMBER = re.compile(r"\$?[0-9]+|[0-9]+[a-z]|[a-z][0-9]+")
 
 
 def _fold_table() -> Mapping[int, str]:
@@ -127,7 +129,10 @@ def _is_cjk(normalised: str) -> bool:
 
 def _word_forms(word: str) -> frozenset[str]:
     # Plural / -ing / -ed forms, plus the e-dropping ones so "rape" catches "raped", "raping".
-    forms = {word, word + "s", word + "es", word + "ing", word + "ed"}
+    # "-es" only after a sibilant ("sexes"): "heroin" + "es" is "heroines", an ordinary word.
+    forms = {word, word + "s", word + "ing", word + "ed"}
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        forms.add(word + "es")
     if word.endswith("e"):
         forms |= {word + "d", word[:-1] + "ing"}
     return frozenset(forms)

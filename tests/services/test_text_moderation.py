@@ -182,6 +182,8 @@ def test_first_term_in_list_order_wins() -> None:
         "Illustration of a blood test",
         # near misses for Latin terms
         "heroine",
+        "heroines",
+        "the heroine's sword",
         "a hero in shining armour",
         "she will be head of sales",
         "congenital heart disease",
@@ -224,6 +226,24 @@ def test_short_latin_terms_need_a_whole_word(text: str) -> None:
 @pytest.mark.parametrize("text", ["ass", "asses", "@$$", "a s s", "ＡＳＳ"])
 def test_short_latin_terms_match_whole_words(text: str) -> None:
     assert _rules("ass").find(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["upgrade to 5.3.x", "5 3 x", "Python 3.x", "a 4K display", "x64 build", "3x zoom"]
+)
+def test_numbers_with_a_unit_are_not_leetspeak(text: str) -> None:
+    assert _rules("sex", "ak", "ex", "x6a").find(text) is None
+
+
+@pytest.mark.parametrize("text", ["s3x", "5ex", "s.3.x", "$3x"])
+def test_leetspeak_still_reads_letters(text: str) -> None:
+    assert _rules("sex").find(text) is not None
+
+
+def test_es_plural_only_after_a_sibilant() -> None:
+    assert _rules("sex").find("sexes") is not None
+    assert _rules("heroin").find("heroins") is not None
+    assert _rules("heroin").find("heroines") is None
 
 
 def test_scunthorpe() -> None:
