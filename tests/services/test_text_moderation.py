@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -244,6 +245,82 @@ def test_es_plural_only_after_a_sibilant() -> None:
     assert _rules("sex").find("sexes") is not None
     assert _rules("heroin").find("heroins") is not None
     assert _rules("heroin").find("heroines") is None
+
+
+_OBFUSCATION_TERMS = ("sex", "kill", "porn", "rape", "suicide", "heroin", "behead")
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        # punctuation between some letters only: the pieces are read joined
+        pytest.param("se.x", "sex", id="dot inside"),
+        pytest.param("s-ex", "sex", id="hyphen inside"),
+        pytest.param("k.ill", "kill", id="one letter split off"),
+        pytest.param("p-or-n", "porn", id="function word as a piece"),
+        pytest.param("hero.in", "heroin", id="long term with a function word piece"),
+        pytest.param("be-head", "behead", id="be- as a piece"),
+        # separators that are leet letters
+        pytest.param("k!ll", "kill", id="! as i"),
+        pytest.param("k|ll", "kill", id="| as l"),
+        pytest.param("su!c!de", "suicide", id="two !"),
+        # "1" as i or l
+        pytest.param("ki11", "kill", id="1 as l"),
+        pytest.param("k11l", "kill", id="1 as i and as l"),
+        # letters written three or more times, digits and @ glued on
+        pytest.param("sexxx", "sex", id="stretched"),
+        pytest.param("kiiill", "kill", id="stretched inside"),
+        pytest.param("sex2", "sex", id="trailing digit"),
+        pytest.param("18porn", "porn", id="leading digits"),
+        pytest.param("@sex", "sex", id="leading @"),
+        pytest.param("porn-18", "porn", id="digits glued by a hyphen"),
+        # look-alike letters that NFKC keeps
+        pytest.param("ꜱᴇx", "sex", id="small capitals"),
+        pytest.param("🅢🅔🅧", "sex", id="negative circled"),
+        pytest.param("🆂🅴🆇", "sex", id="negative squared"),
+        pytest.param("🇸 🇪 🇽", "sex", id="regional indicators"),
+        # a one-letter word merged with a spelled-out term
+        pytest.param("draw a s e x", "sex", id="article before"),
+        pytest.param("how to k.i.l.l a man", "kill", id="article after"),
+        pytest.param("h e r o in", "heroin", id="spelled out up to a function word"),
+    ],
+)
+def test_latin_obfuscation_is_caught(text: str, term: str) -> None:
+    match = _rules(*_OBFUSCATION_TERMS).find(text)
+    assert match is not None, text
+    assert match.term == term
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se x",  # a space separates words: "John's ex" is "john", "s", "ex"
+        "John's ex-wife",
+        "the U.S. ex-president",
+        "his ex",
+        "a hero in armour",
+        "she will be head of sales",
+        "rapping",  # two letters are ordinary spelling, only three or more read as stretched
+        "rapped on the door",
+        "killer",
+        "Essex",
+        "sextant",
+        "therapist",
+        "skill",
+        "Kilimanjaro",
+    ],
+)
+def test_latin_near_misses_pass(text: str) -> None:
+    assert _rules(*_OBFUSCATION_TERMS).find(text) is None
+
+
+def test_crafted_punctuation_does_not_make_matching_slow() -> None:
+    rules = _rules(*_OBFUSCATION_TERMS)
+    texts = ["se.ee.ee.ee." * 80, "s|e|e|x|" * 120, "k!i!i!l!l!" * 100, "a|b!c.d-e/f" * 90, "1|1|1|" * 160]
+    started = time.perf_counter()
+    for text in texts:
+        rules.find(text[:1000])
+    assert time.perf_counter() - started < 2.0  # about 30 ms on a laptop
 
 
 def test_scunthorpe() -> None:
