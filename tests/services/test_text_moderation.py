@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 from services.text_moderation import BannedTerm, RuleMatch, TextRules, normalize
 
@@ -24,6 +27,134 @@ def _bundled_text() -> str:
 
 def _rules(*terms: str, category: str = "test") -> TextRules:
     return TextRules(BannedTerm(term=term, category=category) for term in terms)
+
+
+# --- corpus files ------------------------------------------------------------------------------
+
+CORPUS = Path(__file__).parent.parent / "fixtures" / "moderation"
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
+
+
+def _corpus_lines(name: str) -> list[tuple[int, str]]:
+    """(line number, text) of every case in a corpus file, escapes decoded, comments skipped."""
+    lines = []
+    for lineno, line in enumerate((CORPUS / name).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip() and not line.startswith("#"):
+            lines.append((lineno, _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), line)))
+    return lines
+
+
+def _obfuscations() -> list[object]:
+    cases = []
+    for lineno, line in _corpus_lines("latin_obfuscations.txt"):
+        term, separator, spelling = line.partition(" | ")
+        assert separator and spelling, f"latin_obfuscations.txt:{lineno}: expected '<term> | <spelling>'"
+        cases.append(pytest.param(spelling, term, id=f"L{lineno} {spelling!a}"))
+    return cases
+
+
+def _near_misses() -> list[object]:
+    return [
+        pytest.param(text, id=f"L{lineno} {text!a}")
+        for lineno, text in _corpus_lines("benign_near_misses.txt")
+    ]
+
+
+@pytest.mark.parametrize(("text", "term"), _obfuscations())
+def test_latin_obfuscation_corpus_is_caught(rules: TextRules, text: str, term: str) -> None:
+    match = rules.find(text)
+    assert match is not None, f"{text!r} passed"
+    assert match.term == term
+
+
+@pytest.mark.parametrize("text", _near_misses())
+def test_benign_near_miss_corpus_passes(rules: TextRules, text: str) -> None:
+    assert rules.find(text) is None
+
+
+def test_corpus_terms_are_bundled_terms() -> None:
+    bundled = {term.term for term in TextRules.parse(_bundled_text())}
+    corpus = {line.partition(" | ")[0] for _, line in _corpus_lines("latin_obfuscations.txt")}
+    assert corpus <= bundled
+
+
+# --- generated obfuscations (hypothesis) -------------------------------------------------------
+
+# Single-word Latin terms of the bundled list. Any match counts below: the rules report the first
+# listed term that matches, which need not be the one generated.
+_LATIN_WORDS = sorted(
+    term.term
+    for term in TextRules.parse(_bundled_text())
+    if term.category != "allow" and re.fullmatch(r"[a-z]+", term.term)
+)
+_LEET = {"a": "4@", "e": "3", "i": "1", "l": "1", "o": "0", "s": "5$", "t": "7"}
+# Between every letter: visible separators only, as an invisible one next to a space would split the
+# word in two ("s e\u200bx" is "s ex", which the rules leave alone: "John's ex" is ordinary English).
+_BETWEEN_ALL = [" ", "  ", ".", ". ", "-", "_", "*", "/", "・", "\u3000", "…", ",", "~", "+"]
+_BETWEEN_SOME = [".", "-", "_", "/", "*", "・", "~", "\u200b", "\u00ad"]
+_BEFORE = ["", "a photo of ", "draw ", "画像: ", "これは", "「"]
+_AFTER = ["", " please", " scene", "な画像", "の写真", "画像", "」"]
+
+
+@st.composite
+def _obfuscated(draw: st.DrawFn) -> tuple[str, str]:
+    """A bundled Latin term with random case, width, leetspeak and separators, in a context."""
+    term = draw(st.sampled_from(_LATIN_WORDS))
+    letters = list(term)
+    # Leetspeak for at most all but two letters: "53x" reads as a number (like "5.3.x").
+    candidates = [i for i, char in enumerate(letters) if char in _LEET]
+    for i in draw(
+        st.lists(st.sampled_from(candidates), unique=True, max_size=len(term) - 2)
+        if candidates
+        else st.just([])
+    ):
+        letters[i] = draw(st.sampled_from(_LEET[letters[i]]))
+    for i, char in enumerate(letters):
+        if char.isalpha():
+            style = draw(st.sampled_from(["lower", "upper", "full-width"]))
+            if style == "upper":
+                letters[i] = char.upper()
+            elif style == "full-width":
+                letters[i] = chr(ord(char.upper()) + 0xFEE0)
+    spacing = draw(st.sampled_from(["none", "between every letter", "between some letters"]))
+    if spacing == "between every letter":
+        separators = [draw(st.sampled_from(_BETWEEN_ALL)) for _ in letters[1:]]
+    elif spacing == "between some letters":
+        separators = [draw(st.sampled_from(["", *_BETWEEN_SOME])) for _ in letters[1:]]
+    else:
+        separators = [""] * (len(letters) - 1)
+    spelled = letters[0] + "".join(sep + char for sep, char in zip(separators, letters[1:], strict=True))
+    return draw(st.sampled_from(_BEFORE)) + spelled + draw(st.sampled_from(_AFTER)), term
+
+
+@settings(max_examples=300, deadline=None)
+@given(_obfuscated())
+@example(("ＳＥＸ画像", "sex"))
+@example(("s e x", "sex"))
+@example(("draw s.e-x please", "sex"))
+def test_generated_obfuscations_are_caught(rules: TextRules, case: tuple[str, str]) -> None:
+    text, term = case
+    match = rules.find(text)
+    assert match is not None, f"{text!r} ({term}) passed"
+
+
+_ORDINARY_WORDS = sorted(
+    {text for _, text in _corpus_lines("benign_near_misses.txt") if re.fullmatch(r"[A-Za-z]+", text)}
+    | {"the", "a", "of", "in", "on", "at", "with", "and", "photo", "beach", "sunset", "cat", "red", "old"}
+)
+_WORD_GAPS = [" ", ", ", ". ", " - ", " (", ") ", " / ", "、", "の"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_WORD_GAPS), st.sampled_from(_ORDINARY_WORDS)), min_size=1, max_size=12
+    )
+)
+def test_sentences_of_near_misses_pass(rules: TextRules, words: list[tuple[str, str]]) -> None:
+    text = "".join(gap + word for gap, word in words).strip()
+    assume(text)
+    assert rules.find(text) is None, text
 
 
 # --- normalize -------------------------------------------------------------------------------
