@@ -65,10 +65,12 @@ _ONE_LETTER_WORDS = frozenset("ai")  # English words of one letter (the text is 
 _SECTION_NAME = re.compile(r"[a-z0-9_]+")
 _LATIN_RUN = re.compile(r"[a-z0-9@$]+")  # "@" and "$" are leet letters, so they belong to the word
 # Not leetspeak: a plain number or price ("455" stays "455"), or a number with a one-letter unit or
-# prefix, so "5.3.x" (a version, merged to "53x"), "4k" and "x64" do not turn into words.
-_NUMBER = re.compile(r"\$?[0-9]+|[0-9]+[a-z]|[a-z][0-9]+")
-# Digits, "@" and "$" glued to either end of a word ("porn18", "18porn", "sex2", "@sex").
-_AFFIX = "0123456789@$"
+# prefix, so "5.3.x" (a version, merged to "53x"), "4k", "x64" and a masked "53XXXX" do not turn
+# into words.
+_NUMBER = re.compile(r"\$?[0-9]+|[0-9]+([a-z])\1*|[a-z][0-9]+")
+# Digits and "@" glued to either end of a word ("porn18", "18porn", "sex2", "@sex"). Not "$": a
+# leading "$" is read as "s" ("$ex"), and "$killed" is a shell variable.
+_AFFIX = "0123456789@"
 # A letter written three or more times ("sexxx", "pooorn"); no English word has one, so reading it
 # as one or two letters cannot turn an ordinary word into a term ("rapping" has only two p's).
 _STRETCHED = re.compile(r"([a-z])\1{2,}")

@@ -361,7 +361,7 @@ def test_short_latin_terms_match_whole_words(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["upgrade to 5.3.x", "5 3 x", "Python 3.x", "a 4K display", "x64 build", "3x zoom"]
+    "text", ["upgrade to 5.3.x", "5 3 x", "Python 3.x", "a 4K display", "x64 build", "3x zoom", "ID 53XXXXXX"]
 )
 def test_numbers_with_a_unit_are_not_leetspeak(text: str) -> None:
     assert _rules("sex", "ak", "ex", "x6a").find(text) is None
