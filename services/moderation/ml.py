@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -52,8 +53,13 @@ TOXIC_LABELS = (
 TOXICITY_CATEGORY = "TOXICITY"
 """Category of a verdict flagged by the overall score alone, with no configured label over threshold."""
 
-# DetectToxicContent limits: at most 10 segments of at most 1 KB (UTF-8 bytes) each, 10 KB in all.
-_SEGMENT_BYTES = 1024
+# DetectToxicContent limits, as documented for TextSegments ("A list of up to 10 text strings. Each
+# string has a maximum size of 1 KB, and the maximum size of the list is 10 KB."; the same prose is
+# in botocore's comprehend service model, whose TextSegment.Text shape only sets min 1, no max).
+# "1 KB" is read as 1,000 UTF-8 bytes, the stricter of the two meanings (as for the guardrail's
+# "4 MB" below): 1,024-byte segments would be rejected if the service counts in thousands. Ten
+# segments of at most 1,000 bytes also keep the list within 10 KB either way.
+_SEGMENT_BYTES = 1000
 _MAX_SEGMENTS = 10
 
 # Cut points, best first. A cut only counts in the second half of the window so that an early
@@ -62,8 +68,19 @@ _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]]*\s+|\n\s*")
 _CLAUSE_END = re.compile(r"[,;:、，；：]\s*")
 _WHITESPACE = re.compile(r"\s+")
 
-# Kana, kanji (with extension A and compatibility ideographs) and half-width katakana.
-_JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# Japanese script, matched in NFKC text: 々〆〇, kana (with ・ and ー), katakana extensions, kanji
+# (extension A, the URO, extensions B and later) and the twelve compatibility ideographs in
+# U+F900-FAFF that NFKC leaves alone (﨑 U+FA11 and others); the rest of that block, half-width
+# katakana and forms such as ㈱ or ㍻ are folded into these ranges by NFKC.
+_JAPANESE = re.compile(
+    "[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uff66-\uff9f\U00020000-\U0003134f]+"
+)
+
+# A text counts as Japanese, and is refused, when more than this share of its letters are Japanese;
+# below it the Japanese characters are names kept in an English prompt and are dropped. The same
+# 10% that translation.looks_english allows for non-Latin letters in English input.
+_MAX_JAPANESE_SHARE = 0.1
 
 GuardrailSource = Literal["INPUT", "OUTPUT"]
 
@@ -119,6 +136,31 @@ def split_segments(
     return segments
 
 
+def _english_text(text: str) -> str:
+    """``text`` as sent to Comprehend: NFKC, with Japanese names removed; raises if it is Japanese."""
+    # NFKC first, so the language test sees compatibility forms as what they are: 欄 (U+F91D) is
+    # the kanji 欄, ｋｉｌｌ is "kill", ㈱ is (株).
+    text = unicodedata.normalize("NFKC", text)
+    runs = _JAPANESE.findall(text)
+    if not runs:
+        return text
+    letters = sum(1 for char in text if _is_letter(char))
+    japanese = sum(1 for run in runs for char in run if _is_letter(char))
+    # We always declare "en", and nothing documents that Comprehend checks the text against the
+    # declared language, so Japanese would most likely be scored as (harmless) English. A silent
+    # pass is worse than no answer: refuse, as the service does for LanguageCode "ja".
+    if japanese > letters * _MAX_JAPANESE_SHARE:
+        raise ModerationUnavailable("comprehend DetectToxicContent: UnsupportedLanguage (Japanese text)")
+    # A name or two in an English prompt (the pipeline drops the Japanese it recognises before
+    # calling; these are the ones it missed): left out, as Comprehend could not read them anyway.
+    logger.info("toxicity check: %d Japanese letters left out of an English text", japanese)
+    return _JAPANESE.sub(" ", text)
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char)[0] == "L"
+
+
 def _cut_point(window: str) -> int:
     half = len(window) // 2
     for pattern in (_SENTENCE_END, _CLAUSE_END, _WHITESPACE):
@@ -145,15 +187,13 @@ class ToxicityChecker:
     def check(self, text: str) -> TextVerdict:
         """Score ``text`` (English); flag it when a configured label or the overall toxicity is high.
 
-        Only the first 10 KB are scored (ten 1 KB segments, the API's limit). The product caps
+        The text is scored in NFKC form (full-width letters, ligatures and compatibility characters
+        as their plain equivalents). Japanese text is refused with ModerationUnavailable; a few
+        Japanese characters in English text (a name kept untranslated) are left out of the score.
+        Only the first 10,000 bytes are scored (ten 1 KB segments, the API's limit). The product caps
         requests at 1,000 characters, whose English translation stays well below that.
         """
-        # We always declare "en", and nothing documents that Comprehend checks the text against the
-        # declared language, so Japanese would most likely be scored as (harmless) English. A
-        # silent pass is worse than no answer: refuse, as the service does for LanguageCode "ja".
-        if _JAPANESE.search(text):
-            raise ModerationUnavailable("comprehend DetectToxicContent: UnsupportedLanguage (Japanese text)")
-        segments = split_segments(text)
+        segments = split_segments(_english_text(text))
         if not segments:
             return TextVerdict(flagged=False, layer="toxicity")
         try:

@@ -10,12 +10,15 @@ import base64
 import io
 import logging
 import socket
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from services.core.errors import ModerationUnavailable
@@ -29,10 +32,16 @@ from services.moderation.ml import (
     guardrail_category,
     split_segments,
 )
+from services.translation import JAPANESE as TRANSLATION_JAPANESE
+from services.translation import looks_english
 from tests.servers.aws_emulator import AwsEmulator, Error, Recorded
 
 GUARDRAIL_ID = "abc123def456"
 GUARDRAIL_VERSION = "3"
+
+# DetectToxicContent documents each TextSegment as at most "1 KB"; the checker reads that as 1,000
+# UTF-8 bytes (the stricter meaning), and ten of them stay within the documented 10 KB list.
+SEGMENT_BYTES = 1000
 
 # One attempt: botocore's own retries are not what these tests are about, and they add seconds.
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -86,7 +95,7 @@ def test_segments_end_at_sentence_boundaries() -> None:
     segments = split_segments(text)
 
     assert 3 <= len(segments) <= 4
-    assert all(len(s.encode()) <= 1024 for s in segments)
+    assert all(len(s.encode()) <= SEGMENT_BYTES for s in segments)
     assert all(s.endswith(".") for s in segments)
     assert " ".join(segments) == text
 
@@ -98,7 +107,7 @@ def test_segments_fall_back_to_commas_then_spaces_then_hard_cuts() -> None:
 
     assert all(s.endswith(",") for s in split_segments(commas)[:-1])
     assert all(s.endswith("word") for s in split_segments(spaces))
-    assert [len(s) for s in split_segments(blob)] == [1024, 1024, 452]
+    assert [len(s) for s in split_segments(blob)] == [1000, 1000, 500]
 
 
 def test_segments_never_split_a_multibyte_character() -> None:
@@ -106,8 +115,63 @@ def test_segments_never_split_a_multibyte_character() -> None:
 
     segments = split_segments(text)
 
-    assert [len(s.encode()) for s in segments] == [1024, 376]
+    assert [len(s.encode()) for s in segments] == [1000, 400]
     assert "".join(segments) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a" * SEGMENT_BYTES, ["a" * SEGMENT_BYTES], id="exactly at the limit: one segment"),
+        pytest.param("a" * (SEGMENT_BYTES + 1), ["a" * SEGMENT_BYTES, "a"], id="one byte over: a hard cut"),
+        pytest.param(
+            "あ" * 333 + "a",  # 999 + 1 bytes
+            ["あ" * 333 + "a"],
+            id="multi-byte text exactly at the limit",
+        ),
+        pytest.param(
+            "あ" * 333 + "ab",  # 1001 bytes: the last "b" does not fit
+            ["あ" * 333 + "a", "b"],
+            id="multi-byte text one byte over",
+        ),
+        pytest.param(
+            "a" * (SEGMENT_BYTES - 1) + "あい",  # あ takes bytes 1000-1002: it straddles the limit
+            ["a" * (SEGMENT_BYTES - 1), "あい"],
+            id="3-byte character straddling the limit moves whole to the next segment",
+        ),
+        pytest.param(
+            "a" * (SEGMENT_BYTES - 2) + "é",  # é takes bytes 999-1000: it ends exactly at the limit
+            ["a" * (SEGMENT_BYTES - 2) + "é"],
+            id="2-byte character ending at the limit stays",
+        ),
+        pytest.param(
+            "a" * (SEGMENT_BYTES - 3) + "😀b",  # the 4-byte emoji takes bytes 998-1001
+            ["a" * (SEGMENT_BYTES - 3), "😀b"],
+            id="4-byte character straddling the limit",
+        ),
+    ],
+)
+def test_segment_byte_limit_boundary(text: str, expected: list[str]) -> None:
+    segments = split_segments(text)
+
+    assert segments == expected
+    assert all(len(s.encode("utf-8")) <= SEGMENT_BYTES for s in segments)
+    assert "".join(segments) == text  # nothing lost, no character split or replaced
+
+
+_MIXED_WIDTHS = st.sampled_from(["a", "b", " ", "\n", ".", "、", "é", "あ", "漢", "😀"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_MIXED_WIDTHS, max_size=600))
+def test_any_text_splits_within_the_limit_without_breaking_characters(text: str) -> None:
+    # 1-, 2-, 3- and 4-byte characters with spaces and full stops; at most 2,400 bytes, so no
+    # text is dropped for the ten-segment cap.
+    segments = split_segments(text)
+
+    assert all(0 < len(s.encode("utf-8")) <= SEGMENT_BYTES for s in segments)
+    # Cuts only drop the whitespace they fall on: every other character arrives whole and in order.
+    assert "".join("".join(segments).split()) == "".join(text.split())
 
 
 def test_text_beyond_ten_segments_is_dropped_and_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -117,7 +181,8 @@ def test_text_beyond_ten_segments_is_dropped_and_logged(caplog: pytest.LogCaptur
         segments = split_segments(text)
 
     assert len(segments) == 10
-    assert sum(len(s.encode()) for s in segments) <= 10 * 1024
+    assert all(len(s.encode()) <= SEGMENT_BYTES for s in segments)
+    assert sum(len(s.encode()) for s in segments) <= 10_000  # "10 KB" in the stricter meaning
     assert text.startswith(" ".join(segments))
     assert "left unchecked" in caplog.text
 
@@ -208,7 +273,7 @@ def test_long_text_is_sent_as_several_segments_and_scores_take_the_maximum(aws: 
     [request] = aws.requests("DetectToxicContent")
     segments = [segment["Text"] for segment in request.body["TextSegments"]]
     assert len(segments) >= 3
-    assert all(len(s.encode()) <= 1024 for s in segments)
+    assert all(len(s.encode()) <= SEGMENT_BYTES for s in segments)
     assert " ".join(segments) == text
     assert sum("kill" in s for s in segments) == 1
     assert verdict.category == "VIOLENCE_OR_THREAT"
@@ -239,6 +304,100 @@ def test_blank_text_makes_no_request(aws: AwsEmulator) -> None:
 def test_japanese_text_fails_closed_without_a_request(aws: AwsEmulator, text: str) -> None:
     # With LanguageCode "en" the service is not documented to notice Japanese text (and the
     # emulator scores it as harmless), so the checker refuses before sending anything.
+    with pytest.raises(ModerationUnavailable, match="UnsupportedLanguage"):
+        ToxicityChecker(_comprehend()).check(text)
+
+    assert aws.requests("DetectToxicContent") == []
+
+
+# Compatibility ideographs (U+F900-FAFF): 欄 U+F91D is the kanji 欄 U+6B04 under NFKC, while 﨑
+# U+FA11 is one of the twelve that NFKC keeps; both are kanji and neither is English.
+COMPAT_WITH_NFKC_FORM = "\uf91d"
+COMPAT_WITHOUT_NFKC_FORM = "\ufa11"
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        pytest.param(
+            f"a red torii gate at {COMPAT_WITHOUT_NFKC_FORM} shrine at dawn",
+            "a red torii gate at   shrine at dawn",
+            id="compatibility ideograph that NFKC keeps",
+        ),
+        pytest.param(
+            f"an old wooden {COMPAT_WITH_NFKC_FORM} railing by the sea",
+            "an old wooden   railing by the sea",
+            id="compatibility ideograph that NFKC folds into a kanji",
+        ),
+        pytest.param(
+            "a shop sign reading \u3231 ACME in neon",  # ㈱ is (株) under NFKC
+            "a shop sign reading ( ) ACME in neon",
+            id="enclosed ideograph",
+        ),
+        pytest.param("ａ ｒｅｄ ｆｏｘ ｉｎ ｔｈｅ ｓｎｏｗ", "a red fox in the snow", id="full-width latin"),
+    ],
+)
+def test_text_is_scored_in_nfkc_with_japanese_names_left_out(aws: AwsEmulator, text: str, sent: str) -> None:
+    verdict = ToxicityChecker(_comprehend()).check(text)
+
+    assert not verdict.flagged
+    [request] = aws.requests("DetectToxicContent")
+    assert request.body["TextSegments"] == [{"Text": sent}]
+
+
+def test_english_prompt_with_a_compatibility_ideograph_reaches_comprehend(aws: AwsEmulator) -> None:
+    # The path a user's English request takes through the pipeline: looks_english accepts it (no
+    # kanji in translation.JAPANESE's ranges), the pipeline strips what that regex knows, and
+    # the checker receives the compatibility ideograph. It used to refuse, which the user saw as
+    # "safety check unreachable".
+    request = f"portrait of the {COMPAT_WITHOUT_NFKC_FORM} family crest, ink on paper"
+    assert looks_english(request)
+    pipeline_text = TRANSLATION_JAPANESE.sub(" ", request)
+
+    verdict = ToxicityChecker(_comprehend()).check(pipeline_text)
+
+    assert not verdict.flagged
+    [sent] = aws.requests("DetectToxicContent")
+    assert sent.body["TextSegments"] == [{"Text": "portrait of the   family crest, ink on paper"}]
+
+
+class _RecordingClient:
+    """A stand-in Comprehend client that records the segments and scores them harmless."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def detect_toxic_content(self, TextSegments: list[dict[str, str]], LanguageCode: str) -> dict[str, Any]:
+        assert LanguageCode == "en"
+        self.sent.extend(segment["Text"] for segment in TextSegments)
+        return {"ResultList": [_result() for _ in TextSegments]}
+
+
+def test_no_compatibility_ideograph_is_refused_or_sent_in_english_text() -> None:
+    client = _RecordingClient()
+    checker = ToxicityChecker(client)
+    assigned = [chr(c) for c in range(0xF900, 0xFB00) if unicodedata.category(chr(c)) != "Cn"]
+    assert len(assigned) == 472
+
+    for char in assigned:
+        assert not checker.check(f"a lantern festival at the {char} temple gate at night").flagged
+
+    assert len(client.sent) == len(assigned)
+    assert all(sent == "a lantern festival at the   temple gate at night" for sent in client.sent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f"{COMPAT_WITHOUT_NFKC_FORM}の神社の鳥居", id="japanese with a compatibility ideograph"),
+        pytest.param(f"{COMPAT_WITH_NFKC_FORM}干", id="compatibility ideographs only"),
+        pytest.param("\u2f08\u2f1d", id="kangxi radicals, kanji under NFKC"),
+        pytest.param("a cat on the 屋根", id="a japanese word is over a tenth of the letters"),
+        pytest.param("佐々木", id="iteration mark"),
+        pytest.param("\U00020bb7野家の牛丼", id="kanji outside the basic plane"),
+    ],
+)
+def test_japanese_after_nfkc_fails_closed(aws: AwsEmulator, text: str) -> None:
     with pytest.raises(ModerationUnavailable, match="UnsupportedLanguage"):
         ToxicityChecker(_comprehend()).check(text)
 

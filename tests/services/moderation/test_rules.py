@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import time
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 from services.moderation.rules import BannedTerm, RuleMatch, TextRules, normalize
 
@@ -27,6 +31,134 @@ def _bundled_text() -> str:
 
 def _rules(*terms: str, category: str = "test") -> TextRules:
     return TextRules(BannedTerm(term=term, category=category) for term in terms)
+
+
+# --- corpus files ------------------------------------------------------------------------------
+
+CORPUS = Path(__file__).parent.parent / "fixtures" / "moderation"
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
+
+
+def _corpus_lines(name: str) -> list[tuple[int, str]]:
+    """(line number, text) of every case in a corpus file, escapes decoded, comments skipped."""
+    lines = []
+    for lineno, line in enumerate((CORPUS / name).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip() and not line.startswith("#"):
+            lines.append((lineno, _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), line)))
+    return lines
+
+
+def _obfuscations() -> list[object]:
+    cases = []
+    for lineno, line in _corpus_lines("latin_obfuscations.txt"):
+        term, separator, spelling = line.partition(" | ")
+        assert separator and spelling, f"latin_obfuscations.txt:{lineno}: expected '<term> | <spelling>'"
+        cases.append(pytest.param(spelling, term, id=f"L{lineno} {spelling!a}"))
+    return cases
+
+
+def _near_misses() -> list[object]:
+    return [
+        pytest.param(text, id=f"L{lineno} {text!a}")
+        for lineno, text in _corpus_lines("benign_near_misses.txt")
+    ]
+
+
+@pytest.mark.parametrize(("text", "term"), _obfuscations())
+def test_latin_obfuscation_corpus_is_caught(rules: TextRules, text: str, term: str) -> None:
+    match = rules.find(text)
+    assert match is not None, f"{text!r} passed"
+    assert match.term == term
+
+
+@pytest.mark.parametrize("text", _near_misses())
+def test_benign_near_miss_corpus_passes(rules: TextRules, text: str) -> None:
+    assert rules.find(text) is None
+
+
+def test_corpus_terms_are_bundled_terms() -> None:
+    bundled = {term.term for term in TextRules.parse(_bundled_text())}
+    corpus = {line.partition(" | ")[0] for _, line in _corpus_lines("latin_obfuscations.txt")}
+    assert corpus <= bundled
+
+
+# --- generated obfuscations (hypothesis) -------------------------------------------------------
+
+# Single-word Latin terms of the bundled list. Any match counts below: the rules report the first
+# listed term that matches, which need not be the one generated.
+_LATIN_WORDS = sorted(
+    term.term
+    for term in TextRules.parse(_bundled_text())
+    if term.category != "allow" and re.fullmatch(r"[a-z]+", term.term)
+)
+_LEET = {"a": "4@", "e": "3", "i": "1", "l": "1", "o": "0", "s": "5$", "t": "7"}
+# Between every letter: visible separators only, as an invisible one next to a space would split the
+# word in two ("s e\u200bx" is "s ex", which the rules leave alone: "John's ex" is ordinary English).
+_BETWEEN_ALL = [" ", "  ", ".", ". ", "-", "_", "*", "/", "・", "\u3000", "…", ",", "~", "+"]
+_BETWEEN_SOME = [".", "-", "_", "/", "*", "・", "~", "\u200b", "\u00ad"]
+_BEFORE = ["", "a photo of ", "draw ", "画像: ", "これは", "「"]
+_AFTER = ["", " please", " scene", "な画像", "の写真", "画像", "」"]
+
+
+@st.composite
+def _obfuscated(draw: st.DrawFn) -> tuple[str, str]:
+    """A bundled Latin term with random case, width, leetspeak and separators, in a context."""
+    term = draw(st.sampled_from(_LATIN_WORDS))
+    letters = list(term)
+    # Leetspeak for at most all but two letters: "53x" reads as a number (like "5.3.x").
+    candidates = [i for i, char in enumerate(letters) if char in _LEET]
+    for i in draw(
+        st.lists(st.sampled_from(candidates), unique=True, max_size=len(term) - 2)
+        if candidates
+        else st.just([])
+    ):
+        letters[i] = draw(st.sampled_from(_LEET[letters[i]]))
+    for i, char in enumerate(letters):
+        if char.isalpha():
+            style = draw(st.sampled_from(["lower", "upper", "full-width"]))
+            if style == "upper":
+                letters[i] = char.upper()
+            elif style == "full-width":
+                letters[i] = chr(ord(char.upper()) + 0xFEE0)
+    spacing = draw(st.sampled_from(["none", "between every letter", "between some letters"]))
+    if spacing == "between every letter":
+        separators = [draw(st.sampled_from(_BETWEEN_ALL)) for _ in letters[1:]]
+    elif spacing == "between some letters":
+        separators = [draw(st.sampled_from(["", *_BETWEEN_SOME])) for _ in letters[1:]]
+    else:
+        separators = [""] * (len(letters) - 1)
+    spelled = letters[0] + "".join(sep + char for sep, char in zip(separators, letters[1:], strict=True))
+    return draw(st.sampled_from(_BEFORE)) + spelled + draw(st.sampled_from(_AFTER)), term
+
+
+@settings(max_examples=300, deadline=None)
+@given(_obfuscated())
+@example(("ＳＥＸ画像", "sex"))
+@example(("s e x", "sex"))
+@example(("draw s.e-x please", "sex"))
+def test_generated_obfuscations_are_caught(rules: TextRules, case: tuple[str, str]) -> None:
+    text, term = case
+    match = rules.find(text)
+    assert match is not None, f"{text!r} ({term}) passed"
+
+
+_ORDINARY_WORDS = sorted(
+    {text for _, text in _corpus_lines("benign_near_misses.txt") if re.fullmatch(r"[A-Za-z]+", text)}
+    | {"the", "a", "of", "in", "on", "at", "with", "and", "photo", "beach", "sunset", "cat", "red", "old"}
+)
+_WORD_GAPS = [" ", ", ", ". ", " - ", " (", ") ", " / ", "、", "の"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_WORD_GAPS), st.sampled_from(_ORDINARY_WORDS)), min_size=1, max_size=12
+    )
+)
+def test_sentences_of_near_misses_pass(rules: TextRules, words: list[tuple[str, str]]) -> None:
+    text = "".join(gap + word for gap, word in words).strip()
+    assume(text)
+    assert rules.find(text) is None, text
 
 
 # --- normalize -------------------------------------------------------------------------------
@@ -186,6 +318,8 @@ def test_first_term_in_list_order_wins() -> None:
         "Illustration of a blood test",
         # near misses for Latin terms
         "heroine",
+        "heroines",
+        "the heroine's sword",
         "a hero in shining armour",
         "she will be head of sales",
         "congenital heart disease",
@@ -228,6 +362,100 @@ def test_short_latin_terms_need_a_whole_word(text: str) -> None:
 @pytest.mark.parametrize("text", ["ass", "asses", "@$$", "a s s", "ＡＳＳ"])
 def test_short_latin_terms_match_whole_words(text: str) -> None:
     assert _rules("ass").find(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["upgrade to 5.3.x", "5 3 x", "Python 3.x", "a 4K display", "x64 build", "3x zoom", "ID 53XXXXXX"]
+)
+def test_numbers_with_a_unit_are_not_leetspeak(text: str) -> None:
+    assert _rules("sex", "ak", "ex", "x6a").find(text) is None
+
+
+@pytest.mark.parametrize("text", ["s3x", "5ex", "s.3.x", "$3x"])
+def test_leetspeak_still_reads_letters(text: str) -> None:
+    assert _rules("sex").find(text) is not None
+
+
+def test_es_plural_only_after_a_sibilant() -> None:
+    assert _rules("sex").find("sexes") is not None
+    assert _rules("heroin").find("heroins") is not None
+    assert _rules("heroin").find("heroines") is None
+
+
+_OBFUSCATION_TERMS = ("sex", "kill", "porn", "rape", "suicide", "heroin", "behead")
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        # punctuation between some letters only: the pieces are read joined
+        pytest.param("se.x", "sex", id="dot inside"),
+        pytest.param("s-ex", "sex", id="hyphen inside"),
+        pytest.param("k.ill", "kill", id="one letter split off"),
+        pytest.param("p-or-n", "porn", id="function word as a piece"),
+        pytest.param("hero.in", "heroin", id="long term with a function word piece"),
+        pytest.param("be-head", "behead", id="be- as a piece"),
+        # separators that are leet letters
+        pytest.param("k!ll", "kill", id="! as i"),
+        pytest.param("k|ll", "kill", id="| as l"),
+        pytest.param("su!c!de", "suicide", id="two !"),
+        # "1" as i or l
+        pytest.param("ki11", "kill", id="1 as l"),
+        pytest.param("k11l", "kill", id="1 as i and as l"),
+        # letters written three or more times, digits and @ glued on
+        pytest.param("sexxx", "sex", id="stretched"),
+        pytest.param("kiiill", "kill", id="stretched inside"),
+        pytest.param("sex2", "sex", id="trailing digit"),
+        pytest.param("18porn", "porn", id="leading digits"),
+        pytest.param("@sex", "sex", id="leading @"),
+        pytest.param("porn-18", "porn", id="digits glued by a hyphen"),
+        # look-alike letters that NFKC keeps
+        pytest.param("ꜱᴇx", "sex", id="small capitals"),
+        pytest.param("🅢🅔🅧", "sex", id="negative circled"),
+        pytest.param("🆂🅴🆇", "sex", id="negative squared"),
+        pytest.param("🇸 🇪 🇽", "sex", id="regional indicators"),
+        # a one-letter word merged with a spelled-out term
+        pytest.param("draw a s e x", "sex", id="article before"),
+        pytest.param("how to k.i.l.l a man", "kill", id="article after"),
+        pytest.param("h e r o in", "heroin", id="spelled out up to a function word"),
+    ],
+)
+def test_latin_obfuscation_is_caught(text: str, term: str) -> None:
+    match = _rules(*_OBFUSCATION_TERMS).find(text)
+    assert match is not None, text
+    assert match.term == term
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se x",  # a space separates words: "John's ex" is "john", "s", "ex"
+        "John's ex-wife",
+        "the U.S. ex-president",
+        "his ex",
+        "a hero in armour",
+        "she will be head of sales",
+        "rapping",  # two letters are ordinary spelling, only three or more read as stretched
+        "rapped on the door",
+        "killer",
+        "Essex",
+        "sextant",
+        "therapist",
+        "skill",
+        "Kilimanjaro",
+    ],
+)
+def test_latin_near_misses_pass(text: str) -> None:
+    assert _rules(*_OBFUSCATION_TERMS).find(text) is None
+
+
+def test_crafted_punctuation_does_not_make_matching_slow() -> None:
+    rules = _rules(*_OBFUSCATION_TERMS)
+    texts = ["se.ee.ee.ee." * 80, "s|e|e|x|" * 120, "k!i!i!l!l!" * 100, "a|b!c.d-e/f" * 90, "1|1|1|" * 160]
+    started = time.perf_counter()
+    for text in texts:
+        rules.find(text[:1000])
+    assert time.perf_counter() - started < 2.0  # about 30 ms on a laptop
 
 
 def test_scunthorpe() -> None:
