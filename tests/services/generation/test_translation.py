@@ -330,3 +330,14 @@ def test_a_long_answer_within_or_past_the_model_limit_still_translates(
     assert 0 < len(result.english) <= limit
     assert len(aws.requests("Converse")) == 1  # accepted first time, not retried or refused
     assert f"{limit}" in aws.requests("Converse")[0].body["system"][0]["text"]
+
+
+@pytest.mark.parametrize("text", ["Yamazaki 﨑 at sunset", "a portrait of 髙橋 in the rain"])
+def test_compatibility_kanji_are_japanese_not_english(text: str) -> None:
+    # U+FA11 and friends used to pass as English, skip translation and then be refused by the
+    # English-only toxicity check as "unreachable".
+    assert not looks_english(text)
+
+
+def test_full_width_latin_reads_as_english() -> None:
+    assert looks_english("ａ ｌｉｇｈｔｈｏｕｓｅ ｉｎ ａ ｓｔｏｒｍ")

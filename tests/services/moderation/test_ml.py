@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from services.core.errors import ModerationUnavailable
+from services.generation.translation import JAPANESE as TRANSLATION_JAPANESE
+from services.generation.translation import looks_english
 from services.moderation.ml import (
     GUARDRAIL_MAX_SIDE,
     TOXIC_LABELS,
@@ -32,8 +34,6 @@ from services.moderation.ml import (
     guardrail_category,
     split_segments,
 )
-from services.translation import JAPANESE as TRANSLATION_JAPANESE
-from services.translation import looks_english
 from tests.servers.aws_emulator import AwsEmulator, Error, Recorded
 
 GUARDRAIL_ID = "abc123def456"
@@ -346,12 +346,12 @@ def test_text_is_scored_in_nfkc_with_japanese_names_left_out(aws: AwsEmulator, t
 
 
 def test_english_prompt_with_a_compatibility_ideograph_reaches_comprehend(aws: AwsEmulator) -> None:
-    # The path a user's English request takes through the pipeline: looks_english accepts it (no
-    # kanji in translation.JAPANESE's ranges), the pipeline strips what that regex knows, and
-    # the checker receives the compatibility ideograph. It used to refuse, which the user saw as
+    # The path such a request takes through the pipeline: it is not English (it goes to the
+    # translator), a name the translator keeps in kanji is stripped before Comprehend, and the
+    # checker never refuses it. It used to pass as English and be refused, which the user saw as
     # "safety check unreachable".
     request = f"portrait of the {COMPAT_WITHOUT_NFKC_FORM} family crest, ink on paper"
-    assert looks_english(request)
+    assert not looks_english(request)
     pipeline_text = TRANSLATION_JAPANESE.sub(" ", request)
 
     verdict = ToxicityChecker(_comprehend()).check(pipeline_text)

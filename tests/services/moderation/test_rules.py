@@ -35,7 +35,7 @@ def _rules(*terms: str, category: str = "test") -> TextRules:
 
 # --- corpus files ------------------------------------------------------------------------------
 
-CORPUS = Path(__file__).parent.parent / "fixtures" / "moderation"
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "moderation"
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
 
 
