@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.generation.bedrock import RetryPolicy
-from services.generation.image_models.amazon import NOVA_CANVAS, TITAN_IMAGE, AmazonImageModel
+from services.generation.image_models.amazon import NOVA_CANVAS, TITAN_IMAGE, TITAN_IMAGE_V1, AmazonImageModel
 from services.generation.image_models.base import (
     Capabilities,
     GeneratedImage,
@@ -129,7 +129,10 @@ def _build(
     if family == "nova-canvas":
         return AmazonImageModel(client, model_id, NOVA_CANVAS, retry)
     if family == "titan-image":
-        return AmazonImageModel(client, model_id, TITAN_IMAGE, retry)
+        # Only v2 has background removal and image conditioning; an id that does not say v2
+        # (v1, or a provisioned ARN that hides its base model) gets v1's edits.
+        titan = TITAN_IMAGE if "titan-image-generator-v2" in model_id else TITAN_IMAGE_V1
+        return AmazonImageModel(client, model_id, titan, retry)
     if family == "sdxl":
         return StableDiffusionXL(client, model_id, retry, steps=sdxl_steps, style_preset=sdxl_style)
     if family == "sd3":
