@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from pydantic import ValidationError
 
 from services.generation.image_models.amazon import NOVA_INPUT, TITAN_INPUT
 from services.generation.image_models.edits import (
     OUTPAINT_PRESETS,
-    EditRequest,
     Expansion,
     centred_expansion,
     preset_expansion,
@@ -368,36 +366,3 @@ def test_outpaint_canvas_image_and_masks() -> None:
     assert (inpaint.getpixel((640, 480)), inpaint.getpixel((10, 10))) == ((255, 255, 255), (0, 0, 0))
     # The mask's edge is exactly the source's edge.
     assert outpaint.getpixel((320, 240)) == (0, 0, 0) and outpaint.getpixel((319, 240)) == (255, 255, 255)
-
-
-# --- EditRequest ---------------------------------------------------------------------------------------
-
-SOURCE = image((64, 64))
-
-
-@pytest.mark.parametrize(
-    ("fields", "fragment"),
-    [
-        ({"operation": "inpaint", "mask_prompt": "the dog"}, "needs a prompt"),
-        ({"operation": "inpaint", "prompt": "a cat"}, "exactly one of mask_prompt and mask"),
-        ({"operation": "erase", "mask_prompt": "dog", "mask": SOURCE}, "exactly one of mask_prompt and mask"),
-        ({"operation": "restyle", "mask_prompt": "dog"}, "takes no mask"),
-        ({"operation": "outpaint"}, "exactly one of expand and target_size"),
-        ({"operation": "outpaint", "expand": Expansion()}, "at least one side"),
-        ({"operation": "upscale", "expand": Expansion(left=1)}, "takes no expansion"),
-        ({"operation": "layout"}, "needs a prompt"),
-        ({"operation": "style_reference"}, "needs a style_image"),
-        ({"operation": "restyle", "strength": 1.5}, "less than or equal to 1"),
-        ({"operation": "fly"}, "operation"),
-    ],
-)
-def test_edit_request_checks_inputs_against_the_operation(fields: dict[str, Any], fragment: str) -> None:
-    with pytest.raises(ValidationError, match=fragment):
-        EditRequest(source=SOURCE, **fields)
-
-
-def test_edit_request_expansion_for_a_target_size_centres_the_source() -> None:
-    request = EditRequest(operation="outpaint", source=SOURCE, target_size=(1000, 1000))
-
-    assert request.expansion_for(600, 400) == Expansion(left=200, top=300, right=200, bottom=300)
-    assert not request.uses_mask
