@@ -137,19 +137,30 @@ def fit_plan(width: int, height: int, rules: ImageRules, mode: FitMode = "crop")
     return FitPlan(source, (0, 0, width, height), content, offset, size)
 
 
+_ORIENTATION = 0x0112  # the EXIF tag
+
+
 def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValueError("the image could not be decoded") from exc
     return image
 
 
+def _upright(image: Image.Image) -> tuple[Image.Image, bool]:
+    """The image as it is meant to be seen, and whether that needed turning: phone photos keep
+    their pixels sideways with an EXIF orientation, which the models do not read."""
+    if image.getexif().get(_ORIENTATION, 1) == 1:
+        return image, False
+    return ImageOps.exif_transpose(image), True
+
+
 def image_size(data: bytes) -> tuple[int, int]:
-    """(width, height) of any image Pillow reads; ValueError when it is not one."""
+    """(width, height) of any image Pillow reads, upright; ValueError when it is not one."""
     with _open(data) as opened:
-        return opened.size
+        return _upright(opened)[0].size
 
 
 def _png(image: Image.Image) -> bytes:
@@ -190,12 +201,13 @@ def _apply(
 def fit_image(data: bytes, rules: ImageRules, mode: FitMode = "crop") -> Fitted:
     """``data`` made acceptable to a model: unchanged when it already is, else a PNG."""
     with _open(data) as opened:
-        plan = fit_plan(*opened.size, rules, mode)
+        upright, turned = _upright(opened)
+        plan = fit_plan(*upright.size, rules, mode)
         # Palette, greyscale, 16-bit and CMYK inputs are re-encoded: Nova wants 8-bit RGB.
-        untouched = opened.mode in ("RGB", "RGBA") and (opened.format or "") in rules.formats
+        untouched = not turned and opened.mode in ("RGB", "RGBA") and (opened.format or "") in rules.formats
         if plan.identity and untouched and not (rules.opaque and _has_transparency(opened)):
             return Fitted(data, plan)
-        image = _normalised(opened, rules)
+        image = _normalised(upright, rules)
     fill = (*PAD_COLOUR, 255) if image.mode == "RGBA" else PAD_COLOUR
     return Fitted(_png(_apply(image, plan, fill, Image.Resampling.LANCZOS)), plan)
 
@@ -318,8 +330,9 @@ class Canvas:
 def outpaint_canvas(source: bytes, grow: Expansion, rules: ImageRules) -> Canvas:
     """``source`` on a canvas grown by ``grow`` (source pixels), meeting ``rules``."""
     with _open(source) as opened:
-        plan = canvas_plan(*opened.size, grow, rules)
-        image = _normalised(opened, rules).convert("RGB")
+        upright = _upright(opened)[0]
+        plan = canvas_plan(*upright.size, grow, rules)
+        image = _normalised(upright, rules).convert("RGB")
     left, top, right, bottom = plan.box
     content = image.crop(plan.crop).resize((right - left, bottom - top), Image.Resampling.LANCZOS)
     canvas = Image.new("RGB", plan.size, PAD_COLOUR)

@@ -21,6 +21,7 @@ from services.generation.image_models.fitting import (
     fit_image,
     fit_mask,
     fit_plan,
+    image_size,
     outpaint_canvas,
 )
 from services.generation.image_models.stability import SDXL_INPUT, SDXL_SIZES
@@ -220,6 +221,29 @@ def test_fit_image_pads_with_neutral_grey() -> None:
     fitted = fit_image(image((5000, 1000)), NOVA_INPUT, "pad")
 
     assert opened(fitted.data).getpixel((10, 0)) == PAD_COLOUR
+
+
+def test_fit_image_turns_a_phone_photo_upright() -> None:
+    # Stored landscape, tagged "rotate 90° clockwise to view": the model must get the portrait.
+    stored = Image.new("RGB", (1024, 768), (200, 40, 40))
+    stored.paste((0, 0, 255), (0, 0, 100, 100))  # blue in the stored top-left corner
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    stored.save(out, "JPEG", exif=exif)
+
+    fitted = fit_image(out.getvalue(), NOVA_INPUT)
+
+    upright = opened(fitted.data)
+    assert upright.size == fitted.size == (768, 1024)
+    assert image_size(out.getvalue()) == (768, 1024)
+    red, _, blue = upright.getpixel((718, 50))  # the corner is now top-right
+    assert blue > 200 and red < 60
+
+
+def test_fit_image_refuses_what_is_not_an_image() -> None:
+    with pytest.raises(ValueError, match="could not be decoded"):
+        fit_image(b"<html>sign in</html>", NOVA_INPUT)
 
 
 def test_fit_mask_follows_the_image_geometry_and_stays_pure() -> None:
