@@ -40,6 +40,23 @@ DEFAULT_PRICES: dict[str, Price] = {
     "stability.sd3-5-large": Price(per_image=0.08),
     "stability.stable-image-core": Price(per_image=0.04),
     "stability.stable-image-ultra": Price(per_image=0.14),
+    # Stability AI Image Services, one model id per edit, billed per output image. These are
+    # the list prices we found at the time of writing (AWS's pricing page renders its figures
+    # client-side, so check them there); MODEL_PRICES overrides them like the rest. Nova
+    # Canvas and Titan edits are priced as their generations, by the entries above.
+    "stability.stable-fast-upscale": Price(per_image=0.03),
+    "stability.stable-conservative-upscale": Price(per_image=0.40),
+    "stability.stable-creative-upscale": Price(per_image=0.60),
+    "stability.stable-image-inpaint": Price(per_image=0.07),
+    "stability.stable-outpaint": Price(per_image=0.06),
+    "stability.stable-image-search-replace": Price(per_image=0.07),
+    "stability.stable-image-search-recolor": Price(per_image=0.07),
+    "stability.stable-image-erase-object": Price(per_image=0.07),
+    "stability.stable-image-remove-background": Price(per_image=0.07),
+    "stability.stable-image-control-sketch": Price(per_image=0.07),
+    "stability.stable-image-control-structure": Price(per_image=0.07),
+    "stability.stable-image-style-guide": Price(per_image=0.07),
+    "stability.stable-style-transfer": Price(per_image=0.08),
     "rekognition": Price(per_image=0.001),
     "comprehend": Price(per_call=0.0003),  # DetectToxicContent: 3 units of 100 characters minimum
     "guardrail": Price(per_call=0.00075),
@@ -69,6 +86,11 @@ class CostTable:
         name = _bare(model_id)
         matches = [key for key in self._prices if name.startswith(key)]
         return self._prices[max(matches, key=len)] if matches else Price()
+
+    def call_estimate(self, model_id: str | None, images: int = 1) -> float:
+        """Estimated USD of one call making ``images`` images (an edit or an upscale), before it runs."""
+        price = self.price(model_id)
+        return round(images * price.per_image + price.per_call, 4)
 
     def estimate(self, calls: Iterable[ModelCall]) -> float:
         """Total estimated USD for the calls, rounded to a hundredth of a cent."""

@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from services.generation.bedrock import RetryPolicy
-from services.generation.image_models.amazon import NOVA_CANVAS, TITAN_IMAGE, AmazonImageModel
+from services.generation.image_models.amazon import NOVA_CANVAS, TITAN_IMAGE, TITAN_IMAGE_V1, AmazonImageModel
 from services.generation.image_models.base import (
     Capabilities,
+    EditModel,
     GeneratedImage,
     GenerationRequest,
     ImageModel,
     VariationRequest,
 )
+from services.generation.image_models.edit_models import EDIT_MODEL_SETTINGS, EditModels
+from services.generation.image_models.edits import (
+    EDIT_OPERATIONS,
+    OUTPAINT_PRESETS,
+    EditOperation,
+    EditRequest,
+    Expansion,
+    ImageRules,
+    UnsupportedEdit,
+    preset_expansion,
+)
 from services.generation.image_models.stability import SD3_LARGE, STABLE_IMAGE, StableDiffusionXL, StableImage
+from services.generation.image_models.stability_services import StabilityImageService, service_spec
 
 __all__ = [
+    "EDIT_MODEL_SETTINGS",
+    "EDIT_OPERATIONS",
     "FAMILIES",
+    "OUTPAINT_PRESETS",
     "Capabilities",
+    "EditModel",
+    "EditModels",
+    "EditOperation",
+    "EditRequest",
+    "Expansion",
     "GeneratedImage",
     "GenerationRequest",
     "ImageModel",
+    "ImageRules",
+    "UnsupportedEdit",
     "UnsupportedModel",
     "VariationRequest",
+    "build_edit_model",
+    "build_edit_models",
     "build_image_model",
     "model_family",
+    "preset_expansion",
 ]
 
 FAMILIES = ("nova-canvas", "titan-image", "sdxl", "sd3", "stable-image")
@@ -70,15 +97,22 @@ def _arn_hides_model(model_id: str) -> bool:
     return resource_type not in _NAMED_ARN_RESOURCES
 
 
-def model_family(model_id: str) -> str | None:
-    """The family a model id, inference profile id or foundation-model/profile ARN names, if any."""
+def _bare_name(model_id: str) -> str | None:
+    """The model id an id, inference profile id or foundation-model/profile ARN names, if any."""
     if _arn_hides_model(model_id):
         return None
     name = model_id.rsplit("/", 1)[-1]
     for prefix in INFERENCE_PROFILE_PREFIXES:
         if name.startswith(prefix):
-            name = name.removeprefix(prefix)
-            break
+            return name.removeprefix(prefix)
+    return name
+
+
+def model_family(model_id: str) -> str | None:
+    """The family a model id, inference profile id or foundation-model/profile ARN names, if any."""
+    name = _bare_name(model_id)
+    if name is None:
+        return None
     return next((family for prefix, family in _ID_PREFIXES if name.startswith(prefix)), None)
 
 
@@ -129,9 +163,63 @@ def _build(
     if family == "nova-canvas":
         return AmazonImageModel(client, model_id, NOVA_CANVAS, retry)
     if family == "titan-image":
-        return AmazonImageModel(client, model_id, TITAN_IMAGE, retry)
+        # Only v2 has background removal and image conditioning; an id that does not say v2
+        # (v1, or a provisioned ARN that hides its base model) gets v1's edits.
+        titan = TITAN_IMAGE if "titan-image-generator-v2" in model_id else TITAN_IMAGE_V1
+        return AmazonImageModel(client, model_id, titan, retry)
     if family == "sdxl":
         return StableDiffusionXL(client, model_id, retry, steps=sdxl_steps, style_preset=sdxl_style)
     if family == "sd3":
         return StableImage(client, model_id, SD3_LARGE, retry)
     return StableImage(client, model_id, STABLE_IMAGE, retry)
+
+
+def build_edit_model(client: Any, model_id: str, retry: RetryPolicy | None = None) -> EditModel:
+    """The adapter for an edit model id: a Stability AI Image Service, or an image model that edits."""
+    name = _bare_name(model_id)
+    spec = service_spec(name) if name is not None else None
+    if spec is not None:
+        return StabilityImageService(client, model_id, spec, retry)
+    if model_family(model_id) is None:
+        raise UnsupportedModel(
+            f"edit model {model_id!r} is not supported; use a stability.stable-* Image Service id, "
+            f"or an image model id ({_SUPPORTED_IDS})"
+        )
+    return build_image_model(client, model_id, retry)
+
+
+def build_edit_models(
+    client: Any,
+    ids: Mapping[str, str | None],
+    retry: RetryPolicy | None = None,
+    *,
+    service_client: Any | None = None,
+) -> EditModels:
+    """The edit models configured by operation (``EDIT_MODEL_SETTINGS`` names the settings).
+
+    Empty ids are skipped: the job's image model does those operations if it can. Stability
+    AI Image Services go through ``service_client`` when given, since they are offered in fewer
+    regions than the image models. An id that cannot do its operation raises UnsupportedModel
+    at start-up rather than on a user's click.
+    """
+    built: dict[str, EditModel] = {}
+    services: dict[str, EditModel] = {}
+    for operation, model_id in ids.items():
+        if not model_id:
+            continue
+        if operation not in EDIT_OPERATIONS:
+            raise UnsupportedModel(
+                f"unknown edit operation {operation!r}; use one of {', '.join(EDIT_OPERATIONS)}"
+            )
+        if model_id not in built:
+            name = _bare_name(model_id)
+            is_service = name is not None and service_spec(name) is not None
+            chosen = service_client if is_service and service_client is not None else client
+            built[model_id] = build_edit_model(chosen, model_id, retry)
+        model = built[model_id]
+        if operation not in model.capabilities.edits:
+            setting = EDIT_MODEL_SETTINGS.get(operation, operation)
+            can = ", ".join(sorted(model.capabilities.edits)) or "no edits"
+            raise UnsupportedModel(f"{setting} {model_id!r} cannot {operation}; it can do: {can}")
+        services[operation] = model
+    return EditModels(services)

@@ -16,6 +16,13 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from services.core.errors import ModelUnavailable
 from services.generation.bedrock import RetryPolicy
+from services.generation.image_models.edits import (
+    EDIT_OPERATIONS,
+    REGION_OPERATIONS,
+    EditRequest,
+    ImageRules,
+    UnsupportedEdit,
+)
 
 # The formats every Bedrock image model accepts as an input image.
 SOURCE_FORMATS = ("PNG", "JPEG")
@@ -53,12 +60,43 @@ class Capabilities(BaseModel):
     variation_strength: tuple[float, float] | None = None
     # SDXL style_preset values the model accepts (empty: the model has no presets).
     styles: tuple[str, ...] = ()
+    # The edit operations (edits.EDIT_OPERATIONS) the model can do, and its input-image rules.
+    edits: frozenset[str] = frozenset()
+    edit_input: ImageRules | None = None
+    # Operations this model can do only from a mask image, not from words (mask_prompt).
+    edits_need_mask: frozenset[str] = frozenset()
+    # Operations this model can do only from words, not from a mask image.
+    edits_need_words: frozenset[str] = frozenset()
+    # Operations this model refuses without a prompt (beyond edits.PROMPT_OPERATIONS).
+    edits_need_prompt: frozenset[str] = frozenset()
+    # (min, max) of EditRequest.creativity, for models that take one.
+    creativity: tuple[float, float] | None = None
 
     @model_validator(mode="after")
     def _variation_needs_a_range(self) -> Capabilities:
         if self.supports_variation and self.variation_strength is None:
             raise ValueError("supports_variation needs variation_strength")
         return self
+
+    @model_validator(mode="after")
+    def _edits_are_known(self) -> Capabilities:
+        unknown = self.edits - set(EDIT_OPERATIONS)
+        if unknown:
+            raise ValueError(f"unknown edit operations: {', '.join(sorted(unknown))}")
+        if self.edits and self.edit_input is None:
+            raise ValueError("edits need edit_input rules")
+        for name in ("edits_need_mask", "edits_need_words", "edits_need_prompt"):
+            if not getattr(self, name) <= self.edits:
+                raise ValueError(f"{name} must be a subset of edits")
+        return self
+
+    def can_edit(self, operation: str, *, with_mask: bool = False) -> bool:
+        """Whether the model can do ``operation``, with the region as a mask image or as words."""
+        if operation not in self.edits:
+            return False
+        if operation not in REGION_OPERATIONS:
+            return True
+        return operation not in (self.edits_need_words if with_mask else self.edits_need_mask)
 
     @property
     def has_cfg(self) -> bool:
@@ -145,11 +183,24 @@ class GeneratedImage:
     mime_type: str = "image/png"
 
 
+class EditModel(Protocol):
+    """Anything that edits images: an image model, or a Bedrock service that only edits."""
+
+    model_id: str
+    capabilities: Capabilities
+
+    def edit(self, request: EditRequest) -> list[GeneratedImage]:
+        """Edit ``request.source``; UnsupportedEdit or ValueError before any call it cannot make."""
+
+
 class ImageModel(Protocol):
     """An adapter for one model family."""
 
     model_id: str
     capabilities: Capabilities
+
+    def edit(self, request: EditRequest) -> list[GeneratedImage]:
+        """Edit ``request.source``; UnsupportedEdit for an operation outside ``capabilities.edits``."""
 
     def validate_size(self, width: int, height: int) -> None:
         """Raise ValueError if the model cannot produce this size."""
@@ -181,6 +232,39 @@ def check_variation(capabilities: Capabilities, request: VariationRequest) -> No
         raise ValueError(f"strength {request.strength} is outside {low}-{high}")
     check_count(capabilities, request.count)
     source_size(request.source)
+
+
+def check_edit(capabilities: Capabilities, request: EditRequest) -> None:
+    """UnsupportedEdit or ValueError unless the model can make this edit within its limits."""
+    operation, family = request.operation, capabilities.family
+    if not capabilities.can_edit(operation, with_mask=request.uses_mask):
+        if operation not in capabilities.edits:
+            raise UnsupportedEdit(f"{family} cannot {operation}")
+        needed = "a mask image" if operation in capabilities.edits_need_mask else "words (mask_prompt)"
+        raise UnsupportedEdit(f"{family} needs {needed} to find the region to {operation}")
+    if operation in capabilities.edits_need_prompt and not request.prompt.strip():
+        raise ValueError(f"{family} needs a prompt to {operation}")
+    check_count(capabilities, request.count)
+    if request.seed > capabilities.seed_max:
+        raise ValueError(f"seed must be at most {capabilities.seed_max}")
+    for label, text in (("prompt", request.prompt), ("mask_prompt", request.mask_prompt)):
+        if len(text) > capabilities.max_prompt_chars:
+            raise ValueError(f"{label} is longer than {capabilities.max_prompt_chars} characters")
+    limit = capabilities.max_negative_chars or capabilities.max_prompt_chars
+    if request.negative_prompt and len(request.negative_prompt) > limit:
+        raise ValueError(f"negative_prompt is longer than {limit} characters")
+    if capabilities.cfg_min is not None and capabilities.cfg_max is not None:
+        _check_range("cfg_scale", request.cfg_scale, (capabilities.cfg_min, capabilities.cfg_max))
+    _check_range("creativity", request.creativity, capabilities.creativity)
+    if operation == "restyle":
+        _check_range("strength", request.strength, capabilities.variation_strength)
+
+
+def _check_range(label: str, value: float | None, span: tuple[float, float] | None) -> None:
+    if value is None or span is None:
+        return
+    if not span[0] <= value <= span[1]:
+        raise ValueError(f"{label} {value} is outside {span[0]}-{span[1]}")
 
 
 def check_count(capabilities: Capabilities, count: int) -> None:

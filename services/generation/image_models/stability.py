@@ -15,11 +15,14 @@ from services.generation.image_models.base import (
     GenerationRequest,
     VariationRequest,
     check_count,
+    check_edit,
     check_variation,
     decode_image,
     invoke_json,
     source_size,
 )
+from services.generation.image_models.edits import EditRequest, ImageRules, UnsupportedEdit
+from services.generation.image_models.fitting import fit_image
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,14 @@ SDXL_STEPS = (10, 50)
 
 STABLE_IMAGE_RATIOS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
 
+# SDXL's init image fixes the output size, so it must be one of the listed sizes.
+SDXL_INPUT = ImageRules(sizes=SDXL_SIZES)
+# SD3.5's image-to-image input, as Stability states it for its image APIs: every side at least
+# 64 px, at most 9,437,184 px, aspect ratio 1:2.5 to 2.5:1.
+SD3_INPUT = ImageRules(min_side=64, max_pixels=9_437_184, max_aspect=2.5)
+# SD3's strength is required for image-to-image; without a requested similarity, the midpoint.
+SD3_DEFAULT_SIMILARITY = 0.5
+
 SDXL = Capabilities(
     family="sdxl",
     cfg_min=0.0,
@@ -51,6 +62,10 @@ SDXL = Capabilities(
     supports_variation=True,
     variation_strength=(0.0, 1.0),
     styles=SDXL_STYLES,
+    edits=frozenset(("restyle",)),
+    edit_input=SDXL_INPUT,
+    # Every text_prompts entry needs text, and image-to-image has no other guide.
+    edits_need_prompt=frozenset(("restyle",)),
 )
 
 SD3_LARGE = Capabilities(
@@ -62,6 +77,9 @@ SD3_LARGE = Capabilities(
     aspect_ratios=STABLE_IMAGE_RATIOS,
     supports_variation=True,
     variation_strength=(0.0, 1.0),
+    edits=frozenset(("restyle",)),
+    edit_input=SD3_INPUT,
+    edits_need_prompt=frozenset(("restyle",)),
 )
 
 # Core and Ultra. Bedrock documents only text-to-image for them (Core lists mode's enum as
@@ -108,7 +126,7 @@ class StableDiffusionXL:
         if (width, height) not in (self.capabilities.sizes or SDXL_SIZES):
             raise ValueError(f"{width}x{height} is not one of the model's sizes")
 
-    def _common(self, request: GenerationRequest | VariationRequest) -> dict[str, Any]:
+    def _common(self, request: GenerationRequest | VariationRequest | EditRequest) -> dict[str, Any]:
         prompts: list[dict[str, Any]] = [{"text": request.prompt, "weight": 1.0}]
         if request.negative_prompt:
             # A negative weight is how SDXL takes a negative prompt.
@@ -141,6 +159,21 @@ class StableDiffusionXL:
             "image_strength": request.strength,
         }
 
+    def edit_body(self, request: EditRequest) -> dict[str, Any]:
+        """Restyle: image-to-image from the source fitted to the SDXL size nearest its aspect ratio."""
+        if request.operation != "restyle":
+            raise UnsupportedEdit(f"{self.capabilities.family} cannot {request.operation}")
+        fitted = fit_image(request.source, self.capabilities.edit_input or SDXL_INPUT)
+        body = {
+            **self._common(request),
+            "init_image": base64.b64encode(fitted.data).decode(),
+            "init_image_mode": "IMAGE_STRENGTH",
+        }
+        # Without a requested similarity the model's own default (0.35) applies.
+        if request.strength is not None:
+            body["image_strength"] = request.strength
+        return body
+
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """One text-to-image call; filtered output raises ContentFiltered."""
         check_count(self.capabilities, request.count)
@@ -150,6 +183,11 @@ class StableDiffusionXL:
         """One image-to-image call from ``request.source``."""
         check_variation(self.capabilities, request)
         return self._invoke(self.variation_body(request), request.seed)
+
+    def edit(self, request: EditRequest) -> list[GeneratedImage]:
+        """Restyle (image-to-image) only; UnsupportedEdit for the rest."""
+        check_edit(self.capabilities, request)
+        return self._invoke(self.edit_body(request), request.seed)
 
     def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
         payload = invoke_json(self._client, self._retry, self.model_id, body)
@@ -198,7 +236,7 @@ class StableImage:
         if width * 9 > height * 21 or height * 9 > width * 21:
             raise ValueError("the aspect ratio must be between 9:21 and 21:9")
 
-    def _common(self, request: GenerationRequest | VariationRequest) -> dict[str, Any]:
+    def _common(self, request: GenerationRequest | VariationRequest | EditRequest) -> dict[str, Any]:
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
@@ -226,6 +264,18 @@ class StableImage:
         body["strength"] = round(1.0 - request.strength, 4)
         return body
 
+    def edit_body(self, request: EditRequest) -> dict[str, Any]:
+        """Restyle (SD3.5): image-to-image from the source fitted to the model's input rules."""
+        if request.operation != "restyle" or self.capabilities.edit_input is None:
+            raise UnsupportedEdit(f"{self.capabilities.family} cannot {request.operation}")
+        fitted = fit_image(request.source, self.capabilities.edit_input)
+        body = self._common(request)
+        body["mode"] = "image-to-image"
+        body["image"] = base64.b64encode(fitted.data).decode()
+        similarity = SD3_DEFAULT_SIMILARITY if request.strength is None else request.strength
+        body["strength"] = round(1.0 - similarity, 4)
+        return body
+
     def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
         """One text-to-image call at the aspect ratio nearest ``width``x``height``."""
         check_count(self.capabilities, request.count)
@@ -236,24 +286,34 @@ class StableImage:
         check_variation(self.capabilities, request)
         return self._invoke(self.variation_body(request), request.seed)
 
+    def edit(self, request: EditRequest) -> list[GeneratedImage]:
+        """Restyle (SD3.5 only); UnsupportedEdit for the rest, and for Core and Ultra."""
+        check_edit(self.capabilities, request)
+        return self._invoke(self.edit_body(request), request.seed)
+
     def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
         payload = invoke_json(self._client, self._retry, self.model_id, body)
-        encoded = list(payload.get("images") or [])
-        reasons = list(payload.get("finish_reasons") or [])
-        seeds = list(payload.get("seeds") or [])
-        images: list[GeneratedImage] = []
-        for index, value in enumerate(encoded):
-            reason = reasons[index] if index < len(reasons) else None
-            if reason or not value:
-                continue
-            image_seed = _seed(seeds[index] if index < len(seeds) else None, seed)
-            images.append(GeneratedImage(data=decode_image(str(value), self.model_id), seed=image_seed))
-        problems = [str(reason) for reason in reasons if reason]
-        if problems:
-            logger.info("invoke %s: finish reasons: %s", self.model_id, ", ".join(problems))
-        if images:
-            return images
-        raise _failure(self.model_id, problems)
+        return stable_images(payload, self.model_id, seed)
+
+
+def stable_images(payload: dict[str, Any], model_id: str, seed: int) -> list[GeneratedImage]:
+    """The images of a ``{"seeds", "finish_reasons", "images"}`` answer; a domain error if none."""
+    encoded = list(payload.get("images") or [])
+    reasons = list(payload.get("finish_reasons") or [])
+    seeds = list(payload.get("seeds") or [])
+    images: list[GeneratedImage] = []
+    for index, value in enumerate(encoded):
+        reason = reasons[index] if index < len(reasons) else None
+        if reason or not value:
+            continue
+        image_seed = _seed(seeds[index] if index < len(seeds) else None, seed)
+        images.append(GeneratedImage(data=decode_image(str(value), model_id), seed=image_seed))
+    problems = [str(reason) for reason in reasons if reason]
+    if problems:
+        logger.info("invoke %s: finish reasons: %s", model_id, ", ".join(problems))
+    if images:
+        return images
+    raise _failure(model_id, problems)
 
 
 def _failure(model_id: str, reasons: list[str]) -> Exception:
