@@ -12,7 +12,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.settings import Settings
-from bot.wiring import aws_clients, build_archive, build_catalogue, build_pipeline
+from bot.wiring import aws_clients, build_archive, build_catalogue, build_checks, build_pipeline
 from services.core.errors import BotError
 from services.core.job import GenerationOptions, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue
@@ -116,7 +116,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     # An unsupported IMAGE_MODEL_ID raises UnsupportedModel here, reported by __main__.
     clients = aws_clients(settings)
     catalogue = build_catalogue(settings, clients)
-    pipeline = build_pipeline(settings, clients, build_archive(settings, clients), catalogue)
+    checks = build_checks(settings, clients, catalogue)
+    pipeline = build_pipeline(settings, checks, build_archive(settings, clients), catalogue)
     try:
         options = _options(args, catalogue, preset)
         if args.titles is None:

@@ -121,6 +121,19 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="More models for --model, e.g. titan=amazon.titan-image-generator-v2:0",
     )
+    # Edits (✏️ 🔍 ⬆️ ✂️ on a result). Empty: the image model does the edit when it can (Nova
+    # Canvas and Titan v2 do all but upscale). Stability AI Image Services are one model id per
+    # operation and offered in fewer regions (EDIT_MODEL_REGION).
+    edit_model_inpaint: str = ""
+    edit_model_erase: str = ""
+    edit_model_recolor: str = ""
+    edit_model_outpaint: str = ""
+    edit_model_remove_background: str = ""
+    edit_model_restyle: str = ""
+    edit_model_layout: str = ""
+    edit_model_style_reference: str = ""
+    upscale_model_id: str = Field(default="", description="e.g. stability.stable-fast-upscale-v1:0")
+    edit_model_region: str | None = Field(default=None, description="Region of the EDIT_MODEL_* ids")
     sdxl_steps: int = Field(default=30, ge=10, le=50)
     sdxl_style_preset: str | None = None
     text_model_id: str = "anthropic.claude-3-5-sonnet-20240620-v1:0"

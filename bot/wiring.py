@@ -23,7 +23,14 @@ from services.container import Services
 from services.generation.bedrock import ToolCaller
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
-from services.generation.image_models import ImageModel, build_image_model
+from services.generation.edit_plans import EditPlanner
+from services.generation.editing import Editor
+from services.generation.image_models import (
+    EDIT_MODEL_SETTINGS,
+    ImageModel,
+    build_edit_models,
+    build_image_model,
+)
 from services.generation.pipeline import Pipeline, PipelineConfig
 from services.generation.prompting import PromptBuilder
 from services.generation.translation import Translator
@@ -68,6 +75,8 @@ class AwsClients:
     s3: Any | None
     sqs: Any | None = None
     dynamodb: Any | None = None
+    # bedrock-runtime in EDIT_MODEL_REGION when the Stability edit services live elsewhere.
+    bedrock_edit: Any | None = None
 
 
 def aws_clients(settings: Settings, session: boto3.Session | None = None) -> AwsClients:
@@ -85,6 +94,11 @@ def aws_clients(settings: Settings, session: boto3.Session | None = None) -> Aws
     quick_config = Config(retries=retries, read_timeout=30, connect_timeout=10, max_pool_connections=pool)
     return AwsClients(
         bedrock=session.client("bedrock-runtime", config=bedrock_config),
+        bedrock_edit=session.client(
+            "bedrock-runtime", region_name=settings.edit_model_region, config=bedrock_config
+        )
+        if settings.edit_model_region and settings.edit_model_region != settings.aws_region
+        else None,
         rekognition=session.client("rekognition", config=quick_config),
         comprehend=session.client("comprehend", config=quick_config),
         # SigV4 so presigned links (sent when an upload fails) can live a week.
@@ -146,16 +160,21 @@ def build_catalogue(settings: Settings, clients: AwsClients) -> ModelCatalogue:
     return ModelCatalogue(*build_models(settings, clients.bedrock))
 
 
-def build_pipeline(
-    settings: Settings, clients: AwsClients, archive: Archive, catalogue: ModelCatalogue
-) -> Pipeline:
-    """The pipeline with every stage wired to its client."""
-    # One cap on Bedrock calls across all jobs; candidate checks run on their own pool.
-    slots = threading.BoundedSemaphore(settings.model_concurrency)
-    executor = ThreadPoolExecutor(
-        max_workers=min(64, settings.worker_threads * settings.candidates), thread_name_prefix="candidate"
-    )
-    limit = catalogue.default.capabilities.max_prompt_chars
+@dataclass(frozen=True)
+class Checks:
+    """What new images and edits share: the safety layers, the checker and one model-call cap."""
+
+    rules: TextRules
+    moderator: ImageModerator
+    verifier: Verifier
+    tools: ToolCaller
+    slots: threading.BoundedSemaphore
+    toxicity: ToxicityChecker | None
+    guardrail: GuardrailChecker | None
+
+
+def build_checks(settings: Settings, clients: AwsClients, catalogue: ModelCatalogue) -> Checks:
+    """The moderation layers, the vision checker and the cap on Bedrock calls across all jobs."""
     tools = ToolCaller(clients.bedrock)
     toxicity = None
     if settings.toxicity_check:
@@ -164,23 +183,41 @@ def build_pipeline(
     guardrail = None
     if settings.guardrail_id:
         guardrail = GuardrailChecker(clients.bedrock, settings.guardrail_id, settings.guardrail_version)
-    return Pipeline(
+    policy = ImagePolicy.parse(
+        settings.image_policy,
+        default=settings.image_policy_default,
+        min_confidence=settings.image_moderation_min_confidence,
+    )
+    limit = catalogue.default.capabilities.max_prompt_chars
+    return Checks(
         rules=TextRules.load(settings.banned_terms_files),
-        translator=Translator(tools, settings.text_model_id, prompt_limit=limit),
-        prompts=PromptBuilder(settings.style_template, settings.negative_prompts),
-        catalogue=catalogue,
-        moderator=ImageModerator(
-            clients.rekognition,
-            settings.image_moderation_min_confidence,
-            ImagePolicy.parse(
-                settings.image_policy,
-                default=settings.image_policy_default,
-                min_confidence=settings.image_moderation_min_confidence,
-            ),
-        ),
+        moderator=ImageModerator(clients.rekognition, settings.image_moderation_min_confidence, policy),
+        verifier=Verifier(tools, settings.verifier_model_id, prompt_limit=limit),
+        tools=tools,
+        slots=threading.BoundedSemaphore(settings.model_concurrency),
         toxicity=toxicity,
         guardrail=guardrail,
-        verifier=Verifier(tools, settings.verifier_model_id, prompt_limit=limit),
+    )
+
+
+def build_pipeline(
+    settings: Settings, checks: Checks, archive: Archive, catalogue: ModelCatalogue
+) -> Pipeline:
+    """The pipeline with every stage wired to its client."""
+    # Candidate checks run on their own pool, sized so no job waits for its own candidates.
+    executor = ThreadPoolExecutor(
+        max_workers=min(64, settings.worker_threads * settings.candidates), thread_name_prefix="candidate"
+    )
+    limit = catalogue.default.capabilities.max_prompt_chars
+    return Pipeline(
+        rules=checks.rules,
+        translator=Translator(checks.tools, settings.text_model_id, prompt_limit=limit),
+        prompts=PromptBuilder(settings.style_template, settings.negative_prompts),
+        catalogue=catalogue,
+        moderator=checks.moderator,
+        toxicity=checks.toxicity,
+        guardrail=checks.guardrail,
+        verifier=checks.verifier,
         archive=archive,
         config=PipelineConfig(
             max_attempts=settings.max_attempts,
@@ -192,9 +229,32 @@ def build_pipeline(
             variation_strength=settings.variation_strength,
         ),
         executor=executor,
-        model_slots=slots,
+        model_slots=checks.slots,
         costs=CostTable(settings.model_prices),
         photos=photo_fetcher(settings),
+    )
+
+
+def build_editor(
+    settings: Settings, clients: AwsClients, checks: Checks, archive: Archive, catalogue: ModelCatalogue
+) -> Editor:
+    """Edits of posted images, with the configured EDIT_MODEL_* / UPSCALE_MODEL_ID services."""
+    ids: dict[str, str | None] = {
+        op: getattr(settings, name.lower()) or None for op, name in EDIT_MODEL_SETTINGS.items()
+    }
+    edits = build_edit_models(clients.bedrock, ids, service_client=clients.bedrock_edit)
+    return Editor(
+        catalogue=catalogue,
+        edits=edits,
+        planner=EditPlanner(checks.tools, settings.text_model_id),
+        rules=checks.rules,
+        moderator=checks.moderator,
+        verifier=checks.verifier,
+        toxicity=checks.toxicity,
+        archive=archive,
+        max_attempts=settings.max_attempts,
+        costs=CostTable(settings.model_prices),
+        model_slots=checks.slots,
     )
 
 
@@ -240,7 +300,9 @@ def build_services(
     clients = clients or aws_clients(settings)
     archive = build_archive(settings, clients)
     catalogue = build_catalogue(settings, clients)
-    pipeline = build_pipeline(settings, clients, archive, catalogue)
+    checks = build_checks(settings, clients, catalogue)
+    pipeline = build_pipeline(settings, checks, archive, catalogue)
+    editor = build_editor(settings, clients, checks, archive, catalogue)
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table
@@ -258,7 +320,7 @@ def build_services(
         if settings.job_table
         else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
-    processor = JobProcessor(pipeline, notifier, state, store=store, catalogue=catalogue)
+    processor = JobProcessor(pipeline, notifier, state, store=store, catalogue=catalogue, editor=editor)
     runner = JobRunner(processor, settings.worker_threads, watcher=processor)
     queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
     front = (
@@ -303,6 +365,7 @@ def build_services(
     return Services(
         pipeline=pipeline,
         catalogue=catalogue,
+        editor=editor,
         archive=archive,
         runner=runner,
         processor=processor,

@@ -48,7 +48,7 @@ FOLLOW_UPS: dict[str, Trigger] = {
 }
 
 
-def _context(payload: BlockActionsPayload) -> SlackContext:
+def context_of(payload: BlockActionsPayload) -> SlackContext:
     """Where the answer goes: the thread of the message the button is on."""
     if payload.channel is None or payload.message is None:
         raise InputRejected("button.invalid")
@@ -87,7 +87,7 @@ def register(app: App, services: Services) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         action = payload.actions[0]
-        intake.follow_up(action.value, FOLLOW_UPS[action.action_id], _context(payload))
+        intake.follow_up(action.value, FOLLOW_UPS[action.action_id], context_of(payload))
 
     for action_id in FOLLOW_UPS:
         app.action(action_id)(on_follow_up)
@@ -97,7 +97,7 @@ def register(app: App, services: Services) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
         user = payload.user.id
-        intake.retry(payload.actions[0].value, _context(payload))
+        intake.retry(payload.actions[0].value, context_of(payload))
         # The button goes, so the failure is not retried twice by accident; its text stays.
         lang = intake.lang_for(user, payload.team.id if payload.team else None)
         text = payload.message.text if payload.message else ""
@@ -114,7 +114,7 @@ def _register_desk(app: App, services: Services) -> None:
     def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        slack = _context(payload)
+        slack = context_of(payload)
         if not payload.trigger_id:
             raise InputRejected("button.invalid")
         context = FormContext(
@@ -147,7 +147,7 @@ def _register_desk(app: App, services: Services) -> None:
     def on_candidates(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        slack = _context(payload)
+        slack = context_of(payload)
         lang = intake.lang_for(payload.user.id)
         value = payload.actions[0].value
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from services.core.text import Language
 from services.generation.catalogue import ModelCatalogue
+from services.generation.editing import Editor
 from services.generation.pipeline import Pipeline
 from services.intake.service import Intake
 from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsWorker
@@ -21,6 +22,7 @@ class Services:
 
     pipeline: Pipeline
     catalogue: ModelCatalogue
+    editor: Editor
     archive: Archive
     runner: JobRunner
     processor: JobProcessor

@@ -1,8 +1,19 @@
 """The vocabulary every layer shares: jobs and where they came from, domain errors, text rules."""
 
+from services.core.edits import EditAction, EditSpec
 from services.core.errors import BotError, InputRejected
 from services.core.inputs import SourceFile
 from services.core.job import ButtonRef, SlackContext, Trigger
 from services.core.text import Language
 
-__all__ = ["BotError", "ButtonRef", "InputRejected", "Language", "SlackContext", "SourceFile", "Trigger"]
+__all__ = [
+    "BotError",
+    "ButtonRef",
+    "EditAction",
+    "EditSpec",
+    "InputRejected",
+    "Language",
+    "SlackContext",
+    "SourceFile",
+    "Trigger",
+]

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from services.core.edits import EditSpec
 from services.core.errors import InputRejected
 from services.core.inputs import SourceFile
 
@@ -39,6 +40,8 @@ Trigger = Literal[
     "pick",  # one candidate from 候補を見る, posted as the result
     "again",  # もう一度 from App Home
     "retry",  # 🔁 もう一度試す under a failure: the failed job's request as it was
+    "edit",  # ✏️ 🔍 ⬆️ ✂️ on a result: an edit of its image (Job.edit says which)
+    "undo",  # 🔙 元に戻す: the image an edit started from, posted again
     "cli",
 ]
 JobStatus = Literal["accepted", "best_effort", "rejected", "failed"]
@@ -103,6 +106,8 @@ class Job(BaseModel):
     source_attempt: int | None = None
     # A photo the user attached: downloaded, checked and archived by the worker, not on the ack path.
     source_file: SourceFile | None = None
+    # Set by the edit buttons and form: what to change about the source image.
+    edit: EditSpec | None = None
     # Set by a reply in a result's thread: how to change the parent's English prompt.
     instruction: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     # English negative terms already translated for the parent job (buttons reuse them).
@@ -221,8 +226,11 @@ class JobRecord(BaseModel):
     user_negative: str | None = None  # --no, as the user wrote it
     negative_terms: list[str] = []  # --no, in English
     source_image_key: str | None = None
-    # The Slack file a user's photo came from (its moderated copy is at source_image_key).
+    # The Slack file the source image was shown as: a user's photo, or the result an edit changed.
     source_file_id: str | None = None
+    # An edit's lineage: what was asked, the operation and the model that did it.
+    edit: EditSpec | None = None
+    edit_operation: str | None = None
     instruction: str | None = None
     seed: int | None = None
     cfg_scale: float | None = None

@@ -100,5 +100,10 @@ class ImageVerifier(Protocol):
     ) -> tuple[Verdict, Usage]:
         """Does ``image`` fulfil the request? Each requirement marked met or not."""
 
+    def verify_edit(
+        self, before: bytes, after: bytes, request_text: str, english: str
+    ) -> tuple[Verdict, Usage]:
+        """Was the edit carried out on ``before``, leaving the rest alone?"""
+
     def rewrite(self, request_text: str, prompt: str, failures: Sequence[str]) -> tuple[str, Usage]:
         """A better English prompt aimed at why earlier images failed."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from services.core.edits import EditSpec
 from services.core.errors import InputRejected
 from services.core.inputs import SourceFile
 from services.core.job import (
@@ -32,6 +33,7 @@ from services.generation.catalogue import ModelCatalogue
 from services.generation.image_models import Capabilities
 from services.generation.options import ParsedRequest, parse_request, resolve_size
 from services.generation.presets import STYLES
+from services.intake.edits import edit_job, undo_job
 from services.intake.forms import FormInput, HelpRequested, QuotaStatus, UsageReport
 from services.intake.handoff import ActiveJobs, JobSubmitter
 from services.storage.archive import Archive
@@ -298,6 +300,21 @@ class Intake:
         else:
             raise InputRejected("button.invalid")
         return self._queue(job)
+
+    def edit(self, value: str, spec: EditSpec, slack: SlackContext) -> Job:
+        """✏️ 🔍 ⬆️ ✂️ on a result: an edit of its image, answered in its thread."""
+        record, attempt = self.load(value)
+        if attempt is None or attempt.image_key is None or attempt.outcome not in SAFE_OUTCOMES:
+            raise InputRejected("pick.unavailable")  # only an image that passed every check
+        job = self._child(record, self._inherited(record, attempt), "edit", slack)
+        return self._queue(edit_job(job, record, attempt, spec))
+
+    def undo(self, value: str, slack: SlackContext) -> Job:
+        """🔙 元に戻す under an edit: the image it started from, posted again (free, like a pick)."""
+        record, _ = self.load(value)
+        return self._queue(
+            undo_job(self._child(record, self._inherited(record, None), "undo", slack), record), counted=False
+        )
 
     def retry(self, value: str, slack: SlackContext) -> Job:
         """🔁 もう一度試す under a failure: the failed job's request again, as a new job in its thread."""

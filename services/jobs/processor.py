@@ -18,6 +18,7 @@ from services.core.errors import BotError, JobGaveUp, JobInterrupted
 from services.core.job import Job, JobRecord, RecentJob, UsageEntry
 from services.core.log_context import job_logging
 from services.generation.catalogue import ModelCatalogue
+from services.generation.editing import Editor
 from services.generation.pipeline import Pipeline, Progress
 from services.slack.notifier import SlackNotifier
 from services.storage.job_store import JobNotFound, JobStore, StoredJob
@@ -48,9 +49,11 @@ class JobProcessor:
         store: JobStore | None = None,
         *,
         catalogue: ModelCatalogue,
+        editor: Editor | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._catalogue = catalogue
+        self._editor = editor
         self._notifier = notifier
         self._state = state
         self._store = store
@@ -93,12 +96,16 @@ class JobProcessor:
             if store is not None and stored is not None and stored.job.slack != job.slack:
                 # A resumed job then edits this status message instead of posting a second one.
                 store.update(job)
-            outcome = self._pipeline.run(
-                job,
-                self._notifier.progress(job),
-                resume=stored.checkpoint if stored is not None else None,
-                checkpoint=partial(store.checkpoint, job.job_id) if store is not None else None,
-            )
+            if self._editor is not None and job.trigger in ("edit", "undo"):
+                # An edit starts from an archived image; a crash re-runs it whole (no checkpoints).
+                outcome = self._editor.run(job, self._notifier.progress(job))
+            else:
+                outcome = self._pipeline.run(
+                    job,
+                    self._notifier.progress(job),
+                    resume=stored.checkpoint if stored is not None else None,
+                    checkpoint=partial(store.checkpoint, job.job_id) if store is not None else None,
+                )
             if store is not None:
                 if outcome.image is None:  # an image's own checkpoint already said "generated"
                     store.advance(job.job_id, "generated")
@@ -108,7 +115,10 @@ class JobProcessor:
                     return
             model = self._catalogue.model_for(job.options.model)
             self._notifier.progress(job)(Progress("posting"))
-            self._notifier.deliver(job, outcome, model.capabilities, show_candidates=self._grid(job))
+            edits = self._editor.operations(outcome.record.model_alias) if self._editor else frozenset()
+            self._notifier.deliver(
+                job, outcome, model.capabilities, show_candidates=self._grid(job), edits=edits
+            )
             record = outcome.record
             if record.posted_file_id or record.posted_message_ts:
                 self._pipeline.save_record(record)

@@ -20,6 +20,12 @@ ACTION_ADJUST = "imagine_adjust"
 ACTION_APPROVE = "imagine_approve"
 ACTION_DELETE = "imagine_delete"
 ACTION_CANDIDATES = "imagine_candidates"
+# Edits under a result: ✏️ opens VIEW_EDIT; the 🔍 menu's option values are "<action>|<job:attempt>".
+ACTION_EDIT = "imagine_edit"
+ACTION_EDIT_MENU = "imagine_edit_menu"
+ACTION_UPSCALE = "imagine_upscale"
+ACTION_REMOVE_BACKGROUND = "imagine_remove_background"
+ACTION_UNDO = "imagine_undo"
 # Under the 候補を見る grid: one button per candidate.
 ACTION_PICK = "imagine_pick"
 # Under a refusal.
@@ -35,6 +41,8 @@ ACTION_PREF_LANG = "imagine_pref_lang"
 
 # The form for /imagine with no text and for ⚙️ 調整.
 VIEW_IMAGINE = "imagine_form"
+# ✏️ 部分を変更: what to change, in the user's words.
+VIEW_EDIT = "imagine_edit_form"
 
 # Reactions on a result that act like its buttons (manifest: reactions:read).
 REACTION_TRIGGERS = {

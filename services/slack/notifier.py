@@ -56,6 +56,21 @@ def failure_message(error: BotError, job_id: str, lang: Language = "ja", *, admi
     return text
 
 
+def edit_label(job: Job) -> str:
+    """What an edit job asked for, as the user chose it: their words, or the button's label."""
+    spec = job.edit
+    if spec is None:
+        return t("button.undo", job.lang)
+    if spec.instruction:
+        return spec.instruction
+    key = (
+        f"edit.menu.{spec.action}"
+        if spec.action not in ("upscale", "remove_background")
+        else f"button.{spec.action}"
+    )
+    return t(key, job.lang)
+
+
 class SlackNotifier:
     """Posts a job's status message, its progress, and its result into the thread."""
 
@@ -143,6 +158,8 @@ class SlackNotifier:
     def _status_text(self, job: Job) -> str:
         """The status message as first posted: who asked for what."""
         user = job.slack.user_id if job.slack else ""
+        if job.edit is not None or job.trigger == "undo":
+            return t("status.received_edit", job.lang, user=user, text=escape(shorten(edit_label(job))))
         if job.trigger in _ACTIONS:
             action = t(f"action.{job.trigger}", job.lang)
             return t("status.received_action", job.lang, user=user, action=action)
@@ -162,7 +179,13 @@ class SlackNotifier:
             self._started.pop(job.job_id, None)
 
     def deliver(
-        self, job: Job, outcome: JobOutcome, caps: Capabilities, *, show_candidates: bool = False
+        self,
+        job: Job,
+        outcome: JobOutcome,
+        caps: Capabilities,
+        *,
+        show_candidates: bool = False,
+        edits: frozenset[str] = frozenset(),
     ) -> None:
         """Upload the image with its details and buttons, or explain the failure."""
         ctx = job.slack
@@ -211,6 +234,7 @@ class SlackNotifier:
                 blurred=outcome.blurred,
                 lang=lang,
                 show_candidates=show_candidates,
+                edits=edits,
                 # A candidate picked from the grid says so instead of the job's overall verdict.
                 attempt=record.chosen_attempt if record.trigger == "pick" else None,
             ),

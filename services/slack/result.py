@@ -10,8 +10,11 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
+    ImageBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from services.core.job import ButtonRef, JobRecord
@@ -82,6 +85,47 @@ def _result_buttons(
     return first, second
 
 
+def _edit_elements(ref: str, record: JobRecord, edits: frozenset[str], lang: Language) -> list[Any]:
+    """✏️ 🔍 ⬆️ ✂️ where the configured models can do them, and 🔙 under an edit."""
+    elements: list[Any] = []
+    if "inpaint" in edits:
+        elements.append(ButtonElement(text=t("button.edit", lang), action_id=ids.ACTION_EDIT, value=ref))
+    if "outpaint" in edits:
+        square = record.width == record.height
+        options = [
+            Option(value=f"{action}|{ref}", text=t(f"edit.menu.{action}", lang))
+            for action in (
+                "zoom_out_1_5",
+                "zoom_out_2",
+                "square",
+                "pan_left",
+                "pan_right",
+                "pan_up",
+                "pan_down",
+            )
+            if not (square and action == "square")
+        ]
+        # A select, not an overflow menu: Block Kit caps overflow menus at five options.
+        elements.append(
+            StaticSelectElement(
+                action_id=ids.ACTION_EDIT_MENU, placeholder=t("edit.menu.placeholder", lang), options=options
+            )
+        )
+    if "upscale" in edits:
+        elements.append(
+            ButtonElement(text=t("button.upscale", lang), action_id=ids.ACTION_UPSCALE, value=ref)
+        )
+    if "remove_background" in edits:
+        elements.append(
+            ButtonElement(
+                text=t("button.remove_background", lang), action_id=ids.ACTION_REMOVE_BACKGROUND, value=ref
+            )
+        )
+    if record.edit is not None:
+        elements.append(ButtonElement(text=t("button.undo", lang), action_id=ids.ACTION_UNDO, value=ref))
+    return elements
+
+
 def build_result_blocks(
     record: JobRecord,
     caps: Capabilities,
@@ -91,6 +135,7 @@ def build_result_blocks(
     attempt: int | None = None,
     show_candidates: bool = False,
     lang: Language = "ja",
+    edits: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """The message under a posted image: verdict, settings and the action buttons.
 
@@ -135,10 +180,28 @@ def build_result_blocks(
         job_id=record.job_id, attempt=(record.chosen_attempt or 0) if attempt is None else attempt
     )
     first, second = _result_buttons(ref.encode(), caps, show_candidates=show_candidates, lang=lang)
-    blocks: list[Block] = [
+    blocks: list[Block] = []
+    if record.edit is not None and record.source_file_id:
+        # Before and after side by side in the thread: the image the edit started from, by file id.
+        blocks.append(
+            ImageBlock(
+                slack_file={"id": record.source_file_id},
+                alt_text=t("edit.before", lang),
+                title=t("edit.before", lang),
+            )
+        )
+    if record.edit is not None:
+        done = t(f"edit.done.{record.edit.action}", lang, text=escape(shorten(record.original_text)))
+        headline = f"{done}\n{headline}"
+    blocks += [
         SectionBlock(text=MarkdownTextObject(text=f"{headline}\n{details}")),
         ActionsBlock(block_id=f"result:{record.job_id}", elements=first),
         ActionsBlock(block_id=f"result2:{record.job_id}", elements=second),
+    ]
+    edit_elements = _edit_elements(ref.encode(), record, edits, lang)
+    if edit_elements:
+        blocks.append(ActionsBlock(block_id=f"result3:{record.job_id}", elements=edit_elements))
+    blocks += [
         ContextBlock(
             elements=[
                 MarkdownTextObject(text=t("result.reactions", lang)),

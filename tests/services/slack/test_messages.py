@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 
 from services.core import errors
-from services.slack.messages import keys, t
-from services.slack.messages.en import EN
-from services.slack.messages.ja import JA
+from services.slack.messages import EN, JA, keys, t
 
 # Every placeholder any template uses, with a plausible value.
 VALUES: dict[str, object] = {

@@ -1,0 +1,315 @@
+"""Edit jobs: a posted image (or a user's photo) changed by words, zoomed out, upscaled or cut out.
+
+Every edit gets what a new image gets: the words are moderated like a request (rules, the
+model's own classification, Comprehend), every output is checked by Rekognition before anyone
+sees it (fail closed), the vision model compares before and after against the request, and
+every image is archived with its lineage (source image, operation, model). Like
+``Pipeline.run``, ``Editor.run`` never raises: the outcome's record is already archived.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from PIL import Image
+
+from services.core.edits import OUTPAINT_ACTIONS
+from services.core.errors import BotError, InputRejected, ModerationRejected, NoSafeImage
+from services.core.job import SAFE_OUTCOMES, Attempt, ErrorInfo, Job, JobRecord
+from services.generation.catalogue import ModelCatalogue
+from services.generation.costs import CostTable
+from services.generation.edit_plans import EditPlanner
+from services.generation.image_models import EditModels, EditRequest, UnsupportedEdit, preset_expansion
+from services.generation.ledger import Ledger, ModelSlots, save_record
+from services.generation.pipeline import JobOutcome
+from services.generation.ports import (
+    ImageScreen,
+    ImageVerifier,
+    Progress,
+    ProgressFn,
+    RuleBook,
+    ToxicityScreen,
+)
+from services.generation.stages import fail_closed, store_image
+from services.storage.archive import Archive
+
+logger = logging.getLogger(__name__)
+
+# Operations whose output does not depend on a seed: one try, unless the output was unsafe.
+_DETERMINISTIC = frozenset({"upscale", "remove_background"})
+# What the checker is told each button asked for (the request text is the user's own words).
+_ASKED = {
+    "zoom_out_1_5": "zoom out 1.5 times, extending the scene around the picture",
+    "zoom_out_2": "zoom out 2 times, extending the scene around the picture",
+    "square": "extend the picture into a square, keeping it in the middle",
+    "pan_left": "extend the scene to the left",
+    "pan_right": "extend the scene to the right",
+    "pan_up": "extend the scene upwards",
+    "pan_down": "extend the scene downwards",
+    "upscale": "the same picture at a higher resolution",
+    "remove_background": "the main subject kept, the background removed",
+}
+
+
+@dataclass
+class _Best:
+    attempt: Attempt
+    data: bytes
+
+
+class Editor:
+    """Runs edit jobs and undo, with the pipeline's safety, checks, archive and cost."""
+
+    def __init__(
+        self,
+        *,
+        catalogue: ModelCatalogue,
+        edits: EditModels,
+        planner: EditPlanner,
+        rules: RuleBook,
+        moderator: ImageScreen,
+        verifier: ImageVerifier,
+        archive: Archive,
+        toxicity: ToxicityScreen | None = None,
+        max_attempts: int = 3,
+        costs: CostTable | None = None,
+        model_slots: threading.Semaphore | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.catalogue = catalogue
+        self.edits = edits
+        self._planner = planner
+        self._rules = rules
+        self._moderator = moderator
+        self._verifier = verifier
+        self._archive = archive
+        self._toxicity = toxicity
+        self._max_attempts = max_attempts
+        self._costs = costs or CostTable()
+        self._slots = ModelSlots(model_slots)
+        self._clock = clock
+
+    def operations(self, model_alias: str | None) -> frozenset[str]:
+        """The edits the buttons may offer on an image made by ``model_alias``."""
+        return self.edits.operations(self.catalogue.model_for(model_alias))
+
+    def run(self, job: Job, progress: ProgressFn | None = None) -> JobOutcome:
+        """Run the edit (or undo) of ``job``; archive its record and images whatever happens."""
+        report = progress or (lambda _: None)
+        parent = self._archive.get_record(job.parent_job_id) if job.parent_job_id else None
+        record = self._new_record(job, parent)
+        ledger = Ledger(record, costs=self._costs, slots=self._slots, clock=self._clock)
+        outcome = JobOutcome(record=record)
+        try:
+            source = self._archive.get_image(job.source_image_key) if job.source_image_key else None
+            if source is None or parent is None:
+                raise InputRejected("job.not_found")
+            with Image.open(io.BytesIO(source)) as opened:
+                record.width, record.height = opened.size
+            best = (
+                self._undo(job, source) if job.trigger == "undo" else self._edit(job, source, ledger, report)
+            )
+            outcome.image = best.data
+            record.chosen_attempt = best.attempt.index
+            record.status = (
+                "accepted" if best.attempt.outcome in ("accepted", "unverified") else "best_effort"
+            )
+        except BotError as exc:
+            outcome.error = exc
+            record.status = "rejected" if isinstance(exc, ModerationRejected | InputRejected) else "failed"
+            record.error = ErrorInfo(
+                kind=exc.kind,
+                layer=getattr(exc, "layer", None) or getattr(exc, "stage", None),
+                category=getattr(exc, "category", None),
+            )
+            logger.info("job %s: edit %s (%s)", job.job_id, record.status, exc.kind)
+        except Exception as exc:
+            logger.exception("job %s: unexpected edit failure", job.job_id)
+            outcome.error = BotError(type(exc).__name__)
+            record.status = "failed"
+            record.error = ErrorInfo(kind="internal_error")
+        finally:
+            record.finished_at = datetime.now(UTC)
+            ledger.settle()
+            save_record(self._archive, record)
+        return outcome
+
+    def _new_record(self, job: Job, parent: JobRecord | None) -> JobRecord:
+        return JobRecord(
+            job_id=job.job_id,
+            trigger=job.trigger,
+            parent_job_id=job.parent_job_id,
+            created_at=job.created_at,
+            started_at=datetime.now(UTC),
+            original_text=job.text,
+            english_prompt=parent.english_prompt if parent else None,
+            model_id=parent.model_id if parent else self.catalogue.default.model_id,
+            model_alias=parent.model_alias if parent else None,
+            source_image_key=job.source_image_key,
+            # The result the edit started from, shown above the edited one as "before".
+            source_file_id=parent.posted_file_id if parent and job.edit else None,
+            edit=job.edit,
+            instruction=job.edit.instruction if job.edit else None,
+            width=parent.width if parent else 1024,
+            height=parent.height if parent else 1024,
+            slack=job.slack,
+            lang=job.lang,
+        )
+
+    def _undo(self, job: Job, source: bytes) -> _Best:
+        """🔙 元に戻す: the image the edit started from, already moderated when it was posted."""
+        attempt = Attempt(
+            index=1, revision=0, prompt="", seed=0, cfg_scale=None, outcome="accepted",
+            image_key=job.source_image_key, policy_action="post",
+        )  # fmt: skip
+        job_record = self._archive.get_record(job.parent_job_id or "")
+        source_attempt = job_record.chosen() if job_record else None
+        if source_attempt is not None and source_attempt.outcome not in SAFE_OUTCOMES:
+            raise InputRejected("pick.unavailable")
+        return _Best(attempt, source)
+
+    def _edit(self, job: Job, source: bytes, ledger: Ledger, report: ProgressFn) -> _Best:
+        spec = job.edit
+        if spec is None:
+            raise InputRejected("job.not_found")
+        record = ledger.record
+        report(Progress("moderation"))
+        request, english = self._request(job, source, ledger)
+        image_model = self.catalogue.model_for(record.model_alias)
+        try:
+            model = self.edits.model_for(request.operation, image_model)
+        except UnsupportedEdit as exc:
+            raise InputRejected("edit.unsupported") from exc
+        record.edit_operation = request.operation
+        record.model_id = model.model_id
+        tries = 1 if request.operation in _DETERMINISTIC else self._max_attempts
+        best: _Best | None = None
+        for index in range(1, tries + 1):
+            report(Progress("generation", index, tries))
+            seed = 0 if request.operation in _DETERMINISTIC else random.randint(1, 858_993_459)
+            attempt = Attempt(
+                index=index, revision=0, prompt=english, seed=seed, cfg_scale=None, outcome="pending"
+            )
+            ledger.add_attempts([attempt])
+            with ledger.model_call("generation", attempt):
+                images = model.edit(request.model_copy(update={"seed": seed}))
+            ledger.bill("image", model.model_id, images=1)
+            data = images[0].data
+            attempt.seed = images[0].seed
+            attempt.image_key = store_image(self._archive, job.job_id, attempt, data)
+            if not self._safe(attempt, data, ledger, report):
+                continue
+            self._check(attempt, source, data, job=job, english=english, ledger=ledger, report=report)
+            if best is None or _score(attempt) > _score(best.attempt):
+                best = _Best(attempt, data)
+            if attempt.outcome in ("accepted", "unverified"):
+                break
+        if best is None:
+            raise NoSafeImage("every edited image was unsafe")
+        return best
+
+    def _request(self, job: Job, source: bytes, ledger: Ledger) -> tuple[EditRequest, str]:
+        """The model request for the job's edit, and its English reading; words moderated first."""
+        spec = job.edit
+        if spec is None:
+            raise InputRejected("job.not_found")
+        parent_prompt = ledger.record.english_prompt or ""
+        if spec.action == "edit":
+            instruction = spec.instruction or ""
+            self._check_rules(instruction, "rules", ledger)
+            with ledger.model_call("translation"):
+                plan, usage = self._planner.plan(instruction, parent_prompt)
+            ledger.bill("translate", self._planner.model_id, usage)
+            ledger.decide("classifier", not plan.safe, plan.category if not plan.safe else None)
+            english = plan.english()
+            self._check_rules(english, "rules_translation", ledger)
+            self._check_toxicity(english, ledger)
+            if plan.operation == "erase":
+                return EditRequest(operation="erase", source=source, mask_prompt=plan.region), english
+            return (
+                EditRequest(
+                    operation=plan.operation, source=source, mask_prompt=plan.region, prompt=plan.prompt
+                ),
+                english,
+            )
+        english = _ASKED[spec.action]
+        if spec.action in OUTPAINT_ACTIONS:
+            with Image.open(io.BytesIO(source)) as opened:
+                width, height = opened.size
+            try:
+                expand = preset_expansion(width, height, spec.action)  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise InputRejected("edit.already_square") from exc
+            return EditRequest(
+                operation="outpaint", source=source, expand=expand, prompt=parent_prompt
+            ), english
+        if spec.action == "upscale":
+            return EditRequest(operation="upscale", source=source, prompt=parent_prompt), english
+        return EditRequest(operation="remove_background", source=source), english
+
+    def _check_rules(self, text: str, layer: str, ledger: Ledger) -> None:
+        with ledger.timed("moderation"):
+            match = self._rules.find(text)
+        ledger.decide(layer, match is not None, match.category if match else None)
+
+    def _check_toxicity(self, english: str, ledger: Ledger) -> None:
+        toxicity = self._toxicity
+        if toxicity is None:
+            return
+        with ledger.timed("moderation"):
+            verdict = fail_closed(lambda: toxicity.check(english))
+        ledger.bill("toxicity", "comprehend")
+        ledger.decide("toxicity", verdict.flagged, verdict.category, verdict.scores)
+
+    def _safe(self, attempt: Attempt, data: bytes, ledger: Ledger, report: ProgressFn) -> bool:
+        """Rekognition on the edited image; never posted unchecked (ModerationUnavailable)."""
+        report(Progress("safety", attempt.index))
+        with ledger.timed("image_moderation", attempt):
+            verdict = self._moderator.check(data)
+        ledger.bill("image_moderation", "rekognition", images=1)
+        attempt.moderation_labels = verdict.labels
+        attempt.policy_action = verdict.action
+        attempt.policy_categories = verdict.categories
+        if verdict.action != "post":
+            # An edit is not blurred: the user asked for this picture, and a blurred one is no use.
+            attempt.outcome = "unsafe"
+            return False
+        return True
+
+    def _check(
+        self,
+        attempt: Attempt,
+        before: bytes,
+        after: bytes,
+        *,
+        job: Job,
+        english: str,
+        ledger: Ledger,
+        report: ProgressFn,
+    ) -> None:
+        """The vision model compares before and after against what was asked."""
+        report(Progress("verification", attempt.index))
+        try:
+            with ledger.model_call("verification", attempt):
+                verdict, usage = self._verifier.verify_edit(before, after, job.text, english)
+        except BotError as exc:
+            # The image is safe; say honestly that it was not compared, rather than fail the edit.
+            logger.warning("job %s: edit check unavailable: %s", job.job_id, exc.kind)
+            attempt.outcome = "unverified"
+            return
+        ledger.bill("verify", self._verifier.model_id, usage)
+        attempt.verdict = verdict
+        attempt.outcome = "accepted" if verdict.matches else "rejected_by_verifier"
+
+
+def _score(attempt: Attempt) -> int:
+    if attempt.outcome == "unverified":
+        return 50
+    return attempt.verdict.score if attempt.verdict else -1
