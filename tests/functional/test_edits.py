@@ -191,3 +191,48 @@ def test_undo_posts_the_image_the_edit_started_from_without_a_model_call(bot: Bo
     assert len(bot.aws.requests("InvokeModel")) == invokes
     uploads = bot.slack.uploaded_files()
     assert uploads[-1].data == uploads[0].data  # the original image again
+
+
+def test_an_unsafe_edit_is_never_posted(bot: BotHarness) -> None:
+    value, thread_ts, _ = _first_result(bot)
+    bot.aws.push(
+        "DetectModerationLabels",
+        {
+            "ModerationLabels": [
+                {"Name": "Explicit", "ParentName": "", "Confidence": 96.0, "TaxonomyLevel": 1}
+            ]
+        },
+    )
+
+    _click(bot, ids.ACTION_REMOVE_BACKGROUND, value, thread_ts)
+
+    assert len(bot.slack.uploaded_files()) == 1  # only the original
+    texts = [str(c.params.get("text", "")) for c in bot.slack.calls("chat.postMessage")]
+    assert any("安全" in text for text in texts[-2:])
+    record = bot.records()[-1]
+    assert record["status"] == "failed" and record["error"]["kind"] == "no_safe_image"
+    assert record["attempts"][0]["outcome"] == "unsafe"  # archived, marked, never shown
+
+
+def test_an_edit_the_checker_does_not_see_is_retried_then_posted_honestly(bot: BotHarness) -> None:
+    value, thread_ts, _ = _first_result(bot)
+    bot.aws.push_tool_input(
+        PLAN, {"operation": "recolor", "region": "the lighthouse", "prompt": "a red lighthouse", "safe": True}
+    )
+    missed = {"matches": False, "reason": "灯台の色が変わっていません。", "score": 30}
+    bot.aws.push_tool_input(VERIFY, missed, missed, missed)
+    _click(bot, ids.ACTION_EDIT, value, thread_ts)
+    view = bot.slack.calls("views.open")[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {"text": {"text": {"type": "plain_text_input", "value": "灯台を赤に"}}}
+
+    bot.submit_form(values, view["private_metadata"], callback_id=ids.VIEW_EDIT)
+    bot.wait_idle()
+
+    inpaints = [r for r in bot.aws.requests("InvokeModel") if r.body.get("taskType") == "INPAINTING"]
+    assert len(inpaints) == 3  # MAX_ATTEMPTS seeds
+    assert len({r.body["imageGenerationConfig"]["seed"] for r in inpaints}) == 3
+    record = bot.records()[-1]
+    assert record["status"] == "best_effort"
+    headline = bot.result_messages()[-1].params["blocks"][1]["text"]["text"]
+    assert "灯台を赤に" in headline
