@@ -77,9 +77,10 @@ def test_a_mentioned_photo_is_moderated_before_any_model_and_varied_into_the_thr
     assert record["status"] == "accepted"
     assert record["source_file_id"] == shared["id"]
     assert record["source_image_key"].endswith("/source.png")
-    assert {
-        k: v for k, v in record["moderation"][0].items() if k in ("layer", "flagged")
-    } == {"layer": "image_input", "flagged": False}
+    assert {k: v for k, v in record["moderation"][0].items() if k in ("layer", "flagged")} == {
+        "layer": "image_input",
+        "flagged": False,
+    }
 
 
 def test_an_unsafe_photo_is_refused_and_no_model_call_carries_it(bot: BotHarness) -> None:
