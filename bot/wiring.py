@@ -23,6 +23,7 @@ from services.container import Services
 from services.generation.bedrock import ToolCaller
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
+from services.generation.describe import Describer
 from services.generation.image_models import ImageModel, build_image_model
 from services.generation.pipeline import Pipeline, PipelineConfig
 from services.generation.prompting import PromptBuilder
@@ -34,7 +35,7 @@ from services.moderation.image import ImageModerator
 from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
 from services.moderation.rules import TextRules
-from services.results import ReportDesk, ResultDesk
+from services.results import DescribeDesk, ReportDesk, ResultDesk
 from services.slack.alerts import AdminAlerts
 from services.slack.files import SlackFiles
 from services.slack.notifier import SlackNotifier
@@ -146,8 +147,25 @@ def build_catalogue(settings: Settings, clients: AwsClients) -> ModelCatalogue:
     return ModelCatalogue(*build_models(settings, clients.bedrock))
 
 
+def image_moderator(settings: Settings, clients: AwsClients) -> ImageModerator:
+    """Rekognition with the configured per-category policy (IMAGE_POLICY)."""
+    return ImageModerator(
+        clients.rekognition,
+        settings.image_moderation_min_confidence,
+        ImagePolicy.parse(
+            settings.image_policy,
+            default=settings.image_policy_default,
+            min_confidence=settings.image_moderation_min_confidence,
+        ),
+    )
+
+
 def build_pipeline(
-    settings: Settings, clients: AwsClients, archive: Archive, catalogue: ModelCatalogue
+    settings: Settings,
+    clients: AwsClients,
+    archive: Archive,
+    catalogue: ModelCatalogue,
+    rules: TextRules | None = None,
 ) -> Pipeline:
     """The pipeline with every stage wired to its client."""
     # One cap on Bedrock calls across all jobs; candidate checks run on their own pool.
@@ -157,6 +175,8 @@ def build_pipeline(
     )
     limit = catalogue.default.capabilities.max_prompt_chars
     tools = ToolCaller(clients.bedrock)
+    if rules is None:  # not ``or``: an empty list (len 0) is still the operator's choice
+        rules = TextRules.load(settings.banned_terms_files)
     toxicity = None
     if settings.toxicity_check:
         labels = settings.toxicity_labels or None
@@ -165,19 +185,11 @@ def build_pipeline(
     if settings.guardrail_id:
         guardrail = GuardrailChecker(clients.bedrock, settings.guardrail_id, settings.guardrail_version)
     return Pipeline(
-        rules=TextRules.load(settings.banned_terms_files),
+        rules=rules,
         translator=Translator(tools, settings.text_model_id, prompt_limit=limit),
         prompts=PromptBuilder(settings.style_template, settings.negative_prompts),
         catalogue=catalogue,
-        moderator=ImageModerator(
-            clients.rekognition,
-            settings.image_moderation_min_confidence,
-            ImagePolicy.parse(
-                settings.image_policy,
-                default=settings.image_policy_default,
-                min_confidence=settings.image_moderation_min_confidence,
-            ),
-        ),
+        moderator=image_moderator(settings, clients),
         toxicity=toxicity,
         guardrail=guardrail,
         verifier=Verifier(tools, settings.verifier_model_id, prompt_limit=limit),
@@ -195,6 +207,25 @@ def build_pipeline(
         model_slots=slots,
         costs=CostTable(settings.model_prices),
         photos=photo_fetcher(settings),
+    )
+
+
+def build_describer(
+    settings: Settings, clients: AwsClients, archive: Archive, catalogue: ModelCatalogue, rules: TextRules
+) -> Describer:
+    """🔎 プロンプトにする: the verifier's vision model, checked input, the default model's prompt limit."""
+    fetcher = photo_fetcher(settings)
+    if fetcher is None:
+        raise ValueError("SLACK_BOT_TOKEN is required for Slack")
+    return Describer(
+        fetcher=fetcher,
+        moderator=image_moderator(settings, clients),
+        tools=ToolCaller(clients.bedrock),
+        model_id=settings.verifier_model_id,
+        rules=rules,
+        archive=archive,
+        costs=CostTable(settings.model_prices),
+        prompt_limit=catalogue.default.capabilities.max_prompt_chars,
     )
 
 
@@ -240,7 +271,8 @@ def build_services(
     clients = clients or aws_clients(settings)
     archive = build_archive(settings, clients)
     catalogue = build_catalogue(settings, clients)
-    pipeline = build_pipeline(settings, clients, archive, catalogue)
+    rules = TextRules.load(settings.banned_terms_files)
+    pipeline = build_pipeline(settings, clients, archive, catalogue, rules)
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table
@@ -309,6 +341,7 @@ def build_services(
         intake=intake,
         reports=reports,
         desk=ResultDesk(archive, client, intake, state),
+        describer=DescribeDesk(build_describer(settings, clients, archive, catalogue, rules), client, state),
         state=state,
         board=board,
         tasks=BackgroundTasks(inline=inline),

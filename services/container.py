@@ -10,7 +10,7 @@ from services.generation.catalogue import ModelCatalogue
 from services.generation.pipeline import Pipeline
 from services.intake.service import Intake
 from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsWorker
-from services.results import ReportDesk, ResultDesk
+from services.results import DescribeDesk, ReportDesk, ResultDesk
 from services.slack.status_board import StatusBoard
 from services.storage import Archive, Deduper, JobStore, SpoolingArchive, StateStore
 
@@ -27,6 +27,7 @@ class Services:
     intake: Intake
     reports: ReportDesk
     desk: ResultDesk
+    describer: DescribeDesk
     state: StateStore
     board: StatusBoard
     tasks: BackgroundTasks
