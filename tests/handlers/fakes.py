@@ -273,6 +273,9 @@ class FakeIntake:
     def from_form(self, form: FormInput, slack: SlackContext, parent: str | None) -> None:
         self._do("from_form", form, slack, parent)
 
+    def from_description(self, value: str, slack: SlackContext) -> None:
+        self._do("from_description", value, slack)
+
     def load(self, value: str) -> tuple[JobRecord, Attempt | None]:
         found = self.records.get(value)
         if found is None:
@@ -339,6 +342,18 @@ class FakeDesk:
 
 
 @dataclass
+class FakeDescriber:
+    """🔎 プロンプトにする; ``failure`` is the private message it answers with (None: posted)."""
+
+    calls: list[tuple[SourceFile, SlackContext, Language]] = field(default_factory=list)
+    failure: str | None = None
+
+    def describe(self, file: SourceFile, slack: SlackContext, lang: Language) -> str | None:
+        self.calls.append((file, slack, lang))
+        return self.failure
+
+
+@dataclass
 class FakeReports:
     """誤判定を報告."""
 
@@ -378,6 +393,7 @@ class FakeServices:
     state: FakeState = field(default_factory=FakeState)
     desk: FakeDesk = field(default_factory=FakeDesk)
     reports: FakeReports = field(default_factory=FakeReports)
+    describer: FakeDescriber = field(default_factory=FakeDescriber)
     tasks: FakeTasks = field(default_factory=FakeTasks)
     catalogue: ModelCatalogue = field(default_factory=fake_catalogue)
 
