@@ -26,6 +26,7 @@ from services.core.text import Language
 from services.generation import ModelCatalogue
 from services.generation.image_models import build_image_model
 from services.intake import FormInput, QuotaStatus, UsageReport
+from tests.handlers.fake_describer import FakeDescriber
 
 JOB_ID = "20261121T093015-0123abcd"
 VALUE = f"{JOB_ID}:1"  # a result button's value: job id and attempt
@@ -339,18 +340,6 @@ class FakeDesk:
 
     def show_candidates(self, value: str, slack: SlackContext, lang: Language) -> None:
         self._do("show_candidates", value, slack, lang)
-
-
-@dataclass
-class FakeDescriber:
-    """🔎 プロンプトにする; ``failure`` is the private message it answers with (None: posted)."""
-
-    calls: list[tuple[SourceFile, SlackContext, Language]] = field(default_factory=list)
-    failure: str | None = None
-
-    def describe(self, file: SourceFile, slack: SlackContext, lang: Language) -> str | None:
-        self.calls.append((file, slack, lang))
-        return self.failure
 
 
 @dataclass
