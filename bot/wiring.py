@@ -23,6 +23,7 @@ from services.container import Services
 from services.generation.bedrock import ToolCaller
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
+from services.generation.describe import Describer
 from services.generation.edit_plans import EditPlanner
 from services.generation.editing import Editor
 from services.generation.image_models import (
@@ -41,7 +42,7 @@ from services.moderation.image import ImageModerator
 from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
 from services.moderation.rules import TextRules
-from services.results import ReportDesk, ResultDesk
+from services.results import DescribeDesk, ReportDesk, ResultDesk
 from services.slack.alerts import AdminAlerts
 from services.slack.files import SlackFiles
 from services.slack.notifier import SlackNotifier
@@ -258,6 +259,25 @@ def build_editor(
     )
 
 
+def build_describer(
+    settings: Settings, checks: Checks, archive: Archive, catalogue: ModelCatalogue
+) -> Describer:
+    """🔎 プロンプトにする: the verifier's vision model, checked input, the default model's prompt limit."""
+    fetcher = photo_fetcher(settings)
+    if fetcher is None:
+        raise ValueError("SLACK_BOT_TOKEN is required for Slack")
+    return Describer(
+        fetcher=fetcher,
+        moderator=checks.moderator,
+        tools=checks.tools,
+        model_id=settings.verifier_model_id,
+        rules=checks.rules,
+        archive=archive,
+        costs=CostTable(settings.model_prices),
+        prompt_limit=catalogue.default.capabilities.max_prompt_chars,
+    )
+
+
 def photo_fetcher(settings: Settings) -> SlackFiles | None:
     """Downloads users' photos with the bot token; sent only to Slack (and SLACK_API_URL's host)."""
     if settings.slack_bot_token is None:
@@ -372,6 +392,7 @@ def build_services(
         intake=intake,
         reports=reports,
         desk=ResultDesk(archive, client, intake, state),
+        describer=DescribeDesk(build_describer(settings, checks, archive, catalogue), client, state),
         state=state,
         board=board,
         tasks=BackgroundTasks(inline=inline),

@@ -30,6 +30,7 @@ from services.slack import (
     ACTION_REPORT_FALSE_POSITIVE,
     ACTION_RETRY,
     ACTION_SAME_SEED,
+    ACTION_USE_DESCRIPTION,
     ACTION_VARIATION,
     build_retried_blocks,
     failure_message,
@@ -102,6 +103,12 @@ def register(app: App, services: Services) -> None:
         lang = intake.lang_for(user, payload.team.id if payload.team else None)
         text = payload.message.text if payload.message else ""
         respond(replace_original=True, text=text, blocks=build_retried_blocks(text, user, lang))
+
+    @app.action(ACTION_USE_DESCRIPTION)
+    def on_use_description(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        payload = BlockActionsPayload.model_validate(body)
+        intake.from_description(payload.actions[0].value, context_of(payload))
 
     _register_desk(app, services)
 

@@ -44,6 +44,8 @@ class _Message(_Loose):
     ts: str = Field(min_length=1)
     thread_ts: str | None = None
     text: str = ""
+    # Attached files, as Slack sends them with a message shortcut (🔎 プロンプトにする reads the first image).
+    files: list[dict[str, Any]] = []
 
 
 class _Selected(_Loose):
@@ -119,7 +121,7 @@ class HomeOpenedEvent(_Loose):
 
 
 class MessageShortcutPayload(_Loose):
-    """A ``message_action`` payload: the 「画像にする」 shortcut on a message."""
+    """A ``message_action`` payload: the 「画像にする」 or 🔎 プロンプトにする shortcut on a message."""
 
     user: _Id
     channel: _Id

@@ -11,7 +11,7 @@ from services.generation.editing import Editor
 from services.generation.pipeline import Pipeline
 from services.intake.service import Intake
 from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsWorker
-from services.results import ReportDesk, ResultDesk
+from services.results import DescribeDesk, ReportDesk, ResultDesk
 from services.slack.status_board import StatusBoard
 from services.storage import Archive, Deduper, JobStore, SpoolingArchive, StateStore
 
@@ -29,6 +29,7 @@ class Services:
     intake: Intake
     reports: ReportDesk
     desk: ResultDesk
+    describer: DescribeDesk
     state: StateStore
     board: StatusBoard
     tasks: BackgroundTasks

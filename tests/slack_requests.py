@@ -204,11 +204,14 @@ def message_shortcut_body(
     message_ts: str = "1700000500.000500",
     thread_ts: str | None = None,
     response_url: str = "",
+    files: list[dict[str, Any]] | None = None,
 ) -> str:
-    """A message_action payload (a message shortcut), form-encoded."""
+    """A message_action payload (a message shortcut), form-encoded (``files``: the message's files)."""
     message: dict[str, Any] = {"type": "message", "user": "U0OTHER", "ts": message_ts, "text": text}
     if thread_ts:
         message["thread_ts"] = thread_ts
+    if files:
+        message["files"] = files
     payload = {
         "type": "message_action",
         "callback_id": callback_id,

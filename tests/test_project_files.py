@@ -22,8 +22,8 @@ def test_manifest_declares_what_the_handlers_listen_to() -> None:
         ids.EVENT_APP_HOME_OPENED,
     ]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    [shortcut] = manifest["features"]["shortcuts"]
-    assert (shortcut["type"], shortcut["callback_id"]) == ("message", ids.SHORTCUT_FROM_MESSAGE)
+    shortcuts = [(s["type"], s["callback_id"]) for s in manifest["features"]["shortcuts"]]
+    assert shortcuts == [("message", ids.SHORTCUT_FROM_MESSAGE), ("message", ids.SHORTCUT_DESCRIBE)]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
 

@@ -42,6 +42,8 @@ Trigger = Literal[
     "retry",  # 🔁 もう一度試す under a failure: the failed job's request as it was
     "edit",  # ✏️ 🔍 ⬆️ ✂️ on a result: an edit of its image (Job.edit says which)
     "undo",  # 🔙 元に戻す: the image an edit started from, posted again
+    "describe",  # 🔎 プロンプトにする: a vision model proposes requests from a message's image
+    "described",  # これで作る under those proposals: one of them as a new request
     "cli",
 ]
 JobStatus = Literal["accepted", "best_effort", "rejected", "failed"]
@@ -176,7 +178,9 @@ class Attempt(BaseModel):
 # Outcomes whose image passed moderation and may be shown again (variation source, grid, pick).
 SAFE_OUTCOMES = frozenset({"accepted", "rejected_by_verifier", "unverified"})
 
-CallKind = Literal["translate", "verify", "rewrite", "image", "image_moderation", "toxicity", "guardrail"]
+CallKind = Literal[
+    "translate", "verify", "rewrite", "describe", "image", "image_moderation", "toxicity", "guardrail"
+]
 
 
 class ModelCall(BaseModel):

@@ -30,6 +30,7 @@ from services.core.job import (
 )
 from services.core.text import Language, clean_slack_text
 from services.generation.catalogue import ModelCatalogue
+from services.generation.describe import load_descriptions
 from services.generation.image_models import Capabilities
 from services.generation.options import ParsedRequest, parse_request, resolve_size
 from services.generation.presets import STYLES
@@ -422,3 +423,24 @@ class Intake:
         if stepped == round(base, 1):
             raise InputRejected("cfg.at_max" if action == "cfg_up" else "cfg.at_min", value=f"{stepped:g}")
         return stepped
+
+    # --- 🔎 プロンプトにする -----------------------------------------------------------------------
+
+    def from_description(self, value: str, slack: SlackContext) -> Job:
+        """「これで作る」: the archived proposal as a new request, its English prompt used as is."""
+        ref = button_ref(value)
+        found = load_descriptions(self._archive, ref.job_id)
+        chosen = found.item(ref.attempt) if found is not None else None
+        if chosen is None:
+            raise InputRejected("job.not_found")
+        prefs = self._state.prefs(slack.user_id)
+        job = Job(
+            text=chosen.japanese,
+            english_prompt=chosen.english_prompt,
+            options=self._preferred(slack.user_id, prefs),
+            trigger="described",
+            parent_job_id=ref.job_id,
+            slack=slack,
+            lang=self.lang_for(slack.user_id, slack.team_id, prefs),
+        )
+        return self._queue(job)

@@ -9,6 +9,8 @@ EVENT_APP_HOME_OPENED = "app_home_opened"
 
 # Message shortcut 「画像にする」 (manifest: features.shortcuts[].callback_id).
 SHORTCUT_FROM_MESSAGE = "imagine_from_message"
+# Message shortcut 🔎 プロンプトにする: proposals made from the message's image.
+SHORTCUT_DESCRIBE = "imagine_describe"
 
 # Buttons under a result.
 ACTION_REGENERATE = "imagine_regenerate"
@@ -28,6 +30,8 @@ ACTION_REMOVE_BACKGROUND = "imagine_remove_background"
 ACTION_UNDO = "imagine_undo"
 # Under the 候補を見る grid: one button per candidate.
 ACTION_PICK = "imagine_pick"
+# Under the proposals of 🔎 プロンプトにする: 「これで作る」, one per proposal.
+ACTION_USE_DESCRIPTION = "imagine_use_description"
 # Under a refusal.
 ACTION_REPORT_FALSE_POSITIVE = "imagine_report_false_positive"
 # Under a failure on our side (an interruption, an outage): the same request again.

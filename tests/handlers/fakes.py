@@ -26,6 +26,7 @@ from services.core.text import Language
 from services.generation import ModelCatalogue
 from services.generation.image_models import build_image_model
 from services.intake import FormInput, QuotaStatus, UsageReport
+from tests.handlers.fake_describer import FakeDescriber
 
 JOB_ID = "20261121T093015-0123abcd"
 VALUE = f"{JOB_ID}:1"  # a result button's value: job id and attempt
@@ -273,6 +274,9 @@ class FakeIntake:
     def from_form(self, form: FormInput, slack: SlackContext, parent: str | None) -> None:
         self._do("from_form", form, slack, parent)
 
+    def from_description(self, value: str, slack: SlackContext) -> None:
+        self._do("from_description", value, slack)
+
     def load(self, value: str) -> tuple[JobRecord, Attempt | None]:
         found = self.records.get(value)
         if found is None:
@@ -378,6 +382,7 @@ class FakeServices:
     state: FakeState = field(default_factory=FakeState)
     desk: FakeDesk = field(default_factory=FakeDesk)
     reports: FakeReports = field(default_factory=FakeReports)
+    describer: FakeDescriber = field(default_factory=FakeDescriber)
     tasks: FakeTasks = field(default_factory=FakeTasks)
     catalogue: ModelCatalogue = field(default_factory=fake_catalogue)
 

@@ -18,6 +18,7 @@ from services.slack import (
     ACTION_REGENERATE,
     ACTION_REPORT_FALSE_POSITIVE,
     ACTION_RETRY,
+    ACTION_USE_DESCRIPTION,
     VIEW_IMAGINE,
     t,
 )
@@ -202,3 +203,23 @@ def test_a_report_on_a_job_that_was_not_refused_is_refused(app: FakeApp, service
     outcome = click(app, ACTION_REPORT_FALSE_POSITIVE)
 
     assert ephemeral(outcome) == t("button.invalid")
+
+
+def test_make_this_queues_the_proposal_in_the_thread_it_was_posted_in(
+    app: FakeApp, services: FakeServices
+) -> None:
+    outcome = click(app, ACTION_USE_DESCRIPTION, "20261121T093015-0123abcd:2")
+
+    assert outcome.ack.only == {}
+    assert services.intake.called("from_description") == [("20261121T093015-0123abcd:2", SLACK)]
+    assert outcome.respond.calls == []
+
+
+def test_make_this_on_proposals_no_longer_archived_is_told_privately(
+    app: FakeApp, services: FakeServices
+) -> None:
+    services.intake.refuse["from_description"] = InputRejected("job.not_found")
+
+    outcome = click(app, ACTION_USE_DESCRIPTION, "20261121T093015-0123abcd:2")
+
+    assert ephemeral(outcome) == t("job.not_found")

@@ -192,6 +192,7 @@ EN: dict[str, str] = {
         "• Send just `/imagine` to open a form.\n"
         "• Mention the bot with your text.\n"
         "• Pick “画像にする” from a message's … menu to turn that message into an image.\n"
+        "• Pick “プロンプトにする” on a message with an image to get ideas made from that image.\n"
         "• `/imagine help` shows this again."
     ),
     "help.refine": (
@@ -268,6 +269,12 @@ EN: dict[str, str] = {
     "delete.forbidden": "Only the person who asked for it, or an admin, can delete this result.",
     "candidates.title": "🖼 {count} candidates for “{text}”",
     "candidates.none": "There are not two candidates to compare. Try “🔄 Regenerate”.",
+    # 🔎 プロンプトにする (services/generation/describe.py)
+    "describe.started": "🔎 Reading the image. I'll post ideas in this message's thread shortly.",
+    "describe.title": "🔎 Ideas from this image. Press “Make this” on the one you'd like.",
+    "button.use_description": "Make this",
+    "describe.no_image": "This message has no image. Please try on a message with an image attached.",
+    "describe.none_safe": "🙏 I couldn't prepare any ideas I can make from this image. Please try another.",
     "pick.unavailable": "This candidate cannot be posted. Pick another one or try “🔄 Regenerate”.",
     "quota.user": "You reached today's limit ({limit}). It resets at {reset}; please try again then.",
     "quota.team": "This workspace reached today's limit ({limit}). It resets at {reset}.",

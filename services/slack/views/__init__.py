@@ -5,6 +5,7 @@ Data in, dicts out, no I/O.
 
 from services.slack.views.blocks import NO_CHOICE, Choice, read_choice
 from services.slack.views.candidates import CandidateCell, build_candidate_blocks
+from services.slack.views.descriptions import build_description_blocks
 from services.slack.views.edit import build_edit_form, read_edit_form
 from services.slack.views.form import (
     BLOCK_CFG,
@@ -42,6 +43,7 @@ __all__ = [
     "FormDefaults",
     "FormErrors",
     "build_candidate_blocks",
+    "build_description_blocks",
     "build_edit_form",
     "build_help_blocks",
     "build_help_text",
