@@ -1,4 +1,4 @@
-"""The longest inputs the bot accepts, the whole way through: still posted with their buttons.
+"""The longest inputs the bot accepts, the whole way through: still posted, still adjustable.
 
 SD3.5 takes a 10,000-character prompt, and the translator is told the image model's limit, so
 an English prompt that long, a long Japanese verdict and a full checklist can all reach Slack.
@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from services.core.job import MAX_TEXT_CHARS
+from services.core.job import MAX_PROMPT_CHARS, MAX_TEXT_CHARS
 from services.slack import ids
-from tests.blockkit import check_blocks
+from services.slack.messages import t
+from services.slack.views import BLOCK_CFG, BLOCK_NEGATIVE, BLOCK_PROMPT, BLOCK_SEED, BLOCK_TEXT
+from tests.blockkit import check_blocks, check_view
 from tests.conftest import BotHarness
 
 SD35 = "stability.sd3-5-large-v1:0"
@@ -84,3 +86,41 @@ def test_a_very_long_prompt_is_posted_with_its_buttons_and_recorded(sd3_bot: Bot
     assert record["posted_file_id"] == upload.file_id
     assert record["status"] == "accepted"
     assert "完成しました" in bot.slack.calls("chat.update")[-1].params["text"]
+
+
+def test_adjusting_a_long_prompt_without_editing_it_keeps_all_of_it(sd3_bot: BotHarness) -> None:
+    bot = sd3_bot
+    first = _run_long_job(bot)
+    thread = bot.result_messages()[0].params["thread_ts"]
+
+    bot.click(
+        ids.ACTION_ADJUST,
+        bot.button_value(ids.ACTION_ADJUST),
+        message_ts="1700000000.009900",
+        thread_ts=thread,
+    )
+    [opened] = bot.slack.calls("views.open")
+    view = opened.params["view"]
+    check_view(view)
+    fields = {block["block_id"]: block for block in view["blocks"]}
+    prefilled = fields[BLOCK_PROMPT]["element"]["initial_value"]
+    assert prefilled == LONG_PROMPT[:MAX_PROMPT_CHARS]
+    assert fields[BLOCK_PROMPT]["hint"]["text"] == t("form.hint.prompt_cut", limit=MAX_PROMPT_CHARS)
+
+    # Submitted as Slack sends it back: every field as it was prefilled, the cfg field absent.
+    values = {
+        block_id: {
+            block_id: {"type": "plain_text_input", "value": fields[block_id]["element"].get("initial_value")}
+        }
+        for block_id in (BLOCK_TEXT, BLOCK_PROMPT, BLOCK_NEGATIVE, BLOCK_SEED)
+    }
+    assert BLOCK_CFG not in fields  # SD3.5 has no cfg
+    bot.aws.push_tool_input(VERIFY, VERDICT)
+    submitted = bot.submit_form(values, view["private_metadata"])
+    bot.wait_idle()
+
+    assert submitted.status == 200 and submitted.body == ""
+    adjusted = _posted(bot, "adjust")
+    assert adjusted["parent_job_id"] == first["job_id"]
+    assert adjusted["english_prompt"] == LONG_PROMPT
+    assert len(bot.aws.requests("Converse", tool=TRANSLATE)) == 1  # the kept prompt is not translated again

@@ -163,6 +163,10 @@ EN: dict[str, str] = {
     ),
     "form.label.prompt": "English prompt",
     "form.hint.prompt": "Leave empty to translate the text above. Anything you type here is used as is.",
+    "form.hint.prompt_cut": (
+        "The prompt is long, so only its first {limit} characters are shown. Leave it as it is to keep "
+        "the whole prompt, or edit it to use only what you see."
+    ),
     "form.label.negative": "Keep out of the image",
     "form.placeholder.negative": "e.g. people, text",
     "form.hint.negative": "What the image should not show.",

@@ -182,6 +182,10 @@ JA: dict[str, str] = {
     ),
     "form.label.prompt": "英語のプロンプト",
     "form.hint.prompt": "空欄にすると日本語の文章から自動で翻訳します。入力した場合はそのまま使います。",
+    "form.hint.prompt_cut": (
+        "プロンプトが長いため、先頭の {limit} 文字だけを表示しています。"
+        "このままにすると元のプロンプト全体を使い、書き換えると入力した内容だけを使います。"
+    ),
     "form.label.negative": "入れたくないもの",
     "form.placeholder.negative": "例：人物、文字",
     "form.hint.negative": "画像に描いてほしくないものを日本語で書いてください。",

@@ -17,7 +17,7 @@ from slack_sdk.models.views import View
 
 from services.core.job import CFG_MAX, CFG_MIN, MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, MAX_TEXT_CHARS, SEED_MAX
 from services.core.text import Language
-from services.intake import FormInput
+from services.intake import FormInput, prefilled_prompt
 from services.slack import ids
 from services.slack.limits import INPUT_LABEL, INPUT_VALUE, PLACEHOLDER, VIEW_TITLE, fit
 from services.slack.messages import t
@@ -106,6 +106,9 @@ def build_imagine_form(
     """The modal for /imagine with no text and for ⚙️ 調整; ``cfg_range`` None drops the cfg field."""
     if len(private_metadata) > PRIVATE_METADATA_MAX_CHARS:
         raise ValueError(f"private_metadata is {len(private_metadata)} characters, over Slack's 3000")
+    prompt = prefilled_prompt(defaults.english_prompt)
+    # Said when the field cannot show all of a (10,000-character SD3) prompt, which is kept if unchanged.
+    prompt_hint = "form.hint.prompt_cut" if prompt != defaults.english_prompt else "form.hint.prompt"
     blocks: list[Block] = [
         _text_input(
             BLOCK_TEXT,
@@ -119,9 +122,9 @@ def build_imagine_form(
         _text_input(
             BLOCK_PROMPT,
             t("form.label.prompt", lang),
-            t("form.hint.prompt", lang),
+            t(prompt_hint, lang, limit=MAX_PROMPT_CHARS),
             max_length=MAX_PROMPT_CHARS,
-            initial=defaults.english_prompt,
+            initial=prompt,
             multiline=True,
         ),
         _text_input(
