@@ -324,7 +324,17 @@ EN: dict[str, str] = {
     "job_gave_up": "🙇 I tried several times but could not finish. Please try again later. (Job: {job_id})",
     "job_interrupted": "🙇 A restart interrupted this job. Please try again. (Job ID: {job_id})",
     "upload_failed_link": (
-        "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for 7 days): "
+        "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for {valid}): "
         "<{url}|open the image> (Job ID: {job_id})"
     ),
+    "upload_failed_link_at_most": (
+        "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for at most {valid}, "
+        "so please open it soon): <{url}|open the image> (Job ID: {job_id})"
+    ),
+    "lifetime.days": "{count} days",
+    "lifetime.day": "{count} day",
+    "lifetime.hours": "{count} hours",
+    "lifetime.hour": "{count} hour",
+    "lifetime.minutes": "{count} minutes",
+    "lifetime.minute": "{count} minute",
 }

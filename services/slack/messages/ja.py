@@ -375,7 +375,18 @@ JA: dict[str, str] = {
         "（ジョブ ID: {job_id}）"
     ),
     "upload_failed_link": (
-        "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします（7 日間有効）。"
+        "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします（{valid}有効）。"
         "<{url}|画像を開く>（ジョブ ID: {job_id}）"
     ),
+    "upload_failed_link_at_most": (
+        "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします"
+        "（有効期限は最長 {valid}です。お早めに開いてください）。<{url}|画像を開く>（ジョブ ID: {job_id}）"
+    ),
+    # How long a link opens (upload_failed_link), rounded down; English needs the singular forms.
+    "lifetime.days": "{count} 日間",
+    "lifetime.day": "{count} 日間",
+    "lifetime.hours": "{count} 時間",
+    "lifetime.hour": "{count} 時間",
+    "lifetime.minutes": "{count} 分間",
+    "lifetime.minute": "{count} 分間",
 }
