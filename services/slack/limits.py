@@ -49,13 +49,18 @@ def _units(char: str) -> int:
     return 2 if ord(char) > 0xFFFF else 1
 
 
+def length(text: str) -> int:
+    """``text``'s length as these limits count it."""
+    return sum(_units(char) for char in text)
+
+
 def fit(text: str, limit: int) -> str:
     """``text`` if it fits in ``limit`` characters, else cut and ended with an ellipsis.
 
     A cut never ends inside a mrkdwn escape (``&amp;``) or an angle-bracket token (``<@U123>``,
     ``<url|label>``), which Slack would show as debris.
     """
-    if sum(_units(char) for char in text) <= limit:
+    if length(text) <= limit:
         return text
     room = limit - len(ELLIPSIS)
     end = used = 0

@@ -117,7 +117,9 @@ def build_result_blocks(
         )
         lines.append(f"*{t('result.field.checklist', lang)}*: {marks}")
     label = f"*{t('result.field.prompt', lang)}*: "
-    others = len(headline) + len(label) + sum(len(line) + 1 for line in lines) + 1
+    others = (
+        limits.length(headline) + limits.length(label) + sum(limits.length(line) + 1 for line in lines) + 1
+    )
     prompt = limits.fit(
         escape(record.english_prompt or ""), max(limits.SECTION_TEXT - others, _MIN_PROMPT_CHARS)
     )
