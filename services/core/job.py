@@ -17,7 +17,9 @@ from services.core.inputs import SourceFile
 MAX_TEXT_CHARS = 1000
 # What the form and inline options accept: the English prompt, the negative prompt (``--no``),
 # the cfg scale (the widest model range, SDXL's 0–35; each model narrows it) and the seed.
-MAX_PROMPT_CHARS = 1500
+# The prompt's bound is all a Slack plain-text input holds (3,000), so ⚙️ 調整 shows every model's
+# prompt whole except SD3/Stable Image's (up to 10,000), which are kept whole if left unchanged.
+MAX_PROMPT_CHARS = 3000
 MAX_NEGATIVE_CHARS = 300
 CFG_MIN, CFG_MAX = 0.0, 35.0
 SEED_MAX = 4_294_967_295

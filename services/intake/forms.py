@@ -18,6 +18,11 @@ from services.core.job import (
 )
 
 
+def prefilled_prompt(prompt: str) -> str:
+    """What the ⚙️ 調整 form shows of an English prompt: all of it, up to what the field holds."""
+    return prompt[:MAX_PROMPT_CHARS]
+
+
 class FormInput(BaseModel):
     """The submitted form, validated; empty fields are ``""`` or ``None``."""
 
@@ -29,6 +34,15 @@ class FormInput(BaseModel):
     size: str | None = None
     style: str | None = None
     model: str | None = None
+
+    def english_for(self, original: str | None) -> str | None:
+        """The English prompt asked for: ``original`` itself when the field still shows its prefill."""
+        typed = " ".join(self.english_prompt.split())
+        if original and typed == " ".join(prefilled_prompt(original).split()):
+            # Whitespace is folded on reading, and the field shows only the first 3,000 characters
+            # of a longer (SD3) prompt: neither is an edit, so the prompt is kept exactly as it was.
+            return original
+        return typed or None
 
 
 class HelpRequested(Exception):

@@ -396,7 +396,7 @@ class Intake:
         if not text:
             raise InputRejected("input.empty", field="text")
         lang = self.lang_for(slack.user_id, slack.team_id)
-        english = " ".join(form.english_prompt.split()) or None
+        english = form.english_for(record.english_prompt if record else None)
         if record is None:
             job = Job(
                 text=text, english_prompt=english, options=options, trigger="modal", slack=slack, lang=lang

@@ -24,6 +24,7 @@ from services.slack.result import (
     build_result_text,
 )
 from services.slack.status_board import StatusBoard
+from services.storage.archive import ImageLink
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,15 @@ def edit_label(job: Job) -> str:
     return t(key, job.lang)
 
 
+def link_lifetime(seconds: int, lang: Language = "ja") -> str:
+    """How long a link opens, rounded down to whole days, hours or minutes (「7 日間」「5 時間」)."""
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        count = seconds // size
+        if count >= 1:
+            return t(f"lifetime.{unit}" if count > 1 else f"lifetime.{unit[:-1]}", lang, count=count)
+    return t("lifetime.minute", lang, count=1)
+
+
 class SlackNotifier:
     """Posts a job's status message, its progress, and its result into the thread."""
 
@@ -80,7 +90,7 @@ class SlackNotifier:
         board: StatusBoard | None = None,
         *,
         add_reactions: bool = True,
-        link: Callable[[str], str | None] | None = None,
+        link: Callable[[str], ImageLink | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         alerts: AdminAlerts | None = None,
     ) -> None:
@@ -247,15 +257,17 @@ class SlackNotifier:
 
     def _upload_failed_text(self, record: JobRecord, lang: Language) -> str:
         chosen = record.chosen()
-        url = None
+        link = None
         if self._link is not None and chosen is not None and chosen.image_key:
             try:
-                url = self._link(chosen.image_key)
+                link = self._link(chosen.image_key)
             except Exception:
                 logger.exception("job %s: no link to the archived image", record.job_id)
-        if url:
-            return t("upload_failed_link", lang, url=url, job_id=record.job_id)
-        return t("upload_failed", lang, job_id=record.job_id)
+        if link is None:
+            return t("upload_failed", lang, job_id=record.job_id)
+        # The promise is the link's real lifetime, rounded down: hours under a role, not a week.
+        key = "upload_failed_link" if link.certain else "upload_failed_link_at_most"
+        return t(key, lang, url=link.url, valid=link_lifetime(link.seconds, lang), job_id=record.job_id)
 
     def _react(self, channel_id: str, ts: str) -> None:
         """Offer the reaction shortcuts on a result by adding them first."""

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    ImageBlock,
-    MarkdownTextObject,
-    Option,
-    SectionBlock,
-    StaticSelectElement,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ImageBlock, StaticSelectElement
 
 from services.core.job import ButtonRef, JobRecord
 from services.core.text import Language, escape, shorten
 from services.generation.image_models import Capabilities
-from services.slack import ids
+from services.slack import ids, limits
+from services.slack.limits import button, context, option, section
 from services.slack.messages import t
+
+# The prompt line never takes the whole section: a 10,000-character SD3 prompt is cut to what the
+# verdict and settings leave, but always keeps at least this much (the archive has all of it).
+_MIN_PROMPT_CHARS = 300
 
 
 def _fmt_cfg(value: float | None, lang: Language) -> str:
@@ -44,42 +38,32 @@ def _result_buttons(
     ref: str, caps: Capabilities, *, show_candidates: bool, lang: Language
 ) -> tuple[list[ButtonElement], list[ButtonElement]]:
     first = [
-        ButtonElement(
-            text=t("button.regenerate", lang), action_id=ids.ACTION_REGENERATE, value=ref, style="primary"
-        ),
-        ButtonElement(text=t("button.same_seed", lang), action_id=ids.ACTION_SAME_SEED, value=ref),
+        button(t("button.regenerate", lang), action_id=ids.ACTION_REGENERATE, value=ref, style="primary"),
+        button(t("button.same_seed", lang), action_id=ids.ACTION_SAME_SEED, value=ref),
     ]
     if caps.has_cfg:
         first += [
-            ButtonElement(text=t("button.cfg_down", lang), action_id=ids.ACTION_CFG_DOWN, value=ref),
-            ButtonElement(text=t("button.cfg_up", lang), action_id=ids.ACTION_CFG_UP, value=ref),
+            button(t("button.cfg_down", lang), action_id=ids.ACTION_CFG_DOWN, value=ref),
+            button(t("button.cfg_up", lang), action_id=ids.ACTION_CFG_UP, value=ref),
         ]
     if caps.supports_variation:
-        first.append(
-            ButtonElement(text=t("button.variation", lang), action_id=ids.ACTION_VARIATION, value=ref)
-        )
+        first.append(button(t("button.variation", lang), action_id=ids.ACTION_VARIATION, value=ref))
     second = [
-        ButtonElement(text=t("button.adjust", lang), action_id=ids.ACTION_ADJUST, value=ref),
-        ButtonElement(text=t("button.approve", lang), action_id=ids.ACTION_APPROVE, value=ref),
+        button(t("button.adjust", lang), action_id=ids.ACTION_ADJUST, value=ref),
+        button(t("button.approve", lang), action_id=ids.ACTION_APPROVE, value=ref),
     ]
     if show_candidates:
-        second.append(
-            ButtonElement(text=t("button.candidates", lang), action_id=ids.ACTION_CANDIDATES, value=ref)
-        )
-    confirm = ConfirmObject(
-        title=t("delete.confirm.title", lang),
-        text=t("delete.confirm.text", lang),
-        confirm=t("delete.confirm.yes", lang),
-        deny=t("delete.confirm.no", lang),
+        second.append(button(t("button.candidates", lang), action_id=ids.ACTION_CANDIDATES, value=ref))
+    confirm = limits.confirm(
+        t("delete.confirm.title", lang),
+        t("delete.confirm.text", lang),
+        t("delete.confirm.yes", lang),
+        t("delete.confirm.no", lang),
         style="danger",
     )
     second.append(
-        ButtonElement(
-            text=t("button.delete", lang),
-            action_id=ids.ACTION_DELETE,
-            value=ref,
-            style="danger",
-            confirm=confirm,
+        button(
+            t("button.delete", lang), action_id=ids.ACTION_DELETE, value=ref, style="danger", confirm=confirm
         )
     )
     return first, second
@@ -89,11 +73,11 @@ def _edit_elements(ref: str, record: JobRecord, edits: frozenset[str], lang: Lan
     """✏️ 🔍 ⬆️ ✂️ where the configured models can do them, and 🔙 under an edit."""
     elements: list[Any] = []
     if "inpaint" in edits:
-        elements.append(ButtonElement(text=t("button.edit", lang), action_id=ids.ACTION_EDIT, value=ref))
+        elements.append(button(t("button.edit", lang), action_id=ids.ACTION_EDIT, value=ref))
     if "outpaint" in edits:
         square = record.width == record.height
         options = [
-            Option(value=f"{action}|{ref}", text=t(f"edit.menu.{action}", lang))
+            option(f"{action}|{ref}", t(f"edit.menu.{action}", lang))
             for action in (
                 "zoom_out_1_5",
                 "zoom_out_2",
@@ -112,17 +96,13 @@ def _edit_elements(ref: str, record: JobRecord, edits: frozenset[str], lang: Lan
             )
         )
     if "upscale" in edits:
-        elements.append(
-            ButtonElement(text=t("button.upscale", lang), action_id=ids.ACTION_UPSCALE, value=ref)
-        )
+        elements.append(button(t("button.upscale", lang), action_id=ids.ACTION_UPSCALE, value=ref))
     if "remove_background" in edits:
         elements.append(
-            ButtonElement(
-                text=t("button.remove_background", lang), action_id=ids.ACTION_REMOVE_BACKGROUND, value=ref
-            )
+            button(t("button.remove_background", lang), action_id=ids.ACTION_REMOVE_BACKGROUND, value=ref)
         )
     if record.edit is not None:
-        elements.append(ButtonElement(text=t("button.undo", lang), action_id=ids.ACTION_UNDO, value=ref))
+        elements.append(button(t("button.undo", lang), action_id=ids.ACTION_UNDO, value=ref))
     return elements
 
 
@@ -144,6 +124,9 @@ def build_result_blocks(
     """
     shown = record.chosen() if attempt is None else record.attempt(attempt)
     headline = _result_headline(record, attempt=attempt, unverified=unverified, lang=lang)
+    if record.edit is not None:
+        done = t(f"edit.done.{record.edit.action}", lang, text=escape(shorten(record.original_text)))
+        headline = f"{done}\n{headline}"
     if blurred:
         headline += "\n" + t(
             "result.blurred", lang, categories=("、" if lang == "ja" else ", ").join(blurred)
@@ -153,7 +136,6 @@ def build_result_blocks(
         seed, cfg = shown.seed, shown.cfg_scale
     verdict = shown.verdict.reason if shown and shown.verdict else "—"
     lines = [
-        f"*{t('result.field.prompt', lang)}*: {escape(record.english_prompt or '')}",
         f"*{t('result.field.model', lang)}*: `{record.model_id}`　"
         f"*{t('result.field.seed', lang)}*: `{seed}`　"
         f"*{t('result.field.cfg', lang)}*: `{_fmt_cfg(cfg, lang)}`",
@@ -170,19 +152,26 @@ def build_result_blocks(
     if chosen_by_name:
         lines.append("　".join(f"*{t(key, lang)}*: `{escape(value)}`" for key, value in chosen_by_name))
     lines.append(f"*{t('result.field.verdict', lang)}*: {escape(verdict)}")
-    details = "\n".join(lines)
     if shown and shown.verdict and shown.verdict.checks:
         marks = "　".join(
             f"{'✅' if check.met else '❌'} {escape(check.requirement)}" for check in shown.verdict.checks
         )
-        details += f"\n*{t('result.field.checklist', lang)}*: {marks}"
+        lines.append(f"*{t('result.field.checklist', lang)}*: {marks}")
+    label = f"*{t('result.field.prompt', lang)}*: "
+    others = (
+        limits.length(headline) + limits.length(label) + sum(limits.length(line) + 1 for line in lines) + 1
+    )
+    prompt = limits.fit(
+        escape(record.english_prompt or ""), max(limits.SECTION_TEXT - others, _MIN_PROMPT_CHARS)
+    )
+    text = "\n".join([headline, label + prompt, *lines])
     ref = ButtonRef(
         job_id=record.job_id, attempt=(record.chosen_attempt or 0) if attempt is None else attempt
     )
     first, second = _result_buttons(ref.encode(), caps, show_candidates=show_candidates, lang=lang)
     blocks: list[Block] = []
     if record.edit is not None and record.source_file_id:
-        # Before and after side by side in the thread: the image the edit started from, by file id.
+        # Before and after in the thread: the image the edit started from, by its Slack file id.
         blocks.append(
             ImageBlock(
                 slack_file={"id": record.source_file_id},
@@ -190,11 +179,9 @@ def build_result_blocks(
                 title=t("edit.before", lang),
             )
         )
-    if record.edit is not None:
-        done = t(f"edit.done.{record.edit.action}", lang, text=escape(shorten(record.original_text)))
-        headline = f"{done}\n{headline}"
     blocks += [
-        SectionBlock(text=MarkdownTextObject(text=f"{headline}\n{details}")),
+        # A long checklist can still overflow; section() cuts its tail rather than fail the post.
+        section(text),
         ActionsBlock(block_id=f"result:{record.job_id}", elements=first),
         ActionsBlock(block_id=f"result2:{record.job_id}", elements=second),
     ]
@@ -202,12 +189,7 @@ def build_result_blocks(
     if edit_elements:
         blocks.append(ActionsBlock(block_id=f"result3:{record.job_id}", elements=edit_elements))
     blocks += [
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(text=t("result.reactions", lang)),
-                MarkdownTextObject(text=f"{t('result.field.job', lang)}: `{record.job_id}`"),
-            ]
-        ),
+        context(t("result.reactions", lang), f"{t('result.field.job', lang)}: `{record.job_id}`"),
     ]
     return [block.to_dict() for block in blocks]
 
@@ -216,15 +198,16 @@ def build_failure_blocks(
     text: str, job_id: str, *, reportable: bool, retryable: bool = False, lang: Language = "ja"
 ) -> list[dict[str, Any]]:
     """A failure message; a refusal can be reported as a false positive, our failure retried."""
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    blocks: list[Block] = [section(text)]
     ref = ButtonRef(job_id=job_id, attempt=0).encode()
     buttons = []
     if retryable:
-        retry = t("button.retry", lang)
-        buttons.append(ButtonElement(text=retry, action_id=ids.ACTION_RETRY, value=ref, style="primary"))
+        buttons.append(
+            button(t("button.retry", lang), action_id=ids.ACTION_RETRY, value=ref, style="primary")
+        )
     if reportable:
         report = t("button.report", lang)
-        buttons.append(ButtonElement(text=report, action_id=ids.ACTION_REPORT_FALSE_POSITIVE, value=ref))
+        buttons.append(button(report, action_id=ids.ACTION_REPORT_FALSE_POSITIVE, value=ref))
     if buttons:
         blocks.append(ActionsBlock(block_id=f"failure:{job_id}", elements=buttons))
     return [block.to_dict() for block in blocks]
@@ -233,8 +216,8 @@ def build_failure_blocks(
 def build_retried_blocks(text: str, user_id: str, lang: Language = "ja") -> list[dict[str, Any]]:
     """A failure message once someone pressed 🔁 もう一度試す: the text stays, the button goes."""
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=text)),
-        ContextBlock(elements=[MarkdownTextObject(text=t("retry.started", lang, user=user_id))]),
+        section(text),
+        context(t("retry.started", lang, user=user_id)),
     ]
     return [block.to_dict() for block in blocks]
 
@@ -242,4 +225,4 @@ def build_retried_blocks(text: str, user_id: str, lang: Language = "ja") -> list
 def build_result_text(record: JobRecord, lang: Language = "ja") -> str:
     """Plain-text fallback of the result (notifications, screen readers)."""
     title = t("result.title", lang, text=escape(shorten(record.original_text)))
-    return f"{title} {escape(record.english_prompt or '')}"
+    return limits.fit(f"{title} {escape(record.english_prompt or '')}", limits.MESSAGE_TEXT)

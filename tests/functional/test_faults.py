@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from services.storage.archive import SpoolingArchive
 from tests.conftest import BUCKET, BotHarness
 
@@ -25,7 +27,30 @@ def test_an_upload_that_keeps_failing_is_answered_with_a_link_to_the_archived_im
     texts = [str(call.params.get("text", "")) for call in bot.slack.calls("chat.postMessage")]
     [link_message] = [text for text in texts if "X-Amz-Signature=" in text]
     assert key in link_message and record["job_id"] in link_message
+    # Long-term access keys: the link opens for the week SigV4 allows, and says so.
+    assert "X-Amz-Expires=604800" in link_message and "（7 日間有効）" in link_message
     assert bot.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_under_temporary_credentials_the_link_promises_no_more_than_it_lasts(
+    settings: Any, slack_api: Any, aws: Any, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on Lambda: the role's session arrives as environment variables, with no expiry botocore sees.
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
+    bot = BotHarness(settings, slack_api, aws, s3)
+    try:
+        bot.aws.push_tool_input(TRANSLATE, {"english_prompt": "aurora over a night sea"})
+        bot.slack.fail_next("files.getUploadURLExternal", "internal_error")
+
+        bot.command(AURORA)
+        bot.wait_idle()
+    finally:
+        bot.close()
+
+    texts = [str(call.params.get("text", "")) for call in bot.slack.calls("chat.postMessage")]
+    [link_message] = [text for text in texts if "X-Amz-Signature=" in text]
+    assert "X-Amz-Expires=3600" in link_message and "X-Amz-Security-Token=session-token" in link_message
+    assert "最長 1 時間" in link_message and "7 日間" not in link_message
 
 
 def test_while_s3_is_down_the_image_is_still_posted_and_the_archive_catches_up(bot: BotHarness) -> None:

@@ -93,6 +93,9 @@ STABLE_IMAGE = Capabilities(
     aspect_ratios=STABLE_IMAGE_RATIOS,
 )
 
+# The widest output of the ratio-sized models (their 21:9), as width:height.
+_WIDEST = (1536, 640)
+
 # Finish reasons that mean the request itself was refused, so a new seed will not help.
 _INPUT_FILTERS = ("Filter reason: prompt", "Filter reason: input image")
 
@@ -230,11 +233,14 @@ class StableImage:
         self._retry = retry or RetryPolicy()
 
     def validate_size(self, width: int, height: int) -> None:
-        """Any size between 9:21 and 21:9; it only chooses the aspect ratio of a ~1 MP image."""
+        """Any size from 9:21 to 21:9 as Stability makes them; it only chooses the aspect ratio."""
         if width <= 0 or height <= 0:
             raise ValueError("width and height must be positive")
-        if width * 9 > height * 21 or height * 9 > width * 21:
-            raise ValueError("the aspect ratio must be between 9:21 and 21:9")
+        # Stability's 21:9 image is 1536x640, which is 12:5 and a little wider than 21:9 itself:
+        # bounding by 21:9 refused the size --ar 21:9 (and 9:21) resolves to.
+        wide, high = _WIDEST
+        if width * high > height * wide or height * high > width * wide:
+            raise ValueError("the aspect ratio must be between 9:21 and 21:9 (640x1536 to 1536x640)")
 
     def _common(self, request: GenerationRequest | VariationRequest | EditRequest) -> dict[str, Any]:
         body: dict[str, Any] = {"prompt": request.prompt}

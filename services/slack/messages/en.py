@@ -167,6 +167,10 @@ EN: dict[str, str] = {
     ),
     "form.label.prompt": "English prompt",
     "form.hint.prompt": "Leave empty to translate the text above. Anything you type here is used as is.",
+    "form.hint.prompt_cut": (
+        "The prompt is long, so only its first {limit} characters are shown. Leave it as it is to keep "
+        "the whole prompt, or edit it to use only what you see."
+    ),
     "form.label.negative": "Keep out of the image",
     "form.placeholder.negative": "e.g. people, text",
     "form.hint.negative": "What the image should not show.",
@@ -338,7 +342,17 @@ EN: dict[str, str] = {
     "job_gave_up": "🙇 I tried several times but could not finish. Please try again later. (Job: {job_id})",
     "job_interrupted": "🙇 A restart interrupted this job. Please try again. (Job ID: {job_id})",
     "upload_failed_link": (
-        "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for 7 days): "
+        "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for {valid}): "
         "<{url}|open the image> (Job ID: {job_id})"
     ),
+    "upload_failed_link_at_most": (
+        "🙇 I couldn't upload the image, so here is a link to the saved copy (valid for at most {valid}, "
+        "so please open it soon): <{url}|open the image> (Job ID: {job_id})"
+    ),
+    "lifetime.days": "{count} days",
+    "lifetime.day": "{count} day",
+    "lifetime.hours": "{count} hours",
+    "lifetime.hour": "{count} hour",
+    "lifetime.minutes": "{count} minutes",
+    "lifetime.minute": "{count} minute",
 }

@@ -186,6 +186,10 @@ JA: dict[str, str] = {
     ),
     "form.label.prompt": "英語のプロンプト",
     "form.hint.prompt": "空欄にすると日本語の文章から自動で翻訳します。入力した場合はそのまま使います。",
+    "form.hint.prompt_cut": (
+        "プロンプトが長いため、先頭の {limit} 文字だけを表示しています。"
+        "このままにすると元のプロンプト全体を使い、書き換えると入力した内容だけを使います。"
+    ),
     "form.label.negative": "入れたくないもの",
     "form.placeholder.negative": "例：人物、文字",
     "form.hint.negative": "画像に描いてほしくないものを日本語で書いてください。",
@@ -393,7 +397,18 @@ JA: dict[str, str] = {
         "（ジョブ ID: {job_id}）"
     ),
     "upload_failed_link": (
-        "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします（7 日間有効）。"
+        "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします（{valid}有効）。"
         "<{url}|画像を開く>（ジョブ ID: {job_id}）"
     ),
+    "upload_failed_link_at_most": (
+        "🙇 画像をアップロードできなかったため、保存した画像へのリンクをお送りします"
+        "（有効期限は最長 {valid}です。お早めに開いてください）。<{url}|画像を開く>（ジョブ ID: {job_id}）"
+    ),
+    # How long a link opens (upload_failed_link), rounded down; English needs the singular forms.
+    "lifetime.days": "{count} 日間",
+    "lifetime.day": "{count} 日間",
+    "lifetime.hours": "{count} 時間",
+    "lifetime.hour": "{count} 時間",
+    "lifetime.minutes": "{count} 分間",
+    "lifetime.minute": "{count} 分間",
 }

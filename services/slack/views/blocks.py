@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from slack_sdk.models.blocks import Option, StaticSelectElement
+from slack_sdk.models.blocks import StaticSelectElement
 
-from services.core.text import Language, shorten
+from services.core.text import Language
+from services.slack.limits import PLACEHOLDER, fit, option
 from services.slack.messages import t
 
 # Block Kit rejects empty strings in most fields, so 「指定なし」 / 既定のまま travel as this
 # option value rather than ""; ``read_choice`` turns it back into None (handlers use it too).
 NO_CHOICE = "-"
-# Slack's limit on an option's text.
-_OPTION_TEXT_MAX_CHARS = 75
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,6 @@ def read_choice(value: str | None) -> str | None:
     return None if not value or value == NO_CHOICE else value
 
 
-def _option(choice: Choice) -> Option:
-    return Option(value=choice.value, text=shorten(choice.label, _OPTION_TEXT_MAX_CHARS))
-
-
 def select(
     action_id: str,
     choices: Sequence[Choice],
@@ -46,15 +41,15 @@ def select(
     unset_label: str | None = None,
 ) -> StaticSelectElement:
     """A static select; ``unset_label`` adds a first option for "none", initial when ``selected`` is None."""
-    options = [_option(choice) for choice in choices]
+    options = [option(choice.value, choice.label) for choice in choices]
     if unset_label is not None:
-        options.insert(0, Option(value=NO_CHOICE, text=unset_label))
+        options.insert(0, option(NO_CHOICE, unset_label))
     wanted = NO_CHOICE if selected is None else selected
     # Slack rejects a view whose initial_option is not one of its options.
     initial = next((option for option in options if option.value == wanted), None)
     return StaticSelectElement(
         action_id=action_id,
-        placeholder=t("form.placeholder.select", lang),
+        placeholder=fit(t("form.placeholder.select", lang), PLACEHOLDER),
         options=options,
         initial_option=initial,
     )

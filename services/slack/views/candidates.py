@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block
 
 from services.core.job import ButtonRef
 from services.core.text import Language, escape
 from services.slack import ids
+from services.slack.limits import button, context, section
 from services.slack.messages import t
 
 
@@ -32,19 +33,19 @@ def build_candidate_blocks(
     """Under the candidate grid: what the marks mean and one 「N を使う」 button per candidate."""
     if not cells:
         return []
-    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=t("candidates.legend", lang))])]
+    blocks: list[Block] = [context(t("candidates.legend", lang))]
     # One section per candidate: Slack rejects an actions block whose buttons share an action_id,
     # and every button here is ids.ACTION_PICK (the value says which candidate).
     for cell in cells:
-        pick = ButtonElement(
-            text=t("button.pick", lang, label=cell.label),
+        pick = button(
+            t("button.pick", lang, label=cell.label),
             action_id=ids.ACTION_PICK,
             value=ButtonRef(job_id=job_id, attempt=cell.attempt).encode(),
         )
         blocks.append(
-            SectionBlock(
+            section(
+                f"{_MARKS[cell.matched]} *{escape(cell.label)}*",
                 block_id=f"pick:{job_id}:{cell.attempt}",
-                text=MarkdownTextObject(text=f"{_MARKS[cell.matched]} *{escape(cell.label)}*"),
                 accessory=pick,
             )
         )

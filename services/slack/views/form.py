@@ -17,8 +17,9 @@ from slack_sdk.models.views import View
 
 from services.core.job import CFG_MAX, CFG_MIN, MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, MAX_TEXT_CHARS, SEED_MAX
 from services.core.text import Language
-from services.intake import FormInput
+from services.intake import FormInput, prefilled_prompt
 from services.slack import ids
+from services.slack.limits import INPUT_LABEL, INPUT_VALUE, PLACEHOLDER, VIEW_TITLE, fit
 from services.slack.messages import t
 from services.slack.views.blocks import Choice, read_choice, select
 
@@ -63,6 +64,34 @@ def _fmt_number(value: float) -> str:
     return f"{value:.15g}"
 
 
+def _text_input(
+    block_id: str,
+    label: str,
+    hint: str,
+    *,
+    max_length: int,
+    initial: str,
+    placeholder: str | None = None,
+    multiline: bool = False,
+) -> InputBlock:
+    """An optional plain-text field, prefilled with as much of ``initial`` as it may hold."""
+    if max_length > INPUT_VALUE:
+        raise ValueError(f"Slack's plain-text input holds at most {INPUT_VALUE} characters")
+    return InputBlock(
+        block_id=block_id,
+        label=fit(label, INPUT_LABEL),
+        hint=fit(hint, INPUT_LABEL),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=block_id,
+            multiline=multiline or None,
+            max_length=max_length,
+            placeholder=fit(placeholder, PLACEHOLDER) if placeholder else None,
+            initial_value=initial[:max_length] or None,
+        ),
+    )
+
+
 def build_imagine_form(
     defaults: FormDefaults,
     *,
@@ -77,43 +106,34 @@ def build_imagine_form(
     """The modal for /imagine with no text and for ⚙️ 調整; ``cfg_range`` None drops the cfg field."""
     if len(private_metadata) > PRIVATE_METADATA_MAX_CHARS:
         raise ValueError(f"private_metadata is {len(private_metadata)} characters, over Slack's 3000")
+    prompt = prefilled_prompt(defaults.english_prompt)
+    # Said when the field cannot show all of a (10,000-character SD3) prompt, which is kept if unchanged.
+    prompt_hint = "form.hint.prompt_cut" if prompt != defaults.english_prompt else "form.hint.prompt"
     blocks: list[Block] = [
-        InputBlock(
-            block_id=BLOCK_TEXT,
-            label=t("form.label.text", lang),
-            hint=t("form.hint.text", lang),
-            optional=True,
-            element=PlainTextInputElement(
-                action_id=BLOCK_TEXT,
-                multiline=True,
-                max_length=MAX_TEXT_CHARS,
-                placeholder=t("form.placeholder.text", lang),
-                initial_value=defaults.text[:MAX_TEXT_CHARS] or None,
-            ),
+        _text_input(
+            BLOCK_TEXT,
+            t("form.label.text", lang),
+            t("form.hint.text", lang),
+            max_length=MAX_TEXT_CHARS,
+            initial=defaults.text,
+            placeholder=t("form.placeholder.text", lang),
+            multiline=True,
         ),
-        InputBlock(
-            block_id=BLOCK_PROMPT,
-            label=t("form.label.prompt", lang),
-            hint=t("form.hint.prompt", lang),
-            optional=True,
-            element=PlainTextInputElement(
-                action_id=BLOCK_PROMPT,
-                multiline=True,
-                max_length=MAX_PROMPT_CHARS,
-                initial_value=defaults.english_prompt[:MAX_PROMPT_CHARS] or None,
-            ),
+        _text_input(
+            BLOCK_PROMPT,
+            t("form.label.prompt", lang),
+            t(prompt_hint, lang, limit=MAX_PROMPT_CHARS),
+            max_length=MAX_PROMPT_CHARS,
+            initial=prompt,
+            multiline=True,
         ),
-        InputBlock(
-            block_id=BLOCK_NEGATIVE,
-            label=t("form.label.negative", lang),
-            hint=t("form.hint.negative", lang),
-            optional=True,
-            element=PlainTextInputElement(
-                action_id=BLOCK_NEGATIVE,
-                max_length=MAX_NEGATIVE_CHARS,
-                placeholder=t("form.placeholder.negative", lang),
-                initial_value=defaults.negative[:MAX_NEGATIVE_CHARS] or None,
-            ),
+        _text_input(
+            BLOCK_NEGATIVE,
+            t("form.label.negative", lang),
+            t("form.hint.negative", lang),
+            max_length=MAX_NEGATIVE_CHARS,
+            initial=defaults.negative,
+            placeholder=t("form.placeholder.negative", lang),
         ),
     ]
     if cfg_range is not None:
@@ -122,8 +142,8 @@ def build_imagine_form(
         blocks.append(
             InputBlock(
                 block_id=BLOCK_CFG,
-                label=t("form.label.cfg", lang),
-                hint=t("form.hint.cfg", lang, low=_fmt_number(low), high=_fmt_number(high)),
+                label=fit(t("form.label.cfg", lang), INPUT_LABEL),
+                hint=fit(t("form.hint.cfg", lang, low=_fmt_number(low), high=_fmt_number(high)), INPUT_LABEL),
                 optional=True,
                 element=NumberInputElement(
                     action_id=BLOCK_CFG,
@@ -138,8 +158,8 @@ def build_imagine_form(
     blocks.append(
         InputBlock(
             block_id=BLOCK_SEED,
-            label=t("form.label.seed", lang),
-            hint=t("form.hint.seed", lang),
+            label=fit(t("form.label.seed", lang), INPUT_LABEL),
+            hint=fit(t("form.hint.seed", lang), INPUT_LABEL),
             optional=True,
             element=NumberInputElement(
                 action_id=BLOCK_SEED,
@@ -154,7 +174,7 @@ def build_imagine_form(
         blocks.append(
             InputBlock(
                 block_id=BLOCK_SIZE,
-                label=t("form.label.size", lang),
+                label=fit(t("form.label.size", lang), INPUT_LABEL),
                 optional=True,
                 element=select(BLOCK_SIZE, sizes, defaults.size, lang=lang),
             )
@@ -163,7 +183,7 @@ def build_imagine_form(
         blocks.append(
             InputBlock(
                 block_id=BLOCK_STYLE,
-                label=t("form.label.style", lang),
+                label=fit(t("form.label.style", lang), INPUT_LABEL),
                 optional=True,
                 element=select(
                     BLOCK_STYLE, styles, defaults.style, lang=lang, unset_label=t("form.choice.none", lang)
@@ -174,7 +194,7 @@ def build_imagine_form(
         blocks.append(
             InputBlock(
                 block_id=BLOCK_MODEL,
-                label=t("form.label.model", lang),
+                label=fit(t("form.label.model", lang), INPUT_LABEL),
                 optional=True,
                 element=select(BLOCK_MODEL, models, defaults.model, lang=lang),
             )
@@ -182,9 +202,9 @@ def build_imagine_form(
     view = View(
         type="modal",
         callback_id=ids.VIEW_IMAGINE,
-        title=t(title_key, lang),
-        submit=t("form.submit", lang),
-        close=t("form.close", lang),
+        title=fit(t(title_key, lang), VIEW_TITLE),
+        submit=fit(t("form.submit", lang), VIEW_TITLE),
+        close=fit(t("form.close", lang), VIEW_TITLE),
         blocks=blocks,
         private_metadata=private_metadata or None,
     )

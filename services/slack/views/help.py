@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block
 
 from services.core.text import Language, escape
+from services.slack.limits import header, section
 from services.slack.messages import t
 from services.slack.views.blocks import Choice
 
@@ -45,11 +46,11 @@ def build_help_blocks(
         "max_candidates": max_candidates,
     }
     blocks: list[Block] = [
-        HeaderBlock(text=t("help.title", lang)),
-        SectionBlock(text=MarkdownTextObject(text=t("help.usage", lang))),
-        SectionBlock(text=MarkdownTextObject(text=t("help.refine", lang))),
-        SectionBlock(text=MarkdownTextObject(text=t("help.options", lang, **examples, **listed))),
-        SectionBlock(text=MarkdownTextObject(text=t("help.examples", lang, **examples))),
+        header(t("help.title", lang)),
+        section(t("help.usage", lang)),
+        section(t("help.refine", lang)),
+        section(t("help.options", lang, **examples, **listed)),
+        section(t("help.examples", lang, **examples)),
     ]
     return [block.to_dict() for block in blocks]
 

@@ -6,23 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    ImageBlock,
-    MarkdownTextObject,
-    SectionBlock,
-    StaticSelectElement,
-)
+from slack_sdk.models.blocks import Block, DividerBlock, ImageBlock, SectionBlock, StaticSelectElement
 from slack_sdk.models.views import View
 
 from services.core.job import ButtonRef, RecentJob, UserPrefs, UserUsage
 from services.core.text import Language, escape, shorten
 from services.intake import QuotaStatus, UsageReport
 from services.slack import ids
+from services.slack.limits import button, context, header, section
 from services.slack.messages import keys, t
 from services.slack.views.blocks import Choice, select
 
@@ -32,6 +23,7 @@ MAX_RECENT_JOBS = 20
 TOP_USERS = 10
 # Language names are written in their own language, whatever the interface language.
 _LANGUAGE_CHOICES = (("ja", "日本語"), ("en", "English"))
+# Well under Slack's 2,000 characters (limits.IMAGE_ALT_TEXT): a screen reader needs a name, not the prompt.
 _ALT_TEXT_CHARS = 200
 
 
@@ -64,7 +56,7 @@ def _quota_text(quota: QuotaStatus, lang: Language) -> str:
 
 
 def _pref_block(label: str, element: StaticSelectElement, block_id: str) -> SectionBlock:
-    return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=f"*{label}*"), accessory=element)
+    return section(f"*{label}*", block_id=block_id, accessory=element)
 
 
 def _recent_blocks(job: RecentJob, zone: tzinfo, lang: Language) -> list[Block]:
@@ -81,17 +73,13 @@ def _recent_blocks(job: RecentJob, zone: tzinfo, lang: Language) -> list[Block]:
     if job.english_prompt:
         lines.append(escape(shorten(job.english_prompt, 120)))
     lines.append(meta)
-    again = ButtonElement(
-        text=t("button.again", lang),
+    again = button(
+        t("button.again", lang),
         action_id=ids.ACTION_AGAIN,
         value=ButtonRef(job_id=job.job_id, attempt=job.attempt).encode(),
     )
     blocks: list[Block] = [
-        SectionBlock(
-            block_id=f"recent:{job.job_id}:{job.attempt}",
-            text=MarkdownTextObject(text="\n".join(lines)),
-            accessory=again,
-        )
+        section("\n".join(lines), block_id=f"recent:{job.job_id}:{job.attempt}", accessory=again)
     ]
     if job.file_id:
         blocks.append(
@@ -136,17 +124,17 @@ def build_home_view(
         )
     )
     blocks: list[Block] = [
-        HeaderBlock(text=t("home.title", lang)),
-        SectionBlock(text=MarkdownTextObject(text=_quota_text(quota, lang))),
+        header(t("home.title", lang)),
+        section(_quota_text(quota, lang)),
         DividerBlock(),
-        SectionBlock(text=MarkdownTextObject(text=f"*{t('home.prefs.title', lang)}*")),
-        ContextBlock(elements=[MarkdownTextObject(text=t("home.prefs.hint", lang))]),
+        section(f"*{t('home.prefs.title', lang)}*"),
+        context(t("home.prefs.hint", lang)),
         *pref_blocks,
         DividerBlock(),
-        SectionBlock(text=MarkdownTextObject(text=f"*{t('home.recent.title', lang)}*")),
+        section(f"*{t('home.recent.title', lang)}*"),
     ]
     if not recent:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=t("home.recent.empty", lang))))
+        blocks.append(section(t("home.recent.empty", lang)))
     # Dates in the quota's zone, so "today" means the same day in both places.
     zone = _as_aware(quota.resets_at).tzinfo or UTC
     for job in recent[:MAX_RECENT_JOBS]:
@@ -159,22 +147,22 @@ def build_home_view(
 def _usage_blocks(usage: UsageReport, lang: Language) -> list[Block]:
     blocks: list[Block] = [
         DividerBlock(),
-        SectionBlock(text=MarkdownTextObject(text=f"*{t('home.usage.title', lang)}*")),
-        ContextBlock(elements=[MarkdownTextObject(text=t("home.usage.hint", lang))]),
+        section(f"*{t('home.usage.title', lang)}*"),
+        context(t("home.usage.hint", lang)),
     ]
     if not usage.week:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=t("home.usage.none", lang))))
+        blocks.append(section(t("home.usage.none", lang)))
         return blocks
     lines = [
         t("home.usage.today", lang, summary=_usage_summary(usage.today, lang)),
         t("home.usage.week", lang, summary=_usage_summary(usage.week, lang)),
     ]
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
+    blocks.append(section("\n".join(lines)))
     top = [
         t("home.usage.user", lang, user=u.user_id, jobs=u.jobs, images=u.images, cost=f"{u.cost_usd:.2f}")
         for u in usage.week[:TOP_USERS]
     ]
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join([t("home.usage.top", lang), *top]))))
+    blocks.append(section("\n".join([t("home.usage.top", lang), *top])))
     return blocks
 
 

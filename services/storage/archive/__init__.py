@@ -3,6 +3,7 @@
 from services.storage.archive.base import (
     USER_FIELDS,
     Archive,
+    ImageLink,
     image_name,
     job_prefix,
     record_lock,
@@ -16,6 +17,7 @@ __all__ = [
     "LINK_SECONDS",
     "USER_FIELDS",
     "Archive",
+    "ImageLink",
     "LocalArchive",
     "S3Archive",
     "SpoolingArchive",

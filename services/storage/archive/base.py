@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
@@ -24,6 +25,19 @@ logger = logging.getLogger(__name__)
 # these belong to users, so a pipeline save (stragglers finish after posting) must keep them.
 USER_FIELDS = ("approved", "approved_by", "approved_at", "deleted_by", "deleted_at", "reports")
 _RECORD_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+
+@dataclass(frozen=True)
+class ImageLink:
+    """A URL a Slack user can open, and for how long from when it was made.
+
+    ``certain`` is False when the signing credentials are temporary with no known expiry, so
+    ``seconds`` is only an upper bound: the link may stop opening earlier.
+    """
+
+    url: str
+    seconds: int
+    certain: bool = True
 
 
 class Archive(Protocol):
@@ -47,7 +61,7 @@ class Archive(Protocol):
     def image_key(self, job_id: str, name: str) -> str:
         """The key put_image returns for this image, without storing anything."""
 
-    def link(self, key: str) -> str | None:
+    def link(self, key: str) -> ImageLink | None:
         """A time-limited URL a Slack user can open, or None when the archive cannot make one."""
 
     def iter_records(self, since: date | None = None) -> Iterator[JobRecord]:

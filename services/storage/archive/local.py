@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from services.core.job import JobRecord
-from services.storage.archive.base import job_prefix, parse_record
+from services.storage.archive.base import ImageLink, job_prefix, parse_record
 
 
 class LocalArchive:
@@ -35,7 +35,7 @@ class LocalArchive:
         """The relative path of an image."""
         return job_prefix(job_id) + name
 
-    def link(self, key: str) -> str | None:
+    def link(self, key: str) -> ImageLink | None:
         """None: a local folder has no URL Slack users could open."""
         return None
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from services.core.job import JobRecord
-from services.storage.archive.base import Archive, job_prefix
+from services.storage.archive.base import Archive, ImageLink, job_prefix
 from services.storage.archive.local import LocalArchive
 
 logger = logging.getLogger(__name__)
@@ -101,8 +101,11 @@ class SpoolingArchive:
         """The inner archive's key."""
         return self._inner.image_key(job_id, name)
 
-    def link(self, key: str) -> str | None:
-        """The inner archive's link."""
+    def link(self, key: str) -> ImageLink | None:
+        """The inner archive's link; None while the image still waits here (the link would not open)."""
+        match = _SPOOLED_KEY.search(key)
+        if match is not None and (self._root / job_prefix(match["job_id"]) / match["name"]).is_file():
+            return None
         return self._inner.link(key)
 
     def iter_records(self, since: date | None = None) -> Iterator[JobRecord]:

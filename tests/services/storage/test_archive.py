@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from services.core.job import Attempt, JobRecord, ModerationLabel, Verdict
 from services.storage.archive import LocalArchive, S3Archive, SpoolingArchive, image_name, job_prefix
@@ -309,11 +307,3 @@ def test_a_newer_record_written_directly_replaces_the_spooled_one(s3: Any, tmp_p
     assert archive.flush() == 0
     got = archive.get_record(JOB_ID)
     assert got is not None and got.approved is True
-
-
-def test_s3_links_are_presigned_and_local_archives_have_none(s3: Any, tmp_path: Path) -> None:
-    # The bot's S3 client signs with SigV4 (bot/wiring.py), whose links can live a week.
-    client = boto3.client("s3", region_name="us-east-1", config=Config(signature_version="s3v4"))
-    url = S3Archive(client, BUCKET).link(f"{PREFIX}r0-a01.png")
-    assert url is not None and "X-Amz-Signature=" in url and "X-Amz-Expires=604800" in url
-    assert LocalArchive(tmp_path).link(f"{PREFIX}r0-a01.png") is None

@@ -83,7 +83,8 @@ def test_form_elements_have_the_right_types_and_bounds() -> None:
     assert text["multiline"] is True
     assert text["max_length"] == 1000
     assert blocks[BLOCK_PROMPT]["element"]["multiline"] is True
-    assert blocks[BLOCK_PROMPT]["element"]["max_length"] == 1500
+    # All a Slack plain-text input holds, so ⚙️ 調整 can show a whole prompt.
+    assert blocks[BLOCK_PROMPT]["element"]["max_length"] == 3000
     assert blocks[BLOCK_NEGATIVE]["label"]["text"] == "入れたくないもの"
     assert blocks[BLOCK_NEGATIVE]["element"]["max_length"] == 300
     cfg = blocks[BLOCK_CFG]["element"]
@@ -181,10 +182,21 @@ def test_private_metadata_is_limited_to_3000_characters() -> None:
 
 
 def test_long_defaults_are_cut_to_the_input_limits() -> None:
-    blocks = _blocks_by_id(_form(FormDefaults(text="猫" * 1200, english_prompt="cat " * 500)))
+    blocks = _blocks_by_id(_form(FormDefaults(text="猫" * 1200, english_prompt="cat " * 2500)))
 
     assert len(blocks[BLOCK_TEXT]["element"]["initial_value"]) == 1000
-    assert len(blocks[BLOCK_PROMPT]["element"]["initial_value"]) == 1500
+    assert len(blocks[BLOCK_PROMPT]["element"]["initial_value"]) == 3000
+    assert "先頭の 3000 文字だけ" in blocks[BLOCK_PROMPT]["hint"]["text"]
+
+
+def test_a_prompt_the_field_can_hold_is_prefilled_whole() -> None:
+    # Titan's, Nova's and SDXL's prompts (512, 1,024, 2,000 characters) all fit.
+    prompt = "a lighthouse at dusk, " * 90 + "oil painting"
+    blocks = _blocks_by_id(_form(FormDefaults(english_prompt=prompt)))
+
+    assert len(prompt) > 1500
+    assert blocks[BLOCK_PROMPT]["element"]["initial_value"] == prompt
+    assert "翻訳" in blocks[BLOCK_PROMPT]["hint"]["text"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -324,7 +336,7 @@ def test_an_entirely_empty_submission_is_one_error() -> None:
             BLOCK_SEED, "4294967296", "0〜4294967295 の範囲で入力してください。", id="seed too large"
         ),
         pytest.param(BLOCK_TEXT, "猫" * 1001, "1000 文字以内にしてください。", id="text too long"),
-        pytest.param(BLOCK_PROMPT, "c" * 1501, "1500 文字以内にしてください。", id="prompt too long"),
+        pytest.param(BLOCK_PROMPT, "c" * 3001, "3000 文字以内にしてください。", id="prompt too long"),
         pytest.param(BLOCK_NEGATIVE, "人" * 301, "300 文字以内にしてください。", id="negative too long"),
     ],
 )
