@@ -36,7 +36,9 @@ def register(app: App, services: Services) -> None:
         ack()
         payload = MessageShortcutPayload.model_validate(body)
         try:
-            intake.request(payload.message.text, _context(payload), "shortcut")
+            # A message with a photo starts from the photo, as a mention with one does.
+            photo = SourceFile.first(payload.message.files)
+            intake.request(payload.message.text, _context(payload), "shortcut", photo=photo)
         except HelpRequested as exc:
             # A message that reads like "help" has nothing to draw; the shortcut has no help to show.
             raise InputRejected("input.empty") from exc

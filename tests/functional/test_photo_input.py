@@ -141,3 +141,17 @@ def test_a_photo_with_no_words_asks_how_to_change_it(bot: BotHarness) -> None:
     ephemeral = [str(c.params.get("text", "")) for c in bot.slack.calls("chat.postEphemeral")]
     assert any("写真をどう変えたいか" in text for text in ephemeral)
     assert bot.aws.requests() == []
+
+
+def test_the_make_an_image_shortcut_on_a_message_with_a_photo_starts_from_the_photo(bot: BotHarness) -> None:
+    shared = _shared(bot, _photo((900, 1200)))
+    bot.aws.push_tool_input(TRANSLATE, {"english_prompt": WATERCOLOR_EN})
+
+    bot.shortcut("この写真を水彩画風に", files=[shared])
+    bot.wait_idle()
+
+    [invoke] = bot.aws.requests("InvokeModel")
+    assert invoke.body["taskType"] == "IMAGE_VARIATION"
+    with Image.open(io.BytesIO(invoke.images()[0])) as sent:
+        assert sent.width / sent.height == 900 / 1200
+    assert len(bot.slack.uploaded_files()) == 1
