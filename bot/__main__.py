@@ -18,7 +18,7 @@ from bot.app import build_app
 from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
 from bot.shutdown import stop_on_signals
-from bot.wiring import aws_clients, build_services, slack_client
+from bot.wiring import build_services, slack_client
 from services.container import Services
 from services.generation.image_models import UnsupportedModel
 from services.jobs.housekeeping import Housekeeper
@@ -41,18 +41,18 @@ def work(settings: Settings) -> int:
         raise SettingsError(["JOB_QUEUE_URL: missing (the SQS queue the front enqueues jobs to)"])
     if settings.slack_bot_token is None:
         raise SettingsError(["SLACK_BOT_TOKEN: missing (the worker posts results to Slack)"])
-    client, clients = slack_client(settings), aws_clients(settings)
-    services = build_services(settings, client, clients, role="worker")
+    client = slack_client(settings)
+    services = build_services(settings, client, role="worker")
     worker = services.worker
     if worker is None:  # pragma: no cover - build_services makes one whenever the URL is set
         raise SettingsError(["JOB_QUEUE_URL: no worker could be built"])
     # No Bolt App here to have called auth.test, so the token is one of the checks that can refuse.
     image_model = services.catalogue.default.model_id
-    blockers = check.before_serving(settings, clients, client, image_model, with_slack=True)
+    blockers = check.before_serving(settings, client, image_model, with_slack=True)
     if blockers:
         services.close()
         return check.refuse(blockers)
-    preflight = check.in_background(settings, clients, client, with_slack=False)
+    preflight = check.in_background(settings, client, with_slack=False)
     stop = stop_on_signals()
     _keep_tidy(settings, services, stop)
     logger.info("worker consuming %s", settings.job_queue_url)
@@ -67,10 +67,8 @@ def work(settings: Settings) -> int:
 def serve(settings: Settings) -> int:
     """Run the Slack bot in Socket Mode or HTTP mode until SIGTERM/SIGINT."""
     settings.require_slack()
-    client, clients = slack_client(settings), aws_clients(settings)
-    services = build_services(
-        settings, client, clients, role="front" if settings.job_queue_url else "embedded"
-    )
+    client = slack_client(settings)
+    services = build_services(settings, client, role="front" if settings.job_queue_url else "embedded")
     try:
         # Bolt calls auth.test here, so a bad token or an unreachable API shows up now.
         app = build_app(settings, services, client)
@@ -87,11 +85,11 @@ def serve(settings: Settings) -> int:
     # Before serving, so that a model or service every request needs is known to work; the rest of
     # the preflight (scopes, extra models, the bucket) runs beside the first requests.
     image_model = services.catalogue.default.model_id
-    blockers = check.before_serving(settings, clients, client, image_model, with_slack=False)
+    blockers = check.before_serving(settings, client, image_model, with_slack=False)
     if blockers:
         services.close()
         return check.refuse(blockers)
-    preflight = check.in_background(settings, clients, client, with_slack=True)
+    preflight = check.in_background(settings, client, with_slack=True)
     stop = stop_on_signals()
     _keep_tidy(settings, services, stop)
     if services.front is None:

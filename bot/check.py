@@ -12,10 +12,12 @@ import sys
 import threading
 from typing import TextIO
 
+import boto3
+from botocore.config import Config
 from slack_sdk.web import WebClient
 
 from bot.settings import Settings
-from bot.wiring import AwsClients, aws_clients, slack_client
+from bot.wiring import slack_client
 from services.preflight import (
     Check,
     Preflight,
@@ -36,8 +38,15 @@ logger = logging.getLogger("bot.check")
 _ASCII_MARKS = {Status.OK.value: "[ok]", Status.WARN.value: "[warning]", Status.FAIL.value: "[FAIL]"}
 
 
-def preflight_for(settings: Settings, clients: AwsClients, slack: WebClient | None) -> Preflight:
-    """The preflight of this configuration."""
+# Checks are single cheap calls: two attempts and short timeouts, so a start never waits long on them
+# (the bot's own clients retry four times and wait up to BEDROCK_READ_TIMEOUT).
+_CHECK_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=5, read_timeout=20
+)
+
+
+def preflight_for(settings: Settings, slack: WebClient | None) -> Preflight:
+    """The preflight of this configuration, with its own boto3 clients (AWS_ENDPOINT_URL_* apply)."""
     config = PreflightConfig(
         region=settings.aws_region,
         text_model_id=settings.text_model_id,
@@ -56,15 +65,21 @@ def preflight_for(settings: Settings, clients: AwsClients, slack: WebClient | No
         state_table=settings.state_table,
         required_scopes=BOT_SCOPES,
     )
+    session = boto3.Session(region_name=settings.aws_region)
+
+    def client(service: str, region: str | None = None) -> object:
+        return session.client(service, region_name=region, config=_CHECK_CONFIG)
+
+    tables = settings.job_table or settings.dedupe_table or settings.state_table
     return Preflight(
         config,
         PreflightClients(
-            bedrock=clients.control,
-            rekognition=clients.rekognition,
-            comprehend=clients.comprehend if settings.toxicity_check else None,
-            s3=clients.s3,
-            sqs=clients.sqs,
-            dynamodb=clients.dynamodb,
+            bedrock=client("bedrock"),
+            rekognition=client("rekognition"),
+            comprehend=client("comprehend", settings.comprehend_region) if settings.toxicity_check else None,
+            s3=client("s3") if settings.archive_bucket else None,
+            sqs=client("sqs") if settings.job_queue_url else None,
+            dynamodb=client("dynamodb") if tables else None,
             slack=slack,
         ),
     )
@@ -85,7 +100,7 @@ def run(settings: Settings, out: TextIO | None = None) -> int:
     """Run every check and print one line each; 0 when nothing failed, else 1."""
     out = out or sys.stdout
     slack = slack_client(settings) if settings.slack_bot_token is not None else None
-    preflight = preflight_for(settings, aws_clients(settings), slack)
+    preflight = preflight_for(settings, slack)
     out.write(_printable(f"Preflight in {settings.aws_region} (python -m bot check)\n", out))
     checks: list[Check] = []
     if slack is None:
@@ -107,13 +122,13 @@ def run(settings: Settings, out: TextIO | None = None) -> int:
 
 
 def before_serving(
-    settings: Settings, clients: AwsClients, slack: WebClient, image_model_id: str, *, with_slack: bool
+    settings: Settings, slack: WebClient, image_model_id: str, *, with_slack: bool
 ) -> list[Check]:
     """Run and log the checks that can refuse a start; the fatal failures among them.
 
     ``with_slack`` adds auth.test (the worker's; Bolt's App has already made it in serve mode).
     """
-    preflight = preflight_for(settings, clients, slack)
+    preflight = preflight_for(settings, slack)
     try:
         checks = [*(preflight.slack() if with_slack else []), *preflight.before_serving(image_model_id)]
     except Exception:
@@ -123,11 +138,9 @@ def before_serving(
     return fatal(checks)
 
 
-def in_background(
-    settings: Settings, clients: AwsClients, slack: WebClient, *, with_slack: bool
-) -> threading.Thread:
+def in_background(settings: Settings, slack: WebClient, *, with_slack: bool) -> threading.Thread:
     """Start a daemon thread that runs and logs the checks that never refuse a start."""
-    preflight = preflight_for(settings, clients, slack)
+    preflight = preflight_for(settings, slack)
 
     def run_checks() -> None:
         try:
@@ -140,10 +153,10 @@ def in_background(
     return thread
 
 
-def log_everything(settings: Settings, clients: AwsClients, slack: WebClient, image_model_id: str) -> None:
+def log_everything(settings: Settings, slack: WebClient, image_model_id: str) -> None:
     """Run and log every check, refusing nothing (a Lambda cold start, where there is no start to refuse:
     failing the invocation would only send its messages round to the dead-letter queue)."""
-    preflight = preflight_for(settings, clients, slack)
+    preflight = preflight_for(settings, slack)
     try:
         checks = [*preflight.slack(), *preflight.before_serving(image_model_id), *preflight.after_start()]
     except Exception:

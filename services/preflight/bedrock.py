@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from services.core.causes import diagnose_error
 from services.core.errors import error_code
-from services.preflight.catalogue import AWS_ERRORS, Catalogue, availability_problems, day
+from services.preflight.catalogue import ACCESS_FIX, AWS_ERRORS, Access, Catalogue, access_of, day
 from services.preflight.models import accepts_forced_tool, parse_model
 from services.preflight.profiles import ProfileLookup, base_of_arn
 from services.preflight.report import Check, Status, fail, ok, warn
@@ -91,19 +91,21 @@ class ModelChecks:
         checks: list[Check] = []
         try:
             answer = self._control.get_foundation_model_availability(modelId=base)
-            problems = availability_problems(answer, self._region)
+            access = access_of(answer, self._region)
         except AWS_ERRORS as exc:
             checks.append(self._skipped(subject, "bedrock:GetFoundationModelAvailability", exc))
-            problems = ()
-        if problems:
+            access = Access()
+        if access.blocking:
+            fix = f"set {setting.name} to a model this account may use in {self._region}, or: {ACCESS_FIX}"
+            checks.append(fail(subject, "; ".join(access.blocking), fix, fatal=setting.fatal))
+        if access.pending:
             checks.append(
-                fail(
+                warn(
                     subject,
-                    "; ".join(problems),
-                    f"in the Amazon Bedrock console for {self._region}, open Model access (Model catalog) "
-                    f"and request access to {base} (Marketplace models also need aws-marketplace:Subscribe "
-                    f"for the role), or set {setting.name} to a model this account may use.",
-                    fatal=setting.fatal,
+                    f"{'; '.join(access.pending)}: Bedrock subscribes the account on the first call, "
+                    "if the role may (until then calls may be denied)",
+                    "let the role subscribe (aws-marketplace:Subscribe, Unsubscribe, ViewSubscriptions) "
+                    "and make one call, or subscribe in the Bedrock console (Model catalog).",
                 )
             )
         end = lifecycle.get("endOfLifeTime")

@@ -4,6 +4,12 @@ same family, and the image model chosen when IMAGE_MODEL_ID is not set.
 GetFoundationModel gives the lifecycle (``modelLifecycle.status`` ACTIVE | LEGACY and, where AWS gives
 them, the legacy and end-of-life times), GetFoundationModelAvailability the agreement, authorisation,
 entitlement and region availability, and ListFoundationModels the candidates for a suggestion.
+
+Access is enabled by default for every serverless model; a third-party model's Marketplace
+subscription is made by its first call, when the role may subscribe (AWS's "Request access to
+models" page). So a missing agreement or entitlement is *pending*: it should resolve itself, and
+only blocks when the subscription failed (agreement ERROR). A model not offered in the region or not
+authorised is *blocking*.
 """
 
 from __future__ import annotations
@@ -22,6 +28,23 @@ from services.preflight.report import Check, fail, ok, warn
 AWS_ERRORS = (ClientError, BotoCoreError)
 # Candidates of a suggestion whose availability is asked, at most.
 _SUGGESTIONS_TRIED = 3
+_CHOICE = "IMAGE_MODEL_ID (not set)"
+# What makes a model usable, now that Bedrock enables every serverless model by default.
+ACCESS_FIX = (
+    "Bedrock enables serverless models by default, so look for what denies it: an IAM policy or SCP "
+    "on bedrock:InvokeModel, the Anthropic first-time use form (Bedrock console, Model catalog), and for "
+    "Marketplace models aws-marketplace:Subscribe, Unsubscribe and ViewSubscriptions for the role and "
+    "a payment method on the account."
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """GetFoundationModelAvailability's answer: reasons the account cannot call the model here, and
+    Marketplace steps still to happen (made by the first call when the role may subscribe)."""
+
+    blocking: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,15 +53,19 @@ class Lifecycle:
 
     status: str
     end_of_life: datetime | None
-    problems: tuple[str, ...]  # reasons this account cannot call it here
+    access: Access
 
     def past_end_of_life(self) -> bool:
         """Whether the end of life AWS gave has passed."""
         return self.end_of_life is not None and self.end_of_life <= datetime.now(UTC)
 
     def usable(self) -> bool:
-        """Whether the account may call the model here today."""
-        return not self.problems and not self.past_end_of_life()
+        """Whether the account may call the model here today (a pending subscription aside)."""
+        return not self.access.blocking and not self.past_end_of_life()
+
+    def ready(self) -> bool:
+        """Usable, ACTIVE and with nothing pending."""
+        return self.usable() and self.status == "ACTIVE" and not self.access.pending
 
 
 @dataclass(frozen=True)
@@ -54,21 +81,23 @@ def day(moment: datetime | None) -> str:
     return moment.astimezone(UTC).date().isoformat() if moment else ""
 
 
-def availability_problems(answer: dict[str, Any], region: str) -> tuple[str, ...]:
-    """Why GetFoundationModelAvailability's answer rules the model out here (empty when it does not)."""
-    problems = []
+def access_of(answer: dict[str, Any], region: str) -> Access:
+    """Blocking and pending findings of a GetFoundationModelAvailability answer."""
+    blocking, pending = [], []
     if answer.get("regionAvailability") == "NOT_AVAILABLE":
-        problems.append(f"not offered in {region}")
+        blocking.append(f"not offered in {region}")
     if answer.get("authorizationStatus") == "NOT_AUTHORIZED":
-        problems.append("this account is not authorised to use it")
-    if answer.get("entitlementAvailability") == "NOT_AVAILABLE":
-        problems.append("no entitlement (the Marketplace subscription is missing)")
+        blocking.append("this account is not authorised to use it")
     agreement = answer.get("agreementAvailability") or {}
-    status = agreement.get("status", "AVAILABLE")
-    if status != "AVAILABLE":
+    status = str(agreement.get("status", "AVAILABLE"))
+    if status == "ERROR":
         detail = f": {agreement['errorMessage']}" if agreement.get("errorMessage") else ""
-        problems.append(f"model agreement {status.lower().replace('_', ' ')}{detail}")
-    return tuple(problems)
+        blocking.append(f"its Marketplace agreement failed{detail}")
+    elif status != "AVAILABLE":
+        pending.append(f"model agreement {status.lower().replace('_', ' ')}")
+    if answer.get("entitlementAvailability") == "NOT_AVAILABLE":
+        pending.append("no Marketplace entitlement yet")
+    return Access(tuple(blocking), tuple(pending))
 
 
 class Catalogue:
@@ -88,7 +117,7 @@ class Catalogue:
         return Lifecycle(
             str(lifecycle.get("status", "ACTIVE")),
             end if isinstance(end, datetime) else None,
-            availability_problems(answer, self._region),
+            access_of(answer, self._region),
         )
 
     def suggest(self, current: str, *, image: bool, forced_tool: bool = False) -> str:
@@ -121,23 +150,23 @@ class Catalogue:
         return ""
 
     def usable(self, model_id: str, *, active: bool = False) -> bool:
-        """Whether the account may call model_id here (and it is ACTIVE, with ``active``)."""
+        """Whether the account may call model_id here (ACTIVE with nothing pending, with ``active``)."""
         try:
             found = self.lifecycle(model_id)
         except AWS_ERRORS:
             return False
-        return found.usable() and (not active or found.status == "ACTIVE")
+        return found.ready() if active else found.usable()
 
     def choose_image_model(self, preference: tuple[str, ...] = IMAGE_MODEL_PREFERENCE) -> Choice:
         """The first model of ``preference`` that is ACTIVE and usable by this account in this region.
 
-        Failing that, the first usable Legacy one (a warning); failing that, the first of the list (a
-        failure). When the control plane cannot be asked at all (no permission, no network), the first
-        of the list, with a warning that nothing was checked.
+        Failing that, with a warning, the first ACTIVE one whose Marketplace subscription is still to
+        be made, else the first usable Legacy one; failing all, the first of the list (a failure).
+        When the control plane cannot be asked at all (no permission, no network), the first of the
+        list, with a warning that nothing was checked.
         """
-        subject = "IMAGE_MODEL_ID (not set)"
         skipped: list[str] = []
-        legacy: str | None = None
+        second_best: dict[str, str] = {}  # "pending" / "legacy" -> the first such model
         for model_id in preference:
             try:
                 found = self.lifecycle(model_id)
@@ -145,48 +174,54 @@ class Catalogue:
                 if isinstance(exc, ClientError) and error_code(exc) == "ResourceNotFoundException":
                     skipped.append(f"{model_id}: not offered in {self._region}")
                     continue
-                diagnosis = diagnose_error(exc)
-                return Choice(
-                    preference[0],
-                    warn(
-                        subject,
-                        f"using {preference[0]}, the first of the preference list, unchecked: the Bedrock "
-                        f"control plane could not be asked ({diagnosis.cause.code}: {diagnosis.detail})",
-                        "allow bedrock:GetFoundationModel and bedrock:GetFoundationModelAvailability "
-                        "(README: IAM policy), or set IMAGE_MODEL_ID.",
-                    ),
-                )
-            if not found.usable():
-                why = "; ".join(found.problems) or f"end of life {day(found.end_of_life)}"
-                skipped.append(f"{model_id}: {why}")
-            elif found.status != "ACTIVE":
-                legacy = legacy or model_id
-                eol = f", end of life {day(found.end_of_life)}" if found.end_of_life else ""
-                skipped.append(f"{model_id}: Legacy{eol}")
-            else:
+                return Choice(preference[0], _unchecked(preference[0], exc))
+            if found.ready():
                 note = f" (skipped {'; '.join(skipped)})" if skipped else ""
                 chosen = (
                     f"chose {model_id}, the first ACTIVE model of the preference list that this account "
                     f"may use in {self._region}{note}"
                 )
-                return Choice(model_id, ok(subject, chosen))
-        if legacy is not None:
+                return Choice(model_id, ok(_CHOICE, chosen))
+            if not found.usable():
+                why = "; ".join(found.access.blocking) or f"end of life {day(found.end_of_life)}"
+                skipped.append(f"{model_id}: {why}")
+            elif found.status != "ACTIVE":
+                second_best.setdefault("legacy", model_id)
+                eol = f", end of life {day(found.end_of_life)}" if found.end_of_life else ""
+                skipped.append(f"{model_id}: Legacy{eol}")
+            else:
+                second_best.setdefault("pending", model_id)
+                skipped.append(f"{model_id}: {'; '.join(found.access.pending)}")
+        chosen_id = second_best.get("pending") or second_best.get("legacy")
+        if chosen_id is not None:
+            what = "Legacy" if chosen_id == second_best.get("legacy") else "still to be subscribed"
             return Choice(
-                legacy,
+                chosen_id,
                 warn(
-                    subject,
-                    f"chose {legacy}, which is Legacy: no model of the preference list is ACTIVE and "
-                    f"usable in {self._region} ({'; '.join(skipped)})",
-                    "request access to an ACTIVE image model in the Bedrock console, or set IMAGE_MODEL_ID.",
+                    _CHOICE,
+                    f"chose {chosen_id}, which is {what}: no model of the preference list is ACTIVE and "
+                    f"ready in {self._region} ({'; '.join(skipped)})",
+                    "set IMAGE_MODEL_ID to an ACTIVE image model this account may use.",
                 ),
             )
         return Choice(
             preference[0],
             fail(
-                subject,
+                _CHOICE,
                 f"no model of the preference list is usable in {self._region} ({'; '.join(skipped)})",
-                f"in the Amazon Bedrock console for {self._region}, request access to one of "
-                f"{', '.join(preference)}, or set IMAGE_MODEL_ID (and AWS_REGION) to a model you may use.",
+                f"set IMAGE_MODEL_ID (and AWS_REGION) to an image model this account may use there; "
+                f"{ACCESS_FIX}",
                 fatal=True,
             ),
         )
+
+
+def _unchecked(model_id: str, exc: Exception) -> Check:
+    diagnosis = diagnose_error(exc)
+    return warn(
+        _CHOICE,
+        f"using {model_id}, the first of the preference list, unchecked: the Bedrock control plane could "
+        f"not be asked ({diagnosis.cause.code}: {diagnosis.detail})",
+        "allow bedrock:GetFoundationModel and bedrock:GetFoundationModelAvailability (README: IAM "
+        "policy), or set IMAGE_MODEL_ID.",
+    )

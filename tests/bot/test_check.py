@@ -146,7 +146,7 @@ def test_an_image_model_the_account_may_not_use_fails_naming_image_model_id(
     assert result.returncode == 1
     [failed] = lines(result, "❌")
     assert failed.startswith(f"❌ IMAGE_MODEL_ID {NOVA}: this account is not authorised to use it Fix: ")
-    assert "in the Amazon Bedrock console for us-east-1, open Model access" in failed
+    assert "Fix: set IMAGE_MODEL_ID to a model this account may use in us-east-1, or: " in failed
     assert result.stdout.splitlines()[-1].endswith(f"until these are fixed: IMAGE_MODEL_ID {NOVA}")
 
 

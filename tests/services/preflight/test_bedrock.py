@@ -74,13 +74,11 @@ def test_a_model_past_its_end_of_life_fails_and_blocks_the_start(aws: AwsEmulato
     ("state", "reason"),
     [
         ({"authorized": False}, "this account is not authorised to use it"),
-        ({"entitled": False}, "no entitlement"),
-        ({"agreement": "PENDING"}, "model agreement pending"),
-        ({"agreement": "ERROR", "agreement_error": "payment instrument"}, "model agreement error: payment"),
+        ({"agreement": "ERROR", "agreement_error": "no payment instrument"}, "agreement failed: no payment"),
         ({"region_available": False}, "not offered in us-east-1"),
     ],
 )
-def test_a_model_the_account_cannot_use_fails_naming_the_setting_and_the_console_step(
+def test_a_model_the_account_cannot_use_fails_naming_the_setting_and_what_to_look_at(
     aws: AwsEmulator, state: dict[str, object], reason: str
 ) -> None:
     aws.set_model_state(NOVA, **state)  # type: ignore[arg-type]
@@ -89,8 +87,28 @@ def test_a_model_the_account_cannot_use_fails_naming_the_setting_and_the_console
 
     assert check.status is Status.FAIL and check.fatal
     assert reason in check.message
-    assert "Amazon Bedrock console for us-east-1, open Model access" in check.fix
-    assert "or set IMAGE_MODEL_ID to a model this account may use" in check.fix
+    assert check.fix.startswith("set IMAGE_MODEL_ID to a model this account may use in us-east-1, or: ")
+    assert "IAM policy or SCP on bedrock:InvokeModel" in check.fix
+    assert "aws-marketplace:Subscribe" in check.fix
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [
+        ({"entitled": False}, "no Marketplace entitlement yet"),
+        ({"agreement": "PENDING"}, "agreement pending"),
+    ],
+)
+def test_a_marketplace_subscription_still_to_come_is_a_warning(
+    aws: AwsEmulator, state: dict[str, object], reason: str
+) -> None:
+    # Bedrock subscribes on the first call (AWS: "Request access to models"), so this does not block.
+    aws.set_model_state(NOVA, **state)  # type: ignore[arg-type]
+
+    [check] = ModelChecks(client("bedrock"), "us-east-1").check(IMAGE)
+
+    assert check.status is Status.WARN and not check.fatal
+    assert reason in check.message and "subscribes the account on the first call" in check.message
 
 
 def test_an_unknown_model_fails(aws: AwsEmulator) -> None:

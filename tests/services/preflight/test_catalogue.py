@@ -62,6 +62,20 @@ def test_only_legacy_models_left_gives_the_first_usable_one_with_a_warning(aws: 
     assert f"chose {NOVA}, which is Legacy" in line
 
 
+def test_a_model_still_to_be_subscribed_is_chosen_only_when_nothing_is_ready(aws: AwsEmulator) -> None:
+    aws.set_model_state(NOVA, authorized=False)
+    aws.set_model_state(TITAN, authorized=False)
+    aws.set_model_state(SD35, agreement="NOT_AVAILABLE")
+    for model_id in IMAGE_MODEL_PREFERENCE[3:]:
+        aws.set_model_state(model_id, lifecycle="LEGACY")
+
+    model_id, line, status, fatal = choose()
+
+    assert (model_id, status, fatal) == (SD35, Status.WARN, False)
+    assert f"chose {SD35}, which is still to be subscribed" in line
+    assert f"{SD35}: model agreement not available" in line
+
+
 def test_nothing_usable_fails_and_blocks_the_start(aws: AwsEmulator) -> None:
     for model_id in IMAGE_MODEL_PREFERENCE:
         aws.set_model_state(model_id, authorized=False)
