@@ -1,4 +1,5 @@
-"""Entry point: ``python -m bot`` serves Slack; ``python -m bot imagine TEXT`` runs once."""
+"""Entry point: ``python -m bot`` serves Slack; ``python -m bot imagine TEXT`` runs once;
+``python -m bot check`` is the preflight."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import argparse
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 
-from bot import cli, logs
+from bot import check, cli, logs
 from bot.app import build_app
 from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
@@ -22,6 +24,9 @@ from services.generation.image_models import UnsupportedModel
 from services.jobs.housekeeping import Housekeeper
 
 logger = logging.getLogger("bot")
+# How long stopping waits for a preflight still running in the background, so that it does not log
+# while the process exits.
+PREFLIGHT_JOIN_SECONDS = 10.0
 
 
 def _keep_tidy(settings: Settings, services: Services, stop: threading.Event) -> None:
@@ -36,15 +41,24 @@ def work(settings: Settings) -> int:
         raise SettingsError(["JOB_QUEUE_URL: missing (the SQS queue the front enqueues jobs to)"])
     if settings.slack_bot_token is None:
         raise SettingsError(["SLACK_BOT_TOKEN: missing (the worker posts results to Slack)"])
-    services = build_services(settings, slack_client(settings), role="worker")
+    client = slack_client(settings)
+    services = build_services(settings, client, role="worker")
     worker = services.worker
     if worker is None:  # pragma: no cover - build_services makes one whenever the URL is set
         raise SettingsError(["JOB_QUEUE_URL: no worker could be built"])
+    # No Bolt App here to have called auth.test, so the token is one of the checks that can refuse.
+    image_model = services.catalogue.default.model_id
+    blockers = check.before_serving(settings, client, image_model, with_slack=True)
+    if blockers:
+        services.close()
+        return check.refuse(blockers)
+    preflight = check.in_background(settings, client, with_slack=False)
     stop = stop_on_signals()
     _keep_tidy(settings, services, stop)
     logger.info("worker consuming %s", settings.job_queue_url)
     worker.run(stop)
     logger.info("signal received: stopping")
+    preflight.join(PREFLIGHT_JOIN_SECONDS)
     logger.info("finishing queued jobs")
     services.close(grace=settings.shutdown_grace)
     return 0
@@ -68,6 +82,14 @@ def serve(settings: Settings) -> int:
         sys.stderr.write(f"SLACK_API_URL: the Slack API at {client.base_url} could not be reached\n")
         services.close()
         return 2
+    # Before serving, so that a model or service every request needs is known to work; the rest of
+    # the preflight (scopes, extra models, the bucket) runs beside the first requests.
+    image_model = services.catalogue.default.model_id
+    blockers = check.before_serving(settings, client, image_model, with_slack=False)
+    if blockers:
+        services.close()
+        return check.refuse(blockers)
+    preflight = check.in_background(settings, client, with_slack=True)
     stop = stop_on_signals()
     _keep_tidy(settings, services, stop)
     if services.front is None:
@@ -95,6 +117,7 @@ def serve(settings: Settings) -> int:
         logger.info("signal received: stopping")
         frontend.ready.clear()
         runner.stop()
+    preflight.join(PREFLIGHT_JOIN_SECONDS)
     logger.info("finishing queued jobs")
     services.close(grace=settings.shutdown_grace)
     return 0
@@ -106,21 +129,24 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the Slack bot (default)")
     commands.add_parser("worker", help="run jobs from the SQS queue (JOB_QUEUE_URL)")
+    commands.add_parser(
+        "check", help="check Slack, the Bedrock models and the AWS services (exit 1 on any ❌)"
+    )
     cli.add_arguments(commands.add_parser("imagine", help="generate one image without Slack"))
     cli.add_dataset_arguments(
         commands.add_parser("dataset", help="export a fine-tuning dataset, or count archived jobs")
     )
     args = parser.parse_args(argv)
+    commands_run: dict[str | None, Callable[[Settings], int]] = {
+        "imagine": lambda settings: cli.run(settings, args),
+        "dataset": lambda settings: cli.run_dataset(settings, args),
+        "worker": work,
+        "check": check.run,
+    }
     try:
         settings = load_settings()
         logs.configure(settings.log_level)
-        if args.command == "imagine":
-            return cli.run(settings, args)
-        if args.command == "dataset":
-            return cli.run_dataset(settings, args)
-        if args.command == "worker":
-            return work(settings)
-        return serve(settings)
+        return commands_run.get(args.command, serve)(settings)
     except SettingsError as exc:
         sys.stderr.write("Configuration problems:\n" + "".join(f"  {line}\n" for line in exc.problems))
         return 2

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
-from bot import logs
+from bot import check, logs
 from bot.app import build_app
 from bot.settings import SettingsError, load_settings
 from bot.wiring import build_services, slack_client
@@ -46,7 +46,12 @@ def _build_worker() -> Services:
         raise SettingsError(["JOB_QUEUE_URL: missing (the worker's event source)"])
     if settings.slack_bot_token is None:
         raise SettingsError(["SLACK_BOT_TOKEN: missing (the worker posts results to Slack)"])
-    return build_services(settings, slack_client(settings), role="worker", inline=True)
+    client = slack_client(settings)
+    services = build_services(settings, client, role="worker", inline=True)
+    # Once per execution environment, so that the log says what is misconfigured; only the worker,
+    # whose role may call the models: the front's cold start is on Slack's 3-second path.
+    check.log_everything(settings, client, services.catalogue.default.model_id)
+    return services
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -113,7 +113,9 @@ class Settings(BaseSettings):
     archive_dir: Path = Path("./archive")
 
     # Models
-    image_model_id: str = "amazon.nova-canvas-v1:0"
+    # None: at start-up the first model of services.preflight.IMAGE_MODEL_PREFERENCE that the Bedrock
+    # control plane says is ACTIVE and usable here (README: Choosing the image model).
+    image_model_id: str | None = None
     image_model_family: Literal["nova-canvas", "titan-image", "sdxl", "sd3", "stable-image"] | None = Field(
         default=None, description="Base family of a custom-model or provisioned-throughput ARN"
     )
@@ -157,6 +159,9 @@ class Settings(BaseSettings):
     )
     image_policy_default: Literal["block", "blur", "allow"] = "block"
     toxicity_check: bool = True
+    comprehend_region: str | None = Field(
+        default=None, description="Region of Comprehend (toxicity detection is not offered everywhere)"
+    )
     toxicity_threshold: float = Field(default=0.5, ge=0, le=1)
     toxicity_labels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     guardrail_id: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from services.moderation.image import ImageModerator
 from services.moderation.ml import GuardrailChecker, ToxicityChecker
 from services.moderation.policy import ImagePolicy
 from services.moderation.rules import TextRules
+from services.preflight import IMAGE_MODEL_PREFERENCE, Catalogue, log_checks
 from services.results import DescribeDesk, ReportDesk, ResultDesk
 from services.slack.alerts import AdminAlerts
 from services.slack.files import SlackFiles
@@ -65,10 +67,12 @@ from services.storage import (
     StateStore,
 )
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class AwsClients:
-    """The boto3 clients the bot uses."""
+    """The boto3 clients the bot uses; ``control`` is Bedrock's control plane (service ``bedrock``)."""
 
     bedrock: Any
     rekognition: Any
@@ -78,6 +82,7 @@ class AwsClients:
     dynamodb: Any | None = None
     # bedrock-runtime in EDIT_MODEL_REGION when the Stability edit services live elsewhere.
     bedrock_edit: Any | None = None
+    control: Any | None = None
 
 
 def aws_clients(settings: Settings, session: boto3.Session | None = None) -> AwsClients:
@@ -101,7 +106,10 @@ def aws_clients(settings: Settings, session: boto3.Session | None = None) -> Aws
         if settings.edit_model_region and settings.edit_model_region != settings.aws_region
         else None,
         rekognition=session.client("rekognition", config=quick_config),
-        comprehend=session.client("comprehend", config=quick_config),
+        # DetectToxicContent is not offered in every region: COMPREHEND_REGION points it elsewhere.
+        comprehend=session.client(
+            "comprehend", region_name=settings.comprehend_region or settings.aws_region, config=quick_config
+        ),
         # SigV4 so presigned links (sent when an upload fails) can live a week.
         s3=session.client("s3", config=quick_config.merge(Config(signature_version="s3v4")))
         if settings.archive_bucket
@@ -110,6 +118,8 @@ def aws_clients(settings: Settings, session: boto3.Session | None = None) -> Aws
         dynamodb=session.client("dynamodb", config=quick_config)
         if settings.job_table or settings.dedupe_table or settings.state_table
         else None,
+        # Read-only model metadata: which image model to use, and the preflight's checks.
+        control=session.client("bedrock", config=quick_config),
     )
 
 
@@ -134,8 +144,27 @@ DEFAULT_ALIASES = {
 }
 
 
-def build_models(settings: Settings, client: Any) -> tuple[ImageModel, dict[str, ImageModel]]:
-    """The default image model and every enabled model by alias (IMAGE_MODELS adds more)."""
+def image_model_id(settings: Settings, clients: AwsClients) -> str:
+    """IMAGE_MODEL_ID, or when it is not set the first model of the preference list that the Bedrock
+    control plane says is ACTIVE and usable here; the choice is logged."""
+    if settings.image_model_id:
+        return settings.image_model_id
+    if clients.control is None:
+        first = IMAGE_MODEL_PREFERENCE[0]
+        logger.warning(
+            "IMAGE_MODEL_ID not set and no Bedrock control-plane client: using %s unchecked", first
+        )
+        return IMAGE_MODEL_PREFERENCE[0]
+    choice = Catalogue(clients.control, settings.aws_region).choose_image_model(IMAGE_MODEL_PREFERENCE)
+    log_checks(logger, [choice.check])
+    return choice.model_id
+
+
+def build_models(
+    settings: Settings, client: Any, default_id: str | None = None
+) -> tuple[ImageModel, dict[str, ImageModel]]:
+    """The default image model (``default_id``, else IMAGE_MODEL_ID) and every enabled model by alias
+    (IMAGE_MODELS adds more)."""
 
     def build(model_id: str, family: str | None = None) -> ImageModel:
         return build_image_model(
@@ -146,7 +175,12 @@ def build_models(settings: Settings, client: Any) -> tuple[ImageModel, dict[str,
             sdxl_style=settings.sdxl_style_preset,
         )
 
-    default = build(settings.image_model_id, settings.image_model_family)
+    configured = default_id or settings.image_model_id
+    if configured is None:
+        raise ValueError("no image model: resolve one with image_model_id() first")
+    # IMAGE_MODEL_FAMILY describes the ARN in IMAGE_MODEL_ID; a chosen model names its family itself.
+    family = settings.image_model_family if settings.image_model_id else None
+    default = build(configured, family)
     models = {alias: build(model_id) for alias, model_id in settings.image_models.items()}
     for alias, model in models.items():
         if model.model_id == default.model_id:
@@ -158,7 +192,7 @@ def build_models(settings: Settings, client: Any) -> tuple[ImageModel, dict[str,
 
 def build_catalogue(settings: Settings, clients: AwsClients) -> ModelCatalogue:
     """The enabled image models, by alias, and the default."""
-    return ModelCatalogue(*build_models(settings, clients.bedrock))
+    return ModelCatalogue(*build_models(settings, clients.bedrock, image_model_id(settings, clients)))
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,9 @@ def settings(slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, tmp_path: Pat
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=slack_requests.SIGNING_SECRET,
         slack_api_url=slack_api.base_url,
+        # Explicit, so that building the bot asks the Bedrock control plane nothing (unset, it would
+        # choose from the preference list); tests of that choice unset it.
+        image_model_id="amazon.nova-canvas-v1:0",
         archive_bucket=BUCKET,
         archive_dir=tmp_path / "archive",
         data_dir=tmp_path / "data",

@@ -15,6 +15,7 @@ import yaml
 from pydantic import AliasChoices
 
 from bot.settings import Settings
+from services.preflight.models import IMAGE_MODEL_PREFERENCE
 from services.storage import dedupe
 from services.storage.job_store import dynamodb as job_store
 from services.storage.state import dynamodb as dynamo_state
@@ -51,7 +52,30 @@ LAMBDA_RESERVED_PREFIX = "AWS_LAMBDA_"
 # (Service Authorization Reference): Comprehend's DetectToxicContent has no resource type at all;
 # Rekognition's DetectModerationLabels has only an optional custom-adapter project version, which
 # the bot never passes, so a call without one can only be allowed by "*". Nothing else may use "*".
-RESOURCELESS_ACTIONS = {"comprehend:DetectToxicContent", "rekognition:DetectModerationLabels"}
+# The preflight's GetFoundationModelAvailability and ListFoundationModels have no resource type either.
+RESOURCELESS_ACTIONS = {
+    "comprehend:DetectToxicContent",
+    "rekognition:DetectModerationLabels",
+    "bedrock:GetFoundationModelAvailability",
+    "bedrock:ListFoundationModels",
+}
+# What the preflight (services/preflight) calls, as IAM actions; the worker runs it at each cold start.
+PREFLIGHT_ACTIONS = {
+    "get_foundation_model": "bedrock:GetFoundationModel",
+    "get_foundation_model_availability": "bedrock:GetFoundationModelAvailability",
+    "list_foundation_models": "bedrock:ListFoundationModels",
+    "get_inference_profile": "bedrock:GetInferenceProfile",
+    "get_custom_model": "bedrock:GetCustomModel",
+    "get_provisioned_model_throughput": "bedrock:GetProvisionedModelThroughput",
+    "detect_moderation_labels": "rekognition:DetectModerationLabels",
+    "detect_toxic_content": "comprehend:DetectToxicContent",
+    "put_object": "s3:PutObject",
+    "delete_object": "s3:DeleteObject",
+    "get_bucket_encryption": "s3:GetEncryptionConfiguration",
+    "get_queue_attributes": "sqs:GetQueueAttributes",
+    "describe_table": "dynamodb:DescribeTable",
+    "auth_test": "",  # Slack, no IAM
+}
 
 
 # --------------------------------------------------------------------------- loading
@@ -381,7 +405,8 @@ def test_state_roles_allow_exactly_the_calls_dynamo_state_makes(template: dict[s
         on_state = {
             action for action, resources in allowed(template, role).items() if state_table in resources
         }
-        assert on_state == used, role
+        # The worker's preflight also describes the table (test_worker_may_make_every_preflight_call).
+        assert on_state - {"dynamodb:DescribeTable"} == used, role
 
 
 def test_dedupe_table_matches_the_deduper(template: dict[str, Any]) -> None:
@@ -445,7 +470,9 @@ def test_every_environment_variable_is_a_setting(template: dict[str, Any]) -> No
 def test_model_and_language_parameters_match_the_settings(template: dict[str, Any]) -> None:
     parameters = template["Parameters"]
     fields = Settings.model_fields
-    assert parameters["ImageModelId"]["Default"] == fields["image_model_id"].default
+    # IMAGE_MODEL_ID unset means "choose at start-up"; the template names a model for its IAM grant.
+    assert fields["image_model_id"].default is None
+    assert parameters["ImageModelId"]["Default"] == IMAGE_MODEL_PREFERENCE[0]
     assert parameters["TextModelId"]["Default"] == fields["text_model_id"].default
     assert parameters["Language"]["Default"] == fields["language"].default
     assert set(parameters["Language"]["AllowedValues"]) == set(get_args(fields["language"].annotation))
@@ -608,6 +635,28 @@ def test_worker_grants_are_scoped(template: dict[str, Any]) -> None:
     assert [sub_text(r) for r in grants["bedrock:ApplyGuardrail"]] == [guardrail]
     assert grants["rekognition:DetectModerationLabels"] == ["*"]
     assert grants["comprehend:DetectToxicContent"] == ["*"]
+
+
+def test_worker_may_make_every_preflight_call(template: dict[str, Any]) -> None:
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / "services" / "preflight").glob("*.py")
+    )
+    calls = set(re.findall(r"(?:client|control|self\._control)\.(\w+)\(", source))
+    unknown = calls - set(PREFLIGHT_ACTIONS)
+    assert not unknown, f"map these preflight calls to IAM actions: {sorted(unknown)}"
+    grants = allowed(template, WORKER_ROLE)
+    needed = {PREFLIGHT_ACTIONS[call] for call in calls} - {""}
+    assert needed <= set(grants), sorted(needed - set(grants))
+    model_arn = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/*"
+    assert sub_text(grants["bedrock:GetFoundationModel"][0]) == model_arn
+    assert grants["bedrock:GetFoundationModelAvailability"] == grants["bedrock:ListFoundationModels"] == ["*"]
+    assert grants["dynamodb:DescribeTable"] == [get_att("JobTable"), get_att("StateTable")]
+    assert grants["s3:GetEncryptionConfiguration"] == [get_att("ArchiveBucket")]
+    # The marker object only: the worker deletes nothing else.
+    assert [sub_text(r) for r in grants["s3:DeleteObject"]] == ["${ArchiveBucket.Arn}/preflight/*"]
+    for action in ("GetInferenceProfile", "GetCustomModel", "GetProvisionedModelThroughput"):
+        resources = [sub_text(r) for r in grants[f"bedrock:{action}"]]
+        assert all(":${AWS::AccountId}:" in r or "::foundation-model/" in r for r in resources)
 
 
 def test_guardrail_permission_exists_only_with_a_guardrail(template: dict[str, Any]) -> None:

@@ -31,8 +31,22 @@ def test_manifest_declares_what_the_handlers_listen_to() -> None:
 def test_manifest_asks_only_for_the_scopes_the_bot_uses() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "app_mentions:read", "chat:write", "files:write", "reactions:read", "reactions:write"]
+        [
+            "commands",
+            "app_mentions:read",
+            "chat:write",
+            "files:read",
+            "files:write",
+            "reactions:read",
+            "reactions:write",
+        ]
     )
+
+
+def test_the_scopes_the_preflight_requires_are_the_manifests() -> None:
+    # The preflight runs from the wheel, where manifest.yml is absent: its copy must not drift.
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+    assert list(ids.BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
 
 
 def test_dockerfile_is_slim_non_root_and_exec_form() -> None:

@@ -77,8 +77,9 @@ CAUSES: dict[CauseCode, Cause] = {
         Cause(
             "model_access",
             True,
-            "This account has no access to the model. Bedrock console → Model access → request "
-            "access to it in this region (Marketplace models also need aws-marketplace:Subscribe).",
+            "This account may not use the model yet: check IAM/SCP denials, Anthropic's first-time use "
+            "form (Bedrock console, Model catalog), and for Marketplace models the "
+            "aws-marketplace:Subscribe permission and a payment method (python -m bot check says which).",
         ),
         Cause(
             "model_legacy",

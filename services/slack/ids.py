@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+# Bot token scopes (manifest: oauth_config.scopes.bot). manifest.yml is not in the wheel, so the
+# preflight (python -m bot check) compares auth.test's granted scopes against this list.
+BOT_SCOPES = (
+    "commands",
+    "app_mentions:read",
+    "chat:write",
+    "files:read",
+    "files:write",
+    "reactions:read",
+    "reactions:write",
+)
+
 SLASH_COMMAND = "/imagine"
 EVENT_APP_MENTION = "app_mention"
 EVENT_REACTION_ADDED = "reaction_added"

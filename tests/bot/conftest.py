@@ -76,6 +76,8 @@ def aws_env(aws: AwsEmulator, archive_dir: Path) -> dict[str, str]:
         "DATA_DIR": str(archive_dir.parent / "data"),
         # These tests script the sequential loop call by call (one image per round).
         "CANDIDATES": "1",
+        # Explicit, so that a start asks the Bedrock control plane nothing to choose a model.
+        "IMAGE_MODEL_ID": "amazon.nova-canvas-v1:0",
     }
 
 

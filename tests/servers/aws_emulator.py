@@ -12,14 +12,16 @@ Protocols (checked against botocore's service models and ``botocore/parsers.py``
   the body.
 * bedrock (the control plane) is ``rest-json`` too: ``GET /foundation-models[/{id}]``,
   ``GET /foundation-model-availability/{id}``, ``GET /custom-models/{id}``,
-  ``GET /provisioned-model-throughput/{id}`` (see ``bedrock_control``).
+  ``GET /provisioned-model-throughput/{id}`` (see ``bedrock_control``), ``GET /inference-profiles/{id}``
+  (see ``bedrock_profiles``).
 * Rekognition and Comprehend are ``json`` 1.1: ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>``.
   Errors carry ``{"__type": <code>, "Message": ...}`` in the body.
 
 The rest lives beside this module: ``bedrock_amazon`` (Titan, Nova Canvas bodies), ``bedrock_stability``
 (SDXL, SD3 / Core / Ultra, the Stability AI Image Services), ``bedrock_control`` (which model ids exist and
-whether the account may use them), ``aws_moderation`` (guardrail, Rekognition, Comprehend answers) and
-``aws_recorded`` (what is recorded of each request).
+whether the account may use them), ``bedrock_profiles`` (cross-region inference profiles),
+``aws_moderation`` (guardrail, Rekognition, Comprehend answers) and ``aws_recorded`` (what is recorded
+of each request).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,6 +49,7 @@ from tests.servers.aws_recorded import Recorded
 from tests.servers.bedrock_amazon import amazon_image
 from tests.servers.bedrock_common import Error, Invalid, dig, malformed, png_info
 from tests.servers.bedrock_control import ModelRegistry, ModelState
+from tests.servers.bedrock_profiles import get_inference_profile
 from tests.servers.bedrock_stability import IMAGE_SERVICES, image_service, prompt_image, sdxl_image
 from tests.servers.schema_example import example_from_schema
 
@@ -75,6 +78,7 @@ _CONTROL_ROUTES = {
     "foundation-model-availability": "GetFoundationModelAvailability",
     "custom-models": "GetCustomModel",
     "provisioned-model-throughput": "GetProvisionedModelThroughput",
+    "inference-profiles": "GetInferenceProfile",
 }
 _IAM_ACTIONS = {
     "Converse": "bedrock:InvokeModel",
@@ -172,6 +176,7 @@ class AwsEmulator:
         self._models = ModelRegistry()
         self._denied: dict[str, str | None] = {}
         self._access_key: str | None = None
+        self._offered: dict[str, frozenset[str]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -320,6 +325,18 @@ class AwsEmulator:
         with self._lock:
             self._denied.pop(op, None)
 
+    def offer_only(self, op: str, regions: Iterable[str] | None) -> None:
+        """Serve op only to requests signed for one of regions (None: in every region again).
+
+        Elsewhere the answer is UnknownOperationException with no message, the generic answer of an AWS
+        endpoint to an operation it does not serve. AWS documents no specific error for a feature missing
+        from a region (Comprehend's DetectToxicContent is not offered everywhere), so this is a stand-in."""
+        with self._lock:
+            if regions is None:
+                self._offered.pop(op, None)
+            else:
+                self._offered[op] = frozenset(regions)
+
     def require_access_key(self, access_key_id: str | None) -> None:
         """Reject SigV4 requests signed with another access key (UnrecognizedClientException, as for a
         wrong or deleted key); None accepts any key again."""
@@ -338,6 +355,7 @@ class AwsEmulator:
             self._models.reset()
             self._denied.clear()
             self._access_key = None
+            self._offered.clear()
 
     # -- request handling ------------------------------------------------------------------------------
 
@@ -467,6 +485,7 @@ class AwsEmulator:
             "ListFoundationModels": self._control,
             "GetCustomModel": self._control,
             "GetProvisionedModelThroughput": self._control,
+            "GetInferenceProfile": self._control,
         }
         try:
             return handlers[record.op](record)
@@ -478,6 +497,9 @@ class AwsEmulator:
         match = _CREDENTIAL.search(record.headers.get("authorization", ""))
         if self._access_key is not None and match and match.group(1) != self._access_key:
             return Error("UnrecognizedClientException", _BAD_TOKEN, 403)
+        offered = self._offered.get(record.op)
+        if offered is not None and (match.group(2) if match else REGION) not in offered:
+            return Error("UnknownOperationException", "", 400)
         denied = next((op for op in (record.op, "*") if op in self._denied), None)
         if denied is not None:
             action = _IAM_ACTIONS.get(record.op, f"bedrock:{record.op}")
@@ -504,6 +526,8 @@ class AwsEmulator:
                 return self._models.get_custom_model(identifier)
             if record.op == "GetProvisionedModelThroughput":
                 return self._models.get_provisioned(identifier)
+            if record.op == "GetInferenceProfile":
+                return get_inference_profile(self._models, identifier, region)
             return self._models.list_foundation_models(record.body, region)
 
     def _invoke_model(self, record: Recorded, call: int) -> dict[str, Any] | Error:

@@ -129,7 +129,7 @@ def test_access_denied_is_model_misconfigured_without_retry(aws: AwsEmulator) ->
     # Model access not granted: an operator must act, and the user is told so, not "busy".
     assert caught.value.kind == "cause.model_access"
     assert caught.value.diagnosis is not None
-    assert "Model access" in caught.value.diagnosis.cause.fix
+    assert "first-time use" in caught.value.diagnosis.cause.fix
     assert "AccessDeniedException" in str(caught.value)
     assert len(aws.requests("InvokeModel")) == 1
     assert delays == []
