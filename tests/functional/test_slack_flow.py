@@ -103,8 +103,19 @@ def test_slash_command_posts_verified_image_in_thread_and_archives(bot: BotHarne
         ids.ACTION_ADJUST,
         ids.ACTION_APPROVE,
         ids.ACTION_DELETE,  # no 候補を見る: this bot runs one candidate at a time
+        # Nova Canvas edits by itself: ✏️ (inpaint), 🔍 (outpaint), ✂️; no ⬆️ without UPSCALE_MODEL_ID.
+        ids.ACTION_EDIT,
+        ids.ACTION_EDIT_MENU,
+        ids.ACTION_REMOVE_BACKGROUND,
     ]
-    assert all(len(bot.button_value(a)) < 100 for a in actions)
+    assert all(len(bot.button_value(a)) < 100 for a in actions if a != ids.ACTION_EDIT_MENU)
+    [menu] = [
+        e
+        for b in result.params["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == ids.ACTION_EDIT_MENU
+    ]
+    assert all(len(option["value"]) < 150 for option in menu["options"])  # Block Kit's option limit
     assert "完成しました" in bot.slack.calls("chat.update")[-1].params["text"]
     assert thread_ts
 
