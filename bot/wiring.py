@@ -245,7 +245,12 @@ def build_services(
         else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
     processor = JobProcessor(pipeline, notifier, state, store=store, catalogue=catalogue)
-    runner = JobRunner(processor, settings.worker_threads, watcher=processor)
+    runner = JobRunner(
+        processor,
+        settings.worker_threads,
+        watcher=processor,
+        max_running_per_user=settings.max_jobs_per_user,
+    )
     queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
     front = (
         QueueFront(queue, notifier, store, inline=inline) if queue is not None and role == "front" else None
@@ -276,6 +281,7 @@ def build_services(
             quota_timezone=ZoneInfo(settings.quota_timezone),
             admins=frozenset(settings.admin_users),
             max_jobs_per_user=settings.max_jobs_per_user,
+            max_queued_per_user=settings.max_queued_per_user,
             workspace_languages=settings.workspace_languages,
             default_language=settings.language,
         ),

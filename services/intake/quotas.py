@@ -1,4 +1,4 @@
-"""Who may queue one more job: daily quotas, the per-user cap on jobs, and the usage report.
+"""Who may queue one more job: daily quotas, the per-user queue limit, and the usage report.
 
 One time zone (QUOTA_TIMEZONE) decides where a day starts: the daily counts, the reset time a
 refusal names, App Home's remaining quota and the admins' usage figures all use it, so a user
@@ -29,8 +29,10 @@ class QuotaLimits:
     team_daily: int | None = None
     timezone: ZoneInfo = DEFAULT_TIMEZONE
     admins: frozenset[str] = frozenset()
-    # Jobs of one user queued or running at once; one more is refused.
+    # Jobs of one user running at once; the runner or the SQS worker makes the rest wait.
     max_running: int | None = None
+    # Jobs of one user waiting beyond ``max_running``; one more is refused.
+    max_queued: int | None = None
 
 
 class Quotas:
@@ -72,12 +74,10 @@ class Quotas:
         return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
     def admit(self, slack: SlackContext) -> None:
-        """Refuse politely when the user has too many jobs at once or today's quota is used up."""
+        """Refuse politely when the user's queue is full or today's quota is used up."""
         if slack.user_id in self.limits.admins:
             return
-        cap = self.limits.max_running
-        if cap is not None and self._active is not None and self._active(slack.user_id) >= cap:
-            raise InputRejected("quota.concurrent", limit=cap)
+        self._check_queue(slack.user_id)
         start, resets = self.today()
         reset = f"{resets.astimezone(self.limits.timezone):%H:%M}"
         limit = self.limits.user_daily
@@ -90,3 +90,12 @@ class Quotas:
             and self._state.requests_since(start, team_id=slack.team_id) >= limit
         ):
             raise InputRejected("quota.team", limit=limit, reset=reset)
+
+    def _check_queue(self, user_id: str) -> None:
+        waiting = self.limits.max_queued
+        if waiting is None or self._active is None:
+            return
+        # Beyond the running cap a request waits its turn rather than being refused, so a burst
+        # of prompts is never lost; only a queue longer than max_queued is refused.
+        if self._active(user_id) >= (self.limits.max_running or 0) + waiting:
+            raise InputRejected("quota.queue_full", limit=waiting)

@@ -54,6 +54,7 @@ class IntakeConfig:
     quota_timezone: ZoneInfo = DEFAULT_TIMEZONE
     admins: frozenset[str] = frozenset()
     max_jobs_per_user: int | None = None
+    max_queued_per_user: int | None = None
     workspace_languages: Mapping[str, Language] = field(default_factory=dict)
     default_language: Language = "ja"
 
@@ -86,6 +87,7 @@ class Intake:
             timezone=self.config.quota_timezone,
             admins=self.config.admins,
             max_running=self.config.max_jobs_per_user,
+            max_queued=self.config.max_queued_per_user,
         )
         self._quotas = Quotas(state, limits, active=active, clock=clock)
 

@@ -217,7 +217,8 @@ class JobRunner:
         now = places(self._waiting, list(self._started.values()), self._workers, self._cap)
         moved = []
         for entry, place in now.items():
-            if self._shown.get(entry) != place:
+            # 0 is not shown: a free worker is about to take the job, and its progress follows.
+            if place and self._shown.get(entry) != place:
                 self._shown[entry] = place
                 moved.append((entry.job, place))
         return moved

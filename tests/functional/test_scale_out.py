@@ -116,22 +116,25 @@ def test_a_redelivered_job_posts_only_once(
     assert len(slack_api.uploaded_files()) == 1
 
 
-def test_the_cap_on_jobs_per_user_holds_when_the_jobs_run_on_workers(
+def test_the_queue_limit_holds_when_the_jobs_run_on_workers(
     settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, queue_url: str
 ) -> None:
-    front_settings = settings.model_copy(update={"job_queue_url": queue_url, "max_jobs_per_user": 1})
+    front_settings = settings.model_copy(
+        update={"job_queue_url": queue_url, "max_jobs_per_user": 1, "max_queued_per_user": 1}
+    )
     front = BotHarness(front_settings, slack_api, aws, s3, role="front")
     try:
         first = front.command(AURORA)
         second = front.command("桜と富士山")
+        third = front.command("港の夜景")
         other_user = front.command("桜と富士山", user_id="U0OTHER")
         front.wait_idle()
     finally:
         front.close()
 
-    assert first.body == "" and other_user.body == ""
-    # Nothing runs in the front: the first job waits on the queue, and still counts.
-    assert json.loads(second.body) == {"text": t("quota.concurrent", limit=1), "response_type": "ephemeral"}
+    assert first.body == second.body == other_user.body == ""
+    # Nothing runs in the front: the first two jobs wait on the queue, and both count.
+    assert json.loads(third.body) == {"text": t("quota.queue_full", limit=1), "response_type": "ephemeral"}
 
 
 @pytest.fixture

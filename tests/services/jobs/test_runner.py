@@ -70,6 +70,7 @@ class Places:
 
     def __init__(self) -> None:
         self.shown: dict[str, list[int]] = {}
+        self.moves: list[int] = []
         self._lock = threading.Lock()
 
     def accepted(self, job: Job, position: int) -> None:
@@ -79,6 +80,7 @@ class Places:
     def waiting(self, job: Job, position: int) -> None:
         with self._lock:
             self.shown[job.text].append(position)
+            self.moves.append(position)
 
     def now(self, *names: str) -> list[int]:
         """The place last shown for each of ``names``."""
@@ -177,6 +179,8 @@ def test_a_user_runs_at_most_the_cap_and_others_are_not_held_up(
     assert gate.started[2:] == ["B0", "A2", "A3", "A4"]
     assert gate.most_at_once["UA"] == 2
     assert runner.active_for("UA") == 0
+    # A job a free worker is about to take is not told it is "0th in line": its progress follows.
+    assert places.moves and 0 not in places.moves
 
 
 def test_places_count_the_running_jobs_that_end_first(
