@@ -1,8 +1,8 @@
 """Scale-out mode: jobs travel through Amazon SQS from the Slack front process to worker processes.
 
-The front process only acknowledges; its :class:`QueueFront` posts the status message and calls
-:meth:`SqsJobQueue.submit`. ``python -m bot worker`` runs :meth:`SqsWorker.run`, and a Lambda
-worker calls :meth:`SqsWorker.process_one` per record.
+The front process only acknowledges; its ``QueueFront`` (``front``) posts the status message and
+calls ``SqsJobQueue.submit`` (``sqs_queue``). ``python -m bot worker`` runs :meth:`SqsWorker.run`,
+and a Lambda worker calls :meth:`SqsWorker.process_one` per record.
 
 Giving up, and who tells the user
 ---------------------------------
@@ -28,162 +28,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
-from services.core.errors import BotError
 from services.core.job import Job
-from services.jobs.tasks import BackgroundTasks
-from services.slack.notifier import SlackNotifier
-from services.storage.job_store import JobStore
+from services.jobs.sqs_queue import MAX_WAIT_SECONDS, Delivery, SqsJobQueue, parse_job
 
 logger = logging.getLogger(__name__)
-
-# ReceiveMessage returns at most 10 messages per call.
-MAX_BATCH = 10
-# SQS allows long polls of up to 20 seconds.
-MAX_WAIT_SECONDS = 20
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One received message that holds a job, and what is needed to settle it."""
-
-    job: Job
-    receipt_handle: str
-    receive_count: int
-    message_id: str
-
-
-def _parse(body: str, message_id: str) -> Job | None:
-    """The job in a message body, or ``None`` (logged without the body: it holds the user's text)."""
-    try:
-        return Job.model_validate_json(body)
-    except ValidationError as exc:
-        # Only where and why: pydantic's own message would quote the input.
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        first = errors[0] if errors else {"type": "?", "loc": ()}
-        where = ".".join(str(part) for part in first["loc"]) or "<body>"
-        logger.error(
-            "SQS message %s: not a job (%d error(s), first %s at %s); dropping it",
-            message_id,
-            len(errors),
-            first["type"],
-            where,
-        )
-        return None
-
-
-class SqsJobQueue:
-    """Jobs as JSON messages on an SQS queue (standard or FIFO)."""
-
-    def __init__(self, client: Any, queue_url: str, *, visibility_timeout: int = 120) -> None:
-        if not 1 <= visibility_timeout <= 43_200:
-            raise ValueError("visibility_timeout must be between 1 and 43200 seconds")
-        self._client = client
-        self.queue_url = queue_url
-        self.visibility_timeout = visibility_timeout
-        self.fifo = queue_url.endswith(".fifo")
-
-    def submit(self, job: Job) -> None:
-        """Send ``job`` to the queue."""
-        params: dict[str, Any] = {
-            "QueueUrl": self.queue_url,
-            "MessageBody": job.model_dump_json(),
-            "MessageAttributes": {"job_id": {"DataType": "String", "StringValue": job.job_id}},
-        }
-        if self.fifo:
-            # One group per user: a user's jobs run in order while other users' jobs run in parallel.
-            params["MessageGroupId"] = job.slack.user_id if job.slack else "cli"
-            # A job sent twice (e.g. a retried request) within SQS's 5-minute window is queued once.
-            params["MessageDeduplicationId"] = job.job_id
-        response = self._client.send_message(**params)
-        logger.info("job %s: queued in SQS as message %s", job.job_id, response.get("MessageId"))
-
-    def receive(self, max_messages: int = 1, wait_seconds: int = MAX_WAIT_SECONDS) -> list[Delivery]:
-        """Long-poll for up to ``max_messages`` jobs; malformed messages are deleted, not returned."""
-        response = self._client.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=max(1, min(max_messages, MAX_BATCH)),
-            WaitTimeSeconds=max(0, min(wait_seconds, MAX_WAIT_SECONDS)),
-            VisibilityTimeout=self.visibility_timeout,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-            MessageAttributeNames=["job_id"],
-        )
-        deliveries: list[Delivery] = []
-        for message in response.get("Messages", []):
-            message_id = str(message.get("MessageId", "?"))
-            receipt_handle = str(message["ReceiptHandle"])
-            job = _parse(message.get("Body", ""), message_id)
-            if job is None:
-                # A body that does not parse never will: retrying it would only fill the DLQ.
-                try:
-                    self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
-                except Exception:
-                    logger.exception("SQS message %s: could not delete it", message_id)
-                continue
-            count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-            deliveries.append(Delivery(job, receipt_handle, count, message_id))
-        return deliveries
-
-    def extend(self, delivery: Delivery, seconds: int) -> None:
-        """Keep ``delivery`` hidden from other workers for ``seconds`` from now."""
-        self._client.change_message_visibility(
-            QueueUrl=self.queue_url, ReceiptHandle=delivery.receipt_handle, VisibilityTimeout=seconds
-        )
-
-    def delete(self, delivery: Delivery) -> None:
-        """Remove a settled job from the queue."""
-        self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=delivery.receipt_handle)
-
-    def release(self, delivery: Delivery) -> None:
-        """Make ``delivery`` visible again now, so any worker can retry it."""
-        self.extend(delivery, 0)
-
-
-class QueueFront:
-    """The front in scale-out mode: post the status message, then hand the job to SQS."""
-
-    def __init__(
-        self,
-        queue: SqsJobQueue,
-        notifier: SlackNotifier,
-        store: JobStore | None = None,
-        *,
-        inline: bool = False,
-    ) -> None:
-        self._queue = queue
-        self._notifier = notifier
-        self._store = store
-        # Lambda freezes after the response, so there the hand-off happens before the ack.
-        self._tasks = BackgroundTasks(inline=inline)
-
-    def submit(self, job: Job) -> None:
-        """Announce and enqueue ``job`` (in the background unless inline)."""
-        self._tasks.submit(f"enqueue {job.job_id}", lambda: self._send(job))
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Until every accepted job is on the queue; False on timeout."""
-        return self._tasks.wait_idle(timeout)
-
-    def _send(self, job: Job) -> None:
-        try:
-            if not self._notifier.open_thread(job, 0):
-                if self._store is not None:
-                    self._store.finish(job.job_id, "interrupted")
-                return
-            self._queue.submit(job)
-        except Exception:
-            logger.exception("job %s: could not be queued", job.job_id)
-            if self._store is not None:
-                self._store.finish(job.job_id, "failed")
-            self._notifier.tell_failure(job, BotError("internal"))
-
-    def close(self) -> None:
-        """Finish the hand-offs in progress."""
-        self._tasks.shutdown()
 
 
 class SqsWorker:
@@ -246,7 +96,7 @@ class SqsWorker:
     def process_one(self, record: Mapping[str, Any]) -> None:
         """Process one SQS event record (Lambda); raises to have Lambda redeliver it."""
         message_id = str(record.get("messageId", "?"))
-        job = _parse(record.get("body", ""), message_id)
+        job = parse_job(record.get("body", ""), message_id)
         if job is None:
             return  # returning deletes it, as the long-running worker does
         count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))

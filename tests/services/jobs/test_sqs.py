@@ -1,4 +1,4 @@
-"""The SQS job queue and its worker (services/jobs/sqs.py), against moto's SQS over real HTTP."""
+"""The SQS job queue and its worker (services/jobs/sqs_queue.py, sqs.py), against moto's SQS over HTTP."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from services.core.job import GenerationOptions, Job, SlackContext
-from services.jobs.sqs import SqsJobQueue, SqsWorker
+from services.jobs import SqsJobQueue, SqsWorker
 
 MAX_RECEIVES = 3
 SECRET_TEXT = "秘密のプロンプト"
@@ -181,7 +181,7 @@ def test_a_malformed_message_is_deleted_and_logged_without_its_body(
     good = make_job()
     queue.submit(good)
 
-    with caplog.at_level(logging.INFO, logger="services.jobs.sqs"):
+    with caplog.at_level(logging.INFO, logger="services.jobs.sqs_queue"):
         deliveries = queue.receive(max_messages=10, wait_seconds=1)
 
     assert [d.job.job_id for d in deliveries] == [good.job_id]
