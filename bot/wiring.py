@@ -252,9 +252,10 @@ def build_services(
         max_running_per_user=settings.max_jobs_per_user,
     )
     queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
-    front = (
-        QueueFront(queue, notifier, store, inline=inline) if queue is not None and role == "front" else None
-    )
+    front = None
+    if queue is not None and role == "front":
+        cap = settings.max_jobs_per_user
+        front = QueueFront(queue, notifier, store, inline=inline, max_running_per_user=cap)
     worker = None
     if queue is not None and role == "worker":
         worker = SqsWorker(
@@ -264,6 +265,9 @@ def build_services(
             max_receives=settings.max_receives,
             on_give_up=processor.give_up,
             wait_seconds=settings.queue_wait_seconds,
+            # The job store sees the jobs of every worker, so the cap holds across them.
+            running=store,
+            max_running_per_user=settings.max_jobs_per_user,
         )
     deduper: Deduper = (
         DynamoDeduper(settings.dedupe_table, clients.dynamodb) if settings.dedupe_table else MemoryDeduper()

@@ -24,10 +24,12 @@ class QueueFront:
         store: JobStore | None = None,
         *,
         inline: bool = False,
+        max_running_per_user: int | None = None,
     ) -> None:
         self._queue = queue
         self._notifier = notifier
         self._store = store
+        self._cap = max_running_per_user
         # Lambda freezes after the response, so there the hand-off happens before the ack.
         self._tasks = BackgroundTasks(inline=inline)
 
@@ -41,7 +43,7 @@ class QueueFront:
 
     def _send(self, job: Job) -> None:
         try:
-            if not self._notifier.open_thread(job, 0):
+            if not self._notifier.open_thread(job, self._place(job)):
                 if self._store is not None:
                     self._store.finish(job.job_id, "interrupted")
                 return
@@ -51,6 +53,21 @@ class QueueFront:
             if self._store is not None:
                 self._store.finish(job.job_id, "failed")
             self._notifier.tell_failure(job, BotError("internal"))
+
+    def _place(self, job: Job) -> int:
+        """The job's place behind its user's own jobs (0: the next free worker may start it).
+
+        Workers defer a user's jobs beyond the cap, so that is the wait a user can be told of;
+        where the job stands among other users' jobs is up to the queue.
+        """
+        if self._store is None or self._cap is None or job.slack is None:
+            return 0
+        try:
+            # The user's unfinished jobs, this one included (accepted before it was submitted).
+            return max(0, self._store.active_for(job.slack.user_id) - self._cap)
+        except Exception:
+            logger.exception("job %s: could not count its user's jobs; no place shown", job.job_id)
+            return 0
 
     def close(self) -> None:
         """Finish the hand-offs in progress."""

@@ -1,7 +1,7 @@
 """Jobs as JSON messages on an Amazon SQS queue: sending, receiving and settling them.
 
 The front process submits (``front.QueueFront``); worker processes receive and settle them
-(``sqs.SqsWorker``, which explains when a job is retried, deferred or given up).
+(``sqs.SqsWorker``, whose docstring says when a job is retried, deferred or given up).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 10
 # SQS allows long polls of up to 20 seconds.
 MAX_WAIT_SECONDS = 20
+# SQS delays a message by at most 15 minutes.
+MAX_DELAY_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,17 @@ class SqsJobQueue:
         self.visibility_timeout = visibility_timeout
         self.fifo = queue_url.endswith(".fifo")
 
-    def submit(self, job: Job) -> None:
-        """Send ``job`` to the queue."""
+    def submit(self, job: Job, *, delay_seconds: int = 0) -> None:
+        """Send ``job`` to the queue, to be received no sooner than ``delay_seconds`` from now."""
         params: dict[str, Any] = {
             "QueueUrl": self.queue_url,
             "MessageBody": job.model_dump_json(),
             "MessageAttributes": {"job_id": {"DataType": "String", "StringValue": job.job_id}},
         }
+        if delay_seconds:
+            if self.fifo:
+                raise ValueError("a FIFO queue delays the whole queue, not one message")
+            params["DelaySeconds"] = max(0, min(delay_seconds, MAX_DELAY_SECONDS))
         if self.fifo:
             # One group per user: a user's jobs run in order while other users' jobs run in parallel.
             params["MessageGroupId"] = job.slack.user_id if job.slack else "cli"
@@ -116,3 +122,8 @@ class SqsJobQueue:
     def release(self, delivery: Delivery) -> None:
         """Make ``delivery`` visible again now, so any worker can retry it."""
         self.extend(delivery, 0)
+
+    def defer(self, delivery: Delivery, seconds: int) -> None:
+        """Queue the job again ``seconds`` from now, as a new message that no receive counted yet."""
+        self.submit(delivery.job, delay_seconds=seconds)
+        self.delete(delivery)

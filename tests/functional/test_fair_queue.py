@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,11 +18,10 @@ import pytest
 from bot.settings import Settings
 from services.slack.messages import t
 from tests.conftest import BotHarness
-from tests.servers.aws_emulator import AwsEmulator, Recorded
+from tests.functional.holding import TRANSLATE, TranslationGate, wait_until
+from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer
 
-TRANSLATE = "submit_image_prompt"
-HOLD = 30  # seconds before a test gives up on jobs that never arrive (a hang, not a timing)
 QUEUED = re.compile(re.escape(t("status.queued", position=999)).replace("999", r"\d+"))
 
 MakeBot = Callable[..., BotHarness]
@@ -44,40 +41,6 @@ def make_bot(settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3
     yield make
     for harness in made:
         harness.close()
-
-
-class TranslationGate:
-    """Answers every translation only once opened, so jobs stay running while the test queues more."""
-
-    def __init__(self) -> None:
-        self.opened = threading.Event()
-        self.arrived: list[str] = []
-        self._changed = threading.Condition()
-
-    def __call__(self, request: Recorded) -> dict[str, Any]:
-        text = str(request.body["messages"][0]["content"][0]["text"])
-        with self._changed:
-            self.arrived.append(text)
-            self._changed.notify_all()
-        assert self.opened.wait(HOLD), "the gate was never opened"
-        tool_input = {"english_prompt": "a calm sea", "safe": True, "category": "none", "requirements": []}
-        return {
-            "output": {
-                "message": {
-                    "role": "assistant",
-                    "content": [{"toolUse": {"toolUseId": "t1", "name": TRANSLATE, "input": tool_input}}],
-                }
-            },
-            "stopReason": "tool_use",
-            "usage": {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15},
-            "metrics": {"latencyMs": 1},
-        }
-
-    def wait_arrived(self, count: int) -> list[str]:
-        """Until ``count`` jobs reached their translation (they run); their texts, in arrival order."""
-        with self._changed:
-            assert self._changed.wait_for(lambda: len(self.arrived) >= count, HOLD), self.arrived
-            return list(self.arrived)
 
 
 @pytest.fixture
@@ -102,14 +65,6 @@ def places_shown(slack: SlackApiServer, text: str) -> list[str]:
     texts = [str(c.params.get("text", "")) for c in edits]
     lines = [body.rsplit("\n", 1)[-1] for body in texts if body.startswith(head)]
     return [line for line in lines if QUEUED.fullmatch(line)]
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    """A sync point: until ``condition`` holds (failing after HOLD seconds: a hang, not a timing)."""
-    deadline = time.monotonic() + HOLD
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met"
-        time.sleep(0.02)
 
 
 def test_a_fourth_request_waits_with_its_place_shown_and_the_twenty_first_in_line_is_refused(
