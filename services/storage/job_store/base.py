@@ -44,7 +44,7 @@ FINAL_STAGES: tuple[Stage, ...] = ("posted", "failed", "interrupted")
 # Longer than SQS's longest message retention (14 days): a redelivered job still finds its marker.
 DEFAULT_TTL = timedelta(days=30)
 # A job unfinished for this long without a sign of life is stuck, not active: it no longer counts
-# against the user's cap on concurrent jobs (resume or the queue's redelivery deals with it).
+# against the user's queue limit (resume or the queue's redelivery deals with it).
 ACTIVE_WINDOW = timedelta(hours=1)
 # A running job writes to the store at every stage (start, checkpoints, post), and no stage takes
 # this long: longer than the Lambda worker's 600 s timeout, so a live job always counts, and
