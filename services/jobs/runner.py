@@ -212,7 +212,7 @@ class JobRunner:
         self._shown.pop(entry, None)
         return entry
 
-    def _moves(self) -> list[tuple[Job, int]]:
+    def _moves(self) -> list[tuple[Queued, int]]:
         """Waiting jobs whose place changed since it was last shown (under the lock)."""
         now = places(self._waiting, list(self._started.values()), self._workers, self._cap)
         moved = []
@@ -220,17 +220,20 @@ class JobRunner:
             # 0 is not shown: a free worker is about to take the job, and its progress follows.
             if place and self._shown.get(entry) != place:
                 self._shown[entry] = place
-                moved.append((entry.job, place))
+                moved.append((entry, place))
         return moved
 
-    def _announce(self, moved: list[tuple[Job, int]]) -> None:
+    def _announce(self, moved: list[tuple[Queued, int]]) -> None:
         if self._watcher is None:
             return
-        for job, place in moved:
+        for entry, place in moved:
+            # Announced outside the lock: another thread may have found a newer place meanwhile.
+            if self._shown.get(entry) != place:
+                continue
             try:
-                self._watcher.waiting(job, place)
+                self._watcher.waiting(entry.job, place)
             except Exception:
-                logger.exception("job %s: could not show its queue position", job.job_id)
+                logger.exception("job %s: could not show its queue position", entry.job.job_id)
 
     def active_for(self, user_id: str) -> int:
         """The user's jobs queued or running in this process."""
