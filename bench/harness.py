@@ -720,13 +720,16 @@ class SlackClient:
     def __init__(self, rig: Rig, port: int) -> None:
         self._rig = rig
         self._port = port
+        # Who sends which command, where a scenario says; everyone else is their own user.
+        self.users: dict[int, str] = {}
 
     def _request(self, number: int) -> tuple[bytes, dict[str, str]]:
-        # One user per command: a burst comes from many people (MAX_JOBS_PER_USER caps one user).
+        # One user per command by default: a burst comes from many people (one user's jobs beyond
+        # MAX_JOBS_PER_USER wait their turn).
         body = slack_requests.command_body(
             text_of(number),
             channel_id=channel_of(number),
-            user_id=f"U{number:08d}",
+            user_id=self.users.get(number, f"U{number:08d}"),
             response_url=self._rig.slack.response_url(),
         )
         headers = slack_requests.signed_headers(body, slack_requests.FORM)

@@ -1,4 +1,7 @@
-"""The six scenarios of the benchmark, each returning its tables, figures and target checks."""
+"""The scenarios of the benchmark, each returning its tables, figures and target checks.
+
+Scenario 7 (fair queueing) lives in ``bench/fairness.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.fairness import fairness
 from bench.harness import (
     Batch,
     BotConfig,
@@ -885,6 +889,7 @@ SCENARIOS: dict[str, Callable[[Context], Result]] = {
     "throughput": throughput,
     "memory": memory,
     "moderation": moderation,
+    "fairness": fairness,
 }
 
 

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     team_daily_quota: int | None = Field(default=None, ge=1, description="Jobs per workspace per day")
     quota_timezone: str = "Asia/Tokyo"
     max_jobs_per_user: int | None = Field(default=3, ge=1, description="Jobs a user may have running at once")
+    # Peers keep a user's prompts waiting rather than refusing them (Midjourney keeps 10).
+    max_queued_per_user: int = Field(
+        default=20, ge=1, le=1000, description="Jobs a user may have waiting beyond MAX_JOBS_PER_USER"
+    )
     result_reactions: bool = Field(default=True, description="Add 🔄 ➕ ➖ 🎲 to each result")
     status_updates_per_minute: int = Field(default=50, ge=1, le=600, description="chat.update pace")
     status_min_interval: float = Field(

@@ -375,11 +375,17 @@ def build_services(
         else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
     processor = JobProcessor(pipeline, notifier, state, store=store, catalogue=catalogue, editor=editor)
-    runner = JobRunner(processor, settings.worker_threads, watcher=processor)
-    queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
-    front = (
-        QueueFront(queue, notifier, store, inline=inline) if queue is not None and role == "front" else None
+    runner = JobRunner(
+        processor,
+        settings.worker_threads,
+        watcher=processor,
+        max_running_per_user=settings.max_jobs_per_user,
     )
+    queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
+    front = None
+    if queue is not None and role == "front":
+        cap = settings.max_jobs_per_user
+        front = QueueFront(queue, notifier, store, inline=inline, max_running_per_user=cap)
     worker = None
     if queue is not None and role == "worker":
         worker = SqsWorker(
@@ -389,6 +395,9 @@ def build_services(
             max_receives=settings.max_receives,
             on_give_up=processor.give_up,
             wait_seconds=settings.queue_wait_seconds,
+            # The job store sees the jobs of every worker, so the cap holds across them.
+            running=store,
+            max_running_per_user=settings.max_jobs_per_user,
         )
     deduper: Deduper = (
         DynamoDeduper(settings.dedupe_table, clients.dynamodb) if settings.dedupe_table else MemoryDeduper()
@@ -406,6 +415,7 @@ def build_services(
             quota_timezone=ZoneInfo(settings.quota_timezone),
             admins=frozenset(settings.admin_users),
             max_jobs_per_user=settings.max_jobs_per_user,
+            max_queued_per_user=settings.max_queued_per_user,
             workspace_languages=settings.workspace_languages,
             default_language=settings.language,
         ),

@@ -616,11 +616,15 @@ def test_worker_grants_are_scoped(template: dict[str, Any]) -> None:
     grants = allowed(template, WORKER_ROLE)
     for action in ("ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes"):
         assert grants[f"sqs:{action}"] == [get_att("JobQueue")]
-    assert "sqs:SendMessage" not in grants
+    # A job of a user at MAX_JOBS_PER_USER is deferred by sending it again with a delay.
+    assert grants["sqs:SendMessage"] == [get_att("JobQueue")]
     for action in ("PutItem", "GetItem", "UpdateItem", "DeleteItem"):
         assert grants[f"dynamodb:{action}"] == [get_att("JobTable"), get_att("StateTable")]
-    assert grants["dynamodb:Scan"] == [get_att("JobTable")]
-    assert grants["dynamodb:Query"] == [get_att("StateTable")]
+    assert grants["dynamodb:Scan"] == grants["dynamodb:BatchGetItem"] == [get_att("JobTable")]
+    # running_for: the user's open jobs from the sparse index, then their stages (BatchGetItem).
+    query = grants["dynamodb:Query"]
+    assert [sub_text(r) for r in query[:1]] == ["${JobTable.Arn}/index/open_by_user"]
+    assert query[1:] == [get_att("StateTable")]
     assert [sub_text(r) for r in grants["s3:PutObject"]] == ["${ArchiveBucket.Arn}/*"]
     assert [sub_text(r) for r in grants["s3:GetObject"]] == ["${ArchiveBucket.Arn}/*"]
     assert grants["s3:ListBucket"] == [get_att("ArchiveBucket")]

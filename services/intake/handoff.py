@@ -19,7 +19,7 @@ class JobSubmitter(Protocol):
 
 
 class ActiveJobs(Protocol):
-    """Counts a user's unfinished jobs, for the cap on concurrent jobs per user."""
+    """Counts a user's unfinished jobs, for the limit on how many of them may wait."""
 
     def active_for(self, user_id: str) -> int:
         """How many of the user's jobs are queued or running."""

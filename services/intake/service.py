@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from services.core.edits import EditSpec
@@ -37,6 +37,7 @@ from services.generation.presets import STYLES
 from services.intake.edits import edit_job, undo_job
 from services.intake.forms import FormInput, HelpRequested, QuotaStatus, UsageReport
 from services.intake.handoff import ActiveJobs, JobSubmitter
+from services.intake.quotas import DEFAULT_TIMEZONE, QuotaLimits, Quotas
 from services.storage.archive import Archive
 from services.storage.job_store import JobStore
 from services.storage.state import StateStore
@@ -44,7 +45,6 @@ from services.storage.state import StateStore
 logger = logging.getLogger(__name__)
 
 FollowUp = Trigger
-JST = ZoneInfo("Asia/Tokyo")
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,10 @@ class IntakeConfig:
     max_candidates: int = 4
     user_daily_quota: int | None = None
     team_daily_quota: int | None = None
-    quota_timezone: ZoneInfo = JST
+    quota_timezone: ZoneInfo = DEFAULT_TIMEZONE
     admins: frozenset[str] = frozenset()
     max_jobs_per_user: int | None = None
+    max_queued_per_user: int | None = None
     workspace_languages: Mapping[str, Language] = field(default_factory=dict)
     default_language: Language = "ja"
 
@@ -82,9 +83,17 @@ class Intake:
         self._catalogue = catalogue
         self._state = state
         self._store = store
-        self._active = active.active_for if active is not None else None
         self.config = config or IntakeConfig()
         self._clock = clock
+        limits = QuotaLimits(
+            user_daily=self.config.user_daily_quota,
+            team_daily=self.config.team_daily_quota,
+            timezone=self.config.quota_timezone,
+            admins=self.config.admins,
+            max_running=self.config.max_jobs_per_user,
+            max_queued=self.config.max_queued_per_user,
+        )
+        self._quotas = Quotas(state, limits, active=active, clock=clock)
 
     # --- who is asking ---------------------------------------------------------------------------
 
@@ -106,48 +115,15 @@ class Intake:
 
     def quota(self, user_id: str) -> QuotaStatus:
         """How much of today's quota the user has used, and when it resets."""
-        start, resets = self._today()
-        used = self._state.requests_since(start, user_id=user_id)
-        # In the quota's own zone, so App Home can say when and in which zone the day ends.
-        local = resets.astimezone(self.config.quota_timezone)
-        return QuotaStatus(limit=self.config.user_daily_quota, used=used, resets_at=local)
+        return self._quotas.status(user_id)
 
     def usage(self, team_id: str | None) -> UsageReport:
         """The workspace's usage today (in the quota's time zone) and over the last 7 days."""
-        start, _ = self._today()
-        return UsageReport(
-            today=self._state.usage_since(team_id, start),
-            week=self._state.usage_since(team_id, start - timedelta(days=6)),
-        )
-
-    def _today(self) -> tuple[datetime, datetime]:
-        local = self._clock().astimezone(self.config.quota_timezone)
-        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
-
-    def _admit(self, slack: SlackContext) -> None:
-        """Refuse politely when the user or the workspace has used up today's quota."""
-        if self.is_admin(slack.user_id):
-            return
-        cap = self.config.max_jobs_per_user
-        if cap is not None and self._active is not None and self._active(slack.user_id) >= cap:
-            raise InputRejected("quota.concurrent", limit=cap)
-        start, resets = self._today()
-        reset = f"{resets.astimezone(self.config.quota_timezone):%H:%M}"
-        limit = self.config.user_daily_quota
-        if limit is not None and self._state.requests_since(start, user_id=slack.user_id) >= limit:
-            raise InputRejected("quota.user", limit=limit, reset=reset)
-        limit = self.config.team_daily_quota
-        if (
-            limit is not None
-            and slack.team_id
-            and self._state.requests_since(start, team_id=slack.team_id) >= limit
-        ):
-            raise InputRejected("quota.team", limit=limit, reset=reset)
+        return self._quotas.usage(team_id)
 
     def _queue(self, job: Job, *, counted: bool = True) -> Job:
         if counted and job.slack is not None:
-            self._admit(job.slack)
+            self._quotas.admit(job.slack)
         if self._store is not None:
             # Durable before Slack hears "OK": a crash from here on cannot lose the request.
             self._store.accept(job)

@@ -72,9 +72,18 @@ class JobProcessor:
             self._opened[job.job_id] = future
 
     def waiting(self, job: Job, position: int) -> None:
-        """The job moved up the queue."""
+        """The job's place in the queue changed: show it, once its status message is posted."""
         future = self._opened.get(job.job_id)
-        if future is not None and future.done() and not future.exception() and future.result():
+        if future is not None:
+            # Places change on every submit and start, often before the announcer has posted the
+            # message; a callback shows them in order once it has, instead of dropping them.
+            future.add_done_callback(lambda opened: self._show_place(opened, job, position))
+
+    def _show_place(self, opened: Future[bool], job: Job, position: int) -> None:
+        with self._lock:
+            # Started meanwhile: its progress, not an old place, belongs in the status message.
+            waiting = self._opened.get(job.job_id) is opened
+        if waiting and not opened.exception() and opened.result():
             self._notifier.waiting(job, position)
 
     def __call__(self, job: Job) -> None:

@@ -1,14 +1,32 @@
-"""The in-process queue: a fixed number of worker threads take jobs in order, each knowing its place.
+"""The in-process queue: worker threads take jobs fairly across users, and each job knows its place.
+
+Scheduling
+----------
+Round-robin across users, in rounds: a user's first waiting job joins the current round (the
+round of the latest job to start), each further job of theirs the round after their previous
+one. Workers start jobs round by round, in order of arrival within a round, and pass over users
+who already run ``max_running_per_user`` jobs until one of theirs ends. So a burst of twelve
+prompts from one person spreads over twelve rounds, and someone who asks meanwhile joins the
+current round: they wait for at most one running job to end, never for the burst. (This is
+start-time fair queuing with every job costing one.)
+
+A job's place (the 「順番待ち（2 番目）」 of its status message) is how many running jobs must end
+before it starts, found by playing the same rule forward with jobs ending in the order they
+started. It can go up as well as down: a newcomer goes ahead of a burst's later jobs.
 
 The embedded bot runs jobs here; in scale-out mode ``sqs`` moves them between processes instead.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from services.core.job import Job
@@ -27,14 +45,66 @@ class QueueWatcher(Protocol):
         """``job`` joined the queue at ``position`` (0: a worker starts it at once)."""
 
     def waiting(self, job: Job, position: int) -> None:
-        """``job`` moved up the queue to ``position``."""
+        """``job``'s place in the queue changed to ``position``."""
+
+
+@dataclass(frozen=True, eq=False)
+class Queued:
+    """One submission (the same job submitted twice is two), hashed by identity."""
+
+    job: Job
+    user: str
+    turn: tuple[int, int]  # (round, arrival): jobs start in this order
+
+
+def next_user(
+    waiting: Mapping[str, Sequence[Queued]], running: Mapping[str, int], cap: int | None
+) -> str | None:
+    """Whose first waiting job starts next: the earliest turn among users below the cap, if any."""
+    chosen: tuple[int, int] | None = None
+    user = None
+    for candidate, queue in waiting.items():
+        if not queue or (cap is not None and running.get(candidate, 0) >= cap):
+            continue
+        if chosen is None or queue[0].turn < chosen:
+            chosen, user = queue[0].turn, candidate
+    return user
+
+
+def places(
+    waiting: Mapping[str, Sequence[Queued]], started: Sequence[str], workers: int, cap: int | None
+) -> dict[Queued, int]:
+    """Each waiting job's place: how many running jobs end before it starts (0: it starts now).
+
+    ``started`` lists the users of the running jobs, oldest first; jobs are assumed to end in
+    that order, and the next to start is chosen as the workers choose (``next_user``).
+    """
+    queues = {user: deque(queue) for user, queue in waiting.items() if queue}
+    running = Counter(started)
+    ending = deque(started)
+    ended = 0
+    found: dict[Queued, int] = {}
+    while queues:
+        user = next_user(queues, running, cap) if len(ending) < workers else None
+        if user is None:
+            if not ending:  # unreachable: a full pool or a user at the cap means jobs are running
+                break
+            running[ending.popleft()] -= 1
+            ended += 1
+            continue
+        found[queues[user].popleft()] = ended
+        if not queues[user]:
+            del queues[user]
+        running[user] += 1
+        ending.append(user)
+    return found
 
 
 class JobRunner:
-    """An in-process queue: a fixed number of worker threads take jobs in order.
+    """An in-process queue: a fixed number of worker threads take jobs round-robin across users.
 
     Unlike a thread pool it knows where each waiting job stands, so the status message can say
-    「順番待ち（2 番目）」 and count down as jobs ahead of it start.
+    「順番待ち（2 番目）」 and follow the job's place as other jobs start and end.
     """
 
     def __init__(
@@ -43,82 +113,146 @@ class JobRunner:
         workers: int,
         *,
         watcher: QueueWatcher | None = None,
+        max_running_per_user: int | None = None,
     ) -> None:
+        if workers < 1 or (max_running_per_user is not None and max_running_per_user < 1):
+            raise ValueError("workers and max_running_per_user must be at least 1")
         self._process = process
         self._watcher = watcher
-        self._queue: deque[Job] = deque()
-        self._running = 0
-        self._per_user: Counter[str] = Counter()
+        self._workers = workers
+        self._cap = max_running_per_user
+        self._waiting: dict[str, list[Queued]] = {}  # per user, in turn order
+        self._running: Counter[str] = Counter()
+        self._started: dict[int, str] = {}  # the user of each running job, by ticket, oldest first
+        self._tickets = itertools.count()
+        self._arrivals = itertools.count()
+        self._round = 0  # the round of the latest job to start
+        self._next_round: dict[str, int] = {}  # per user with jobs queued or running
+        self._shown: dict[Queued, int] = {}  # the place each waiting job was last shown
         self._closed = False
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
+        self._work = threading.Condition(self._lock)  # a job may have become startable
+        self._idle = threading.Condition(self._lock)  # a job ended
         self._threads = [
-            threading.Thread(target=self._work, name=f"job-{n}", daemon=True) for n in range(workers)
+            threading.Thread(target=self._serve, name=f"job-{n}", daemon=True) for n in range(workers)
         ]
-        self._workers = workers
         for thread in self._threads:
             thread.start()
 
     def submit(self, job: Job) -> None:
         """Queue ``job``; returns at once. Raises RuntimeError after shutdown."""
+        user = _user(job)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the job runner is shut down")
-            # 0 means a worker is free and the job starts at once.
-            position = max(0, self._running + len(self._queue) + 1 - self._workers)
+            turn = max(self._round, self._next_round.get(user, 0))
+            self._next_round[user] = turn + 1
+            entry = Queued(job, user, (turn, next(self._arrivals)))
+            waiting = {**self._waiting, user: [*self._waiting.get(user, ()), entry]}
+            position = places(waiting, list(self._started.values()), self._workers, self._cap)[entry]
         # Announced before a worker can see the job, so the worker finds its status message.
         if self._watcher is not None:
             self._watcher.accepted(job, position)
         with self._lock:
-            self._queue.append(job)
-            self._per_user[_user(job)] += 1
-            self._changed.notify()
+            # Sorted by turn: two jobs of one user submitted at once may get here in either order.
+            bisect.insort(self._waiting.setdefault(user, []), entry, key=lambda queued: queued.turn)
+            self._shown[entry] = position
+            self._work.notify()
+            moved = self._moves()
         logger.info("job %s: queued (%s), position %d", job.job_id, job.trigger, position)
+        # A newcomer goes ahead of a burst's later jobs, which are told their new place.
+        self._announce(moved)
 
-    def _work(self) -> None:
+    def _serve(self) -> None:
         while True:
             with self._lock:
-                self._changed.wait_for(lambda: self._queue or self._closed)
-                if not self._queue:
+                self._work.wait_for(lambda: self._startable() is not None or self._drained())
+                user = self._startable()
+                if user is None:
                     return  # closed and drained
-                job = self._queue.popleft()
-                self._running += 1
-                waiting = list(self._queue)
-            self._announce_moves(waiting)
+                entry = self._take(user)
+                ticket = next(self._tickets)
+                self._started[ticket] = user
+                moved = self._moves()
+            self._announce(moved)
             try:
-                self._process(job)
+                self._process(entry.job)
             except Exception:
-                logger.exception("job %s: worker failed", job.job_id)
+                logger.exception("job %s: worker failed", entry.job.job_id)
             finally:
                 with self._lock:
-                    self._running -= 1
-                    self._per_user[_user(job)] -= 1
-                    self._changed.notify_all()
+                    del self._started[ticket]
+                    self._running[user] -= 1
+                    if not self._running[user]:
+                        del self._running[user]
+                        if user not in self._waiting:
+                            # Nothing of theirs left: their next job joins the current round.
+                            self._next_round.pop(user, None)
+                    # Its user may be below the cap again, and a worker is free.
+                    self._work.notify()
+                    self._idle.notify_all()
+                    moved = self._moves()
+                self._announce(moved)
 
-    def _announce_moves(self, waiting: list[Job]) -> None:
+    def _startable(self) -> str | None:
+        if len(self._started) >= self._workers:
+            return None
+        return next_user(self._waiting, self._running, self._cap)
+
+    def _drained(self) -> bool:
+        return self._closed and not self._waiting
+
+    def _take(self, user: str) -> Queued:
+        queue = self._waiting[user]
+        entry = queue.pop(0)
+        if not queue:
+            del self._waiting[user]
+        self._running[user] += 1
+        self._round = max(self._round, entry.turn[0])
+        self._shown.pop(entry, None)
+        return entry
+
+    def _moves(self) -> list[tuple[Queued, int]]:
+        """Waiting jobs whose place changed since it was last shown (under the lock)."""
+        now = places(self._waiting, list(self._started.values()), self._workers, self._cap)
+        moved = []
+        for entry, place in now.items():
+            # 0 is not shown: a free worker is about to take the job, and its progress follows.
+            if place and self._shown.get(entry) != place:
+                self._shown[entry] = place
+                moved.append((entry, place))
+        return moved
+
+    def _announce(self, moved: list[tuple[Queued, int]]) -> None:
         if self._watcher is None:
             return
-        for place, job in enumerate(waiting, start=1):
+        for entry, place in moved:
+            # Announced outside the lock: another thread may have found a newer place meanwhile.
+            if self._shown.get(entry) != place:
+                continue
             try:
-                self._watcher.waiting(job, place)
+                self._watcher.waiting(entry.job, place)
             except Exception:
-                logger.exception("job %s: could not show its queue position", job.job_id)
+                logger.exception("job %s: could not show its queue position", entry.job.job_id)
 
     def active_for(self, user_id: str) -> int:
         """The user's jobs queued or running in this process."""
         with self._lock:
-            return self._per_user[user_id]
+            return len(self._waiting.get(user_id, ())) + self._running[user_id]
 
     @property
     def in_flight(self) -> int:
         """Jobs queued or running."""
         with self._lock:
-            return len(self._queue) + self._running
+            return self._queued() + len(self._started)
+
+    def _queued(self) -> int:
+        return sum(len(queue) for queue in self._waiting.values())
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is queued or running; False on timeout."""
         with self._lock:
-            return self._changed.wait_for(lambda: not self._queue and not self._running, timeout)
+            return self._idle.wait_for(lambda: not self._waiting and not self._started, timeout)
 
     def shutdown(self, wait: bool = True, timeout: float | None = None) -> int:
         """Stop taking jobs; with ``wait``, finish the queued ones first (for ``timeout`` at most).
@@ -129,17 +263,24 @@ class JobRunner:
         with self._lock:
             self._closed = True
             if not wait:
-                self._queue.clear()
-            self._changed.notify_all()
+                self._forget_waiting()
+            self._work.notify_all()
         if not wait:
             return self.in_flight
         deadline = None if timeout is None else time.monotonic() + timeout
         for thread in self._threads:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         with self._lock:
-            left = len(self._queue) + self._running
-            self._queue.clear()  # not started: they stay "queued" in the store
+            left = self._queued() + len(self._started)
+            self._forget_waiting()  # not started: they stay "queued" in the store
+            self._work.notify_all()
             return left
+
+    def _forget_waiting(self) -> None:
+        self._waiting.clear()
+        self._shown.clear()
+        self._next_round = {user: n for user, n in self._next_round.items() if user in self._running}
+        self._idle.notify_all()
 
 
 def _user(job: Job) -> str:

@@ -1,8 +1,8 @@
 """Scale-out mode: jobs travel through Amazon SQS from the Slack front process to worker processes.
 
-The front process only acknowledges; its :class:`QueueFront` posts the status message and calls
-:meth:`SqsJobQueue.submit`. ``python -m bot worker`` runs :meth:`SqsWorker.run`, and a Lambda
-worker calls :meth:`SqsWorker.process_one` per record.
+The front process only acknowledges; its ``QueueFront`` (``front``) posts the status message and
+calls ``SqsJobQueue.submit`` (``sqs_queue``). ``python -m bot worker`` runs :meth:`SqsWorker.run`,
+and a Lambda worker calls :meth:`SqsWorker.process_one` per record.
 
 Giving up, and who tells the user
 ---------------------------------
@@ -19,171 +19,44 @@ deleting first would instead risk telling them never.
 
 ``process`` should raise only for failures worth retrying, and must not tell the user when it
 raises: the worker either retries or calls ``on_give_up``.
+
+Taking turns
+------------
+A worker that receives a job of a user who already runs ``max_running_per_user`` jobs (counted
+in the job store across workers, and this worker's own) defers it: it sends the job again with a
+short, jittered ``DelaySeconds`` and deletes the message it received, so other users' jobs take
+the free worker and this one comes back later. Not ChangeMessageVisibility on the same message:
+each receive of it would count towards ``max_receives`` and the redrive policy, and a user's
+twentieth job, deferred again and again while their first ones run, would be given up or
+dead-lettered without ever failing. A crash between the send and the delete leaves two copies,
+which the job store's posted marker makes post once. Workers that receive a user's jobs in the
+same instant can each pass the check, so the cap may be exceeded briefly; the next delivery finds
+them running. A FIFO queue is not deferred on: its message groups (one per user) already hand a
+worker one job of a user at a time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from pydantic import ValidationError
-
-from services.core.errors import BotError
 from services.core.job import Job
-from services.jobs.tasks import BackgroundTasks
-from services.slack.notifier import SlackNotifier
-from services.storage.job_store import JobStore
+from services.jobs.sqs_queue import MAX_DELAY_SECONDS, MAX_WAIT_SECONDS, Delivery, SqsJobQueue, parse_job
 
 logger = logging.getLogger(__name__)
 
-# ReceiveMessage returns at most 10 messages per call.
-MAX_BATCH = 10
-# SQS allows long polls of up to 20 seconds.
-MAX_WAIT_SECONDS = 20
 
+class RunningJobs(Protocol):
+    """Counts a user's jobs running on any worker (the job store does)."""
 
-@dataclass(frozen=True)
-class Delivery:
-    """One received message that holds a job, and what is needed to settle it."""
-
-    job: Job
-    receipt_handle: str
-    receive_count: int
-    message_id: str
-
-
-def _parse(body: str, message_id: str) -> Job | None:
-    """The job in a message body, or ``None`` (logged without the body: it holds the user's text)."""
-    try:
-        return Job.model_validate_json(body)
-    except ValidationError as exc:
-        # Only where and why: pydantic's own message would quote the input.
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        first = errors[0] if errors else {"type": "?", "loc": ()}
-        where = ".".join(str(part) for part in first["loc"]) or "<body>"
-        logger.error(
-            "SQS message %s: not a job (%d error(s), first %s at %s); dropping it",
-            message_id,
-            len(errors),
-            first["type"],
-            where,
-        )
-        return None
-
-
-class SqsJobQueue:
-    """Jobs as JSON messages on an SQS queue (standard or FIFO)."""
-
-    def __init__(self, client: Any, queue_url: str, *, visibility_timeout: int = 120) -> None:
-        if not 1 <= visibility_timeout <= 43_200:
-            raise ValueError("visibility_timeout must be between 1 and 43200 seconds")
-        self._client = client
-        self.queue_url = queue_url
-        self.visibility_timeout = visibility_timeout
-        self.fifo = queue_url.endswith(".fifo")
-
-    def submit(self, job: Job) -> None:
-        """Send ``job`` to the queue."""
-        params: dict[str, Any] = {
-            "QueueUrl": self.queue_url,
-            "MessageBody": job.model_dump_json(),
-            "MessageAttributes": {"job_id": {"DataType": "String", "StringValue": job.job_id}},
-        }
-        if self.fifo:
-            # One group per user: a user's jobs run in order while other users' jobs run in parallel.
-            params["MessageGroupId"] = job.slack.user_id if job.slack else "cli"
-            # A job sent twice (e.g. a retried request) within SQS's 5-minute window is queued once.
-            params["MessageDeduplicationId"] = job.job_id
-        response = self._client.send_message(**params)
-        logger.info("job %s: queued in SQS as message %s", job.job_id, response.get("MessageId"))
-
-    def receive(self, max_messages: int = 1, wait_seconds: int = MAX_WAIT_SECONDS) -> list[Delivery]:
-        """Long-poll for up to ``max_messages`` jobs; malformed messages are deleted, not returned."""
-        response = self._client.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=max(1, min(max_messages, MAX_BATCH)),
-            WaitTimeSeconds=max(0, min(wait_seconds, MAX_WAIT_SECONDS)),
-            VisibilityTimeout=self.visibility_timeout,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-            MessageAttributeNames=["job_id"],
-        )
-        deliveries: list[Delivery] = []
-        for message in response.get("Messages", []):
-            message_id = str(message.get("MessageId", "?"))
-            receipt_handle = str(message["ReceiptHandle"])
-            job = _parse(message.get("Body", ""), message_id)
-            if job is None:
-                # A body that does not parse never will: retrying it would only fill the DLQ.
-                try:
-                    self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
-                except Exception:
-                    logger.exception("SQS message %s: could not delete it", message_id)
-                continue
-            count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-            deliveries.append(Delivery(job, receipt_handle, count, message_id))
-        return deliveries
-
-    def extend(self, delivery: Delivery, seconds: int) -> None:
-        """Keep ``delivery`` hidden from other workers for ``seconds`` from now."""
-        self._client.change_message_visibility(
-            QueueUrl=self.queue_url, ReceiptHandle=delivery.receipt_handle, VisibilityTimeout=seconds
-        )
-
-    def delete(self, delivery: Delivery) -> None:
-        """Remove a settled job from the queue."""
-        self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=delivery.receipt_handle)
-
-    def release(self, delivery: Delivery) -> None:
-        """Make ``delivery`` visible again now, so any worker can retry it."""
-        self.extend(delivery, 0)
-
-
-class QueueFront:
-    """The front in scale-out mode: post the status message, then hand the job to SQS."""
-
-    def __init__(
-        self,
-        queue: SqsJobQueue,
-        notifier: SlackNotifier,
-        store: JobStore | None = None,
-        *,
-        inline: bool = False,
-    ) -> None:
-        self._queue = queue
-        self._notifier = notifier
-        self._store = store
-        # Lambda freezes after the response, so there the hand-off happens before the ack.
-        self._tasks = BackgroundTasks(inline=inline)
-
-    def submit(self, job: Job) -> None:
-        """Announce and enqueue ``job`` (in the background unless inline)."""
-        self._tasks.submit(f"enqueue {job.job_id}", lambda: self._send(job))
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Until every accepted job is on the queue; False on timeout."""
-        return self._tasks.wait_idle(timeout)
-
-    def _send(self, job: Job) -> None:
-        try:
-            if not self._notifier.open_thread(job, 0):
-                if self._store is not None:
-                    self._store.finish(job.job_id, "interrupted")
-                return
-            self._queue.submit(job)
-        except Exception:
-            logger.exception("job %s: could not be queued", job.job_id)
-            if self._store is not None:
-                self._store.finish(job.job_id, "failed")
-            self._notifier.tell_failure(job, BotError("internal"))
-
-    def close(self) -> None:
-        """Finish the hand-offs in progress."""
-        self._tasks.shutdown()
+    def running_for(self, user_id: str) -> int:
+        """How many of the user's jobs a worker has started and not finished."""
 
 
 class SqsWorker:
@@ -200,9 +73,17 @@ class SqsWorker:
         heartbeat_seconds: float = 30,
         wait_seconds: int = MAX_WAIT_SECONDS,
         retry_pause: float = 5,
+        running: RunningJobs | None = None,
+        max_running_per_user: int | None = None,
+        defer_seconds: float = 5,
+        rng: random.Random | None = None,
     ) -> None:
         if workers < 1 or max_receives < 1:
             raise ValueError("workers and max_receives must be at least 1")
+        if max_running_per_user is not None and max_running_per_user < 1:
+            raise ValueError("max_running_per_user must be at least 1")
+        if not 1 <= defer_seconds <= MAX_DELAY_SECONDS / 1.5:
+            raise ValueError("defer_seconds must be between 1 and 600")
         # A heartbeat slower than the visibility timeout lets a running job reappear for another worker.
         if not 0 < heartbeat_seconds < queue.visibility_timeout:
             raise ValueError("heartbeat_seconds must be positive and below the queue's visibility timeout")
@@ -217,6 +98,13 @@ class SqsWorker:
         self._retry_pause = retry_pause
         self._running = 0
         self._changed = threading.Condition()
+        self._running_jobs = running
+        # FIFO message groups (one per user) already hand out one job of a user at a time.
+        self._cap = None if queue.fifo else max_running_per_user
+        self._defer_seconds = defer_seconds
+        self._rng = rng or random.Random()
+        self._mine: Counter[str] = Counter()  # this worker's jobs per user, claimed or running
+        self._claims = threading.Lock()
 
     def run(self, stop: threading.Event) -> None:
         """Process jobs until ``stop`` is set; then let running jobs finish and return."""
@@ -246,13 +134,19 @@ class SqsWorker:
     def process_one(self, record: Mapping[str, Any]) -> None:
         """Process one SQS event record (Lambda); raises to have Lambda redeliver it."""
         message_id = str(record.get("messageId", "?"))
-        job = _parse(record.get("body", ""), message_id)
+        job = parse_job(record.get("body", ""), message_id)
         if job is None:
             return  # returning deletes it, as the long-running worker does
         count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         if count > self._max_receives:
             logger.warning("job %s: received %d times without an outcome; giving up", job.job_id, count)
             self._tell_give_up(job)
+            return
+        if not self._claim(job):
+            # Returning deletes the message; the copy comes back after the delay.
+            seconds = self._deferral()
+            self._queue.submit(job, delay_seconds=seconds)
+            logger.info("job %s: deferred %d s", job.job_id, seconds)
             return
         logger.info("job %s: started from SQS message %s (receive %d)", job.job_id, message_id, count)
         try:
@@ -265,6 +159,8 @@ class SqsWorker:
             self._tell_give_up(job)
         else:
             logger.info("job %s: done", job.job_id)
+        finally:
+            self._unclaim(job)
 
     def _free_slots(self) -> int:
         with self._changed:
@@ -282,30 +178,79 @@ class SqsWorker:
                 )
                 self._give_up(delivery)
                 return
-            logger.info(
-                "job %s: started from SQS message %s (receive %d)",
-                job.job_id,
-                delivery.message_id,
-                delivery.receive_count,
-            )
-            with self._heartbeat(delivery):
-                try:
-                    self._process(job)
-                except Exception:
-                    failed = True
-                    logger.exception("job %s: attempt %d failed", job.job_id, delivery.receive_count)
-                else:
-                    failed = False
-            if not failed:
-                self._settle(delivery, self._queue.delete, "done")
-            elif delivery.receive_count >= self._max_receives:
-                self._give_up(delivery)
-            else:
-                self._settle(delivery, self._queue.release, "released for a retry")
+            if not self._claim(job):
+                seconds = self._deferral()
+                self._settle(delivery, lambda d: self._queue.defer(d, seconds), f"deferred {seconds} s")
+                return
+            try:
+                self._run(delivery)
+            finally:
+                self._unclaim(job)
         finally:
             with self._changed:
                 self._running -= 1
                 self._changed.notify_all()
+
+    def _run(self, delivery: Delivery) -> None:
+        job = delivery.job
+        logger.info(
+            "job %s: started from SQS message %s (receive %d)",
+            job.job_id,
+            delivery.message_id,
+            delivery.receive_count,
+        )
+        with self._heartbeat(delivery):
+            try:
+                self._process(job)
+            except Exception:
+                failed = True
+                logger.exception("job %s: attempt %d failed", job.job_id, delivery.receive_count)
+            else:
+                failed = False
+        if not failed:
+            self._settle(delivery, self._queue.delete, "done")
+        elif delivery.receive_count >= self._max_receives:
+            self._give_up(delivery)
+        else:
+            self._settle(delivery, self._queue.release, "released for a retry")
+
+    def _capped(self, job: Job) -> str | None:
+        """The user whose running slots the job takes, or None when no cap applies to it."""
+        return job.slack.user_id if self._cap is not None and job.slack else None
+
+    def _claim(self, job: Job) -> bool:
+        """Take one of the job's user's running slots; False when the user already runs the cap."""
+        user = self._capped(job)
+        if user is None or self._cap is None:
+            return True
+        with self._claims:
+            # This worker's own jobs count from the moment they are claimed: the store sees them
+            # only once the processor starts them, and one receive can hold several of a user's.
+            running = self._mine[user]
+            if running < self._cap and self._running_jobs is not None:
+                try:
+                    running = max(running, self._running_jobs.running_for(user))
+                except Exception:
+                    # Fairness is not worth a stalled job: run it on this worker's count alone.
+                    logger.exception("job %s: could not count its user's running jobs", job.job_id)
+            if running >= self._cap:
+                logger.info("job %s: its user already runs %d job(s); deferring it", job.job_id, running)
+                return False
+            self._mine[user] += 1
+            return True
+
+    def _unclaim(self, job: Job) -> None:
+        user = self._capped(job)
+        if user is not None:
+            with self._claims:
+                self._mine[user] -= 1
+                if not self._mine[user]:
+                    del self._mine[user]
+
+    def _deferral(self) -> int:
+        """Seconds until a deferred job comes back: jittered, so a user's deferred jobs spread out."""
+        seconds = round(self._defer_seconds * self._rng.uniform(0.5, 1.5))
+        return max(1, min(seconds, MAX_DELAY_SECONDS))
 
     def _give_up(self, delivery: Delivery) -> None:
         try:

@@ -88,6 +88,8 @@ def test_missing_region_line_tells_the_operator_aws_default_region_also_works(
         pytest.param("SLACK_APP_TOKEN", "xoxb-not-an-app-token", id="app token that is not xapp-"),
         pytest.param("PORT", "0", id="port 0"),
         pytest.param("LANGUAGE", "fr", id="unsupported language"),
+        pytest.param("MAX_QUEUED_PER_USER", "0", id="no queue at all"),
+        pytest.param("MAX_QUEUED_PER_USER", "many", id="queue limit that is not a number"),
     ],
 )
 def test_an_invalid_value_gives_one_line_naming_the_variable(
@@ -271,3 +273,10 @@ def test_environment_wins_over_env_file(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("MAX_ATTEMPTS", "2")
 
     assert load_settings().max_attempts == 2
+
+
+def test_a_user_may_have_twenty_requests_waiting_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load().max_jobs_per_user, load().max_queued_per_user) == (3, 20)
+    monkeypatch.setenv("MAX_QUEUED_PER_USER", "5")
+
+    assert load().max_queued_per_user == 5

@@ -508,28 +508,6 @@ def test_result_buttons_count_against_the_quota(make_bot: MakeBot) -> None:
     assert answer.params["response_type"] == "ephemeral"
 
 
-def test_a_user_may_have_only_so_many_jobs_at_once(make_bot: MakeBot) -> None:
-    bot = make_bot(max_jobs_per_user=1, worker_threads=1)
-    bot.aws.set_latency("InvokeModel", 0.5)
-
-    first = bot.command("夜の海にオーロラ")
-    second = bot.command("桜と富士山")
-    other_user = bot.command("桜と富士山", user_id="U0OTHER")
-    bot.wait_idle()
-
-    assert first.status == 200 and first.body == ""
-    assert json.loads(second.body) == {
-        "text": t("quota.concurrent", limit=1),
-        "response_type": "ephemeral",
-    }
-    assert other_user.body == ""  # the cap is per user
-    assert len(bot.slack.uploaded_files()) == 2
-    # Once the first job is done, the user may ask again.
-    assert bot.command("桜と富士山").body == ""
-    bot.wait_idle()
-    assert len(bot.slack.uploaded_files()) == 3
-
-
 # --- 7. usage for admins ----------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from bot.wiring import build_services, slack_client
 from services.slack import ids
 from services.slack.messages import t
 from tests.conftest import BotHarness, DynamoTable
+from tests.functional.holding import TranslationGate, wait_until
 from tests.servers.aws_emulator import AwsEmulator
 from tests.servers.slack_api import SlackApiServer
 
@@ -116,22 +117,66 @@ def test_a_redelivered_job_posts_only_once(
     assert len(slack_api.uploaded_files()) == 1
 
 
-def test_the_cap_on_jobs_per_user_holds_when_the_jobs_run_on_workers(
+def test_the_queue_limit_holds_when_the_jobs_run_on_workers(
     settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, queue_url: str
 ) -> None:
-    front_settings = settings.model_copy(update={"job_queue_url": queue_url, "max_jobs_per_user": 1})
+    front_settings = settings.model_copy(
+        update={"job_queue_url": queue_url, "max_jobs_per_user": 1, "max_queued_per_user": 1}
+    )
     front = BotHarness(front_settings, slack_api, aws, s3, role="front")
     try:
         first = front.command(AURORA)
         second = front.command("桜と富士山")
+        third = front.command("港の夜景")
         other_user = front.command("桜と富士山", user_id="U0OTHER")
         front.wait_idle()
     finally:
         front.close()
 
-    assert first.body == "" and other_user.body == ""
-    # Nothing runs in the front: the first job waits on the queue, and still counts.
-    assert json.loads(second.body) == {"text": t("quota.concurrent", limit=1), "response_type": "ephemeral"}
+    assert first.body == second.body == other_user.body == ""
+    # Nothing runs in the front: the first two jobs wait on the queue, and both count.
+    assert json.loads(third.body) == {"text": t("quota.queue_full", limit=1), "response_type": "ephemeral"}
+    # The second waits behind the user's first, and its status message says so.
+    received = t("status.received", user="U0USER", text="桜と富士山")
+    [status] = [c for c in slack_api.calls("chat.postMessage") if c.params["text"].startswith(received)]
+    assert status.params["text"] == received + "\n" + t("status.queued", position=1)
+
+
+def test_a_worker_defers_a_job_beyond_the_users_cap_and_runs_it_once_a_turn_frees(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, queue_url: str
+) -> None:
+    shared = settings.model_copy(
+        update={"job_queue_url": queue_url, "queue_wait_seconds": 1, "max_jobs_per_user": 1}
+    )
+    front = BotHarness(shared, slack_api, aws, s3, role="front")
+    try:
+        assert front.command(AURORA).body == front.command("桜と富士山").body == ""
+        front.wait_idle()
+    finally:
+        front.close()
+    gate = TranslationGate()
+    aws.set_responder(f"Converse:{TRANSLATE}", gate)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+
+    def delayed() -> int:
+        name = "ApproximateNumberOfMessagesDelayed"
+        return int(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[name])["Attributes"][name])
+
+    def deferred_then_both_posted() -> None:
+        gate.wait_arrived(1)
+        # Four worker threads, two messages: the second is sent back with a delay, not run.
+        wait_until(lambda: delayed() == 1)
+        assert len(gate.arrived) == 1
+        gate.opened.set()
+        slack_api.wait_for("files.completeUploadExternal", count=2, timeout=60)
+
+    try:
+        _run_worker(shared.model_copy(update={"slack_app_token": None}), deferred_then_both_posted)
+    finally:
+        gate.opened.set()
+
+    assert len(slack_api.uploaded_files()) == 2
+    assert len(aws.requests("Converse", tool=TRANSLATE)) == 2  # each job translated once
 
 
 @pytest.fixture

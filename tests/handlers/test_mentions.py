@@ -75,12 +75,12 @@ def test_a_refused_request_is_whispered_to_the_user_in_their_language(
     app: FakeApp, services: FakeServices
 ) -> None:
     services.intake.langs["U0USER"] = "en"
-    services.intake.refuse["request"] = InputRejected("quota.concurrent", limit=2)
+    services.intake.refuse["request"] = InputRejected("quota.queue_full", limit=2)
 
     outcome = mention(app, "夜の海")
 
     [whisper] = outcome.client.sent("chat.postEphemeral")
-    assert whisper["text"] == t("quota.concurrent", "en", limit=2)
+    assert whisper["text"] == t("quota.queue_full", "en", limit=2)
     assert (whisper["user"], whisper["thread_ts"]) == ("U0USER", TS)
 
 

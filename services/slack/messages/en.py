@@ -283,7 +283,10 @@ EN: dict[str, str] = {
     "quota.user": "You reached today's limit ({limit}). It resets at {reset}; please try again then.",
     "quota.team": "This workspace reached today's limit ({limit}). It resets at {reset}.",
     "refine.empty": "Please say what to change, e.g. `@imagine brighter`.",
-    "quota.concurrent": "You can have {limit} images in progress at once. Please wait for one to finish.",
+    "quota.queue_full": (
+        "You already have {limit} requests waiting, the most allowed. "
+        "Please send this one again once an earlier one has finished."
+    ),
     "photo.needs_text": "Please say how to change the photo, e.g. `@imagine this photo as a watercolour`.",
     "photo.unsupported": "This image model can't start from a photo. Please choose another with `--model`.",
     "variation.unsupported": "This model cannot make variations. Try “🔄 Regenerate” or “⚙️ Adjust”.",

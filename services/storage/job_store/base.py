@@ -10,8 +10,9 @@ a late or duplicate worker reports afterwards; only ``attempts`` and ``updated_a
 
 A running job leaves a ``checkpoint`` (services.core.job.Checkpoint) after each completed pipeline
 stage, so a job resumed after a crash or redelivered by SQS starts after it: no paid model call
-of a finished stage is made twice. ``active_for`` counts a user's unfinished jobs, for the cap on
-concurrent jobs per user, across every process sharing the store.
+of a finished stage is made twice. ``active_for`` counts a user's unfinished jobs (queued or
+running), for the limit on a user's queue; ``running_for`` counts only the started ones, for the
+cap on a user's jobs running at once. Both count across every process sharing the store.
 
 SQLite (``sqlite.SqliteJobStore``) serves one host, e.g. ``DATA_DIR/jobs.sqlite3``, shared by the
 processes on it. DynamoDB (``dynamodb.DynamoJobStore``, its table in that module) serves several
@@ -36,13 +37,19 @@ _Raw = TypeVar("_Raw")
 Stage = Literal["queued", "running", "generated", "posted", "failed", "interrupted"]
 STAGES: tuple[Stage, ...] = get_args(Stage)
 OPEN_STAGES: tuple[Stage, ...] = ("queued", "running", "generated")
+# Started by a worker and not finished: what the per-user cap on running jobs counts.
+RUNNING_STAGES: tuple[Stage, ...] = ("running", "generated")
 FINAL_STAGES: tuple[Stage, ...] = ("posted", "failed", "interrupted")
 
 # Longer than SQS's longest message retention (14 days): a redelivered job still finds its marker.
 DEFAULT_TTL = timedelta(days=30)
 # A job unfinished for this long without a sign of life is stuck, not active: it no longer counts
-# against the user's cap on concurrent jobs (resume or the queue's redelivery deals with it).
+# against the user's queue limit (resume or the queue's redelivery deals with it).
 ACTIVE_WINDOW = timedelta(hours=1)
+# A running job writes to the store at every stage (start, checkpoints, post), and no stage takes
+# this long: longer than the Lambda worker's 600 s timeout, so a live job always counts, and
+# short, so the job of a worker that died frees its user's turn soon (SQS runs it again later).
+RUNNING_WINDOW = timedelta(minutes=15)
 
 
 class JobNotFound(LookupError):
@@ -84,6 +91,9 @@ class JobStore(Protocol):
 
     def active_for(self, user_id: str, *, within: timedelta = ACTIVE_WINDOW) -> int:
         """The user's unfinished jobs that changed within ``within``."""
+
+    def running_for(self, user_id: str, *, within: timedelta = RUNNING_WINDOW) -> int:
+        """The user's started, unfinished jobs (running or generated) that changed within ``within``."""
 
     def claim_post(self, job_id: str) -> bool:
         """Set the posted marker; True for exactly one caller per job, who may then post."""

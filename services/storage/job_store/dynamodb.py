@@ -26,10 +26,16 @@
 
 ``open_by_user`` is sparse: only unfinished jobs carry ``open_user``, so counting a user's active
 jobs reads a handful of index entries, however many jobs the table holds. Index reads are
-eventually consistent: two requests in the same instant may both pass the cap.
+eventually consistent: two requests in the same instant may both pass the queue limit.
+``running_for`` (the cap on a user's running jobs, checked by SQS workers) needs no index of its
+own: it lists the user's open jobs in ``open_by_user`` and reads their ``stage`` from the table
+with a consistent BatchGetItem. A job is in the index from its acceptance, long before a worker
+starts it, so the index's lag does not hide running jobs, and a stage changed a moment ago is
+read as it now is.
 ``unfinished`` and ``prune`` scan the table, which is fine for the few thousand items a 30-day
 TTL leaves at this bot's scale. The front needs dynamodb:PutItem and Query (on the index); the
-worker needs PutItem, GetItem, UpdateItem, DeleteItem and Scan on the table.
+worker needs PutItem, GetItem, UpdateItem, DeleteItem, Scan and BatchGetItem on the table and
+Query on the index.
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ from services.storage.job_store.base import (
     DEFAULT_TTL,
     FINAL_STAGES,
     OPEN_STAGES,
+    RUNNING_STAGES,
+    RUNNING_WINDOW,
     JobNotFound,
     Stage,
     StoredJob,
@@ -63,6 +71,8 @@ from services.storage.job_store.base import (
 logger = logging.getLogger(__name__)
 
 OPEN_BY_USER = "open_by_user"
+# BatchGetItem reads at most 100 keys per call.
+_BATCH_GET = 100
 _FALSE = {"BOOL": False}
 _TRUE = {"BOOL": True}
 
@@ -227,6 +237,53 @@ class DynamoJobStore:
             if not last_key:
                 return count
             request["ExclusiveStartKey"] = last_key
+
+    def running_for(self, user_id: str, *, within: timedelta = RUNNING_WINDOW) -> int:
+        """The user's started, unfinished jobs (running or generated) that changed within ``within``."""
+        since = epoch_seconds(self._clock()) - within.total_seconds()
+        # Not filtered by time in the index: its copy of updated_at may lag a job that just started.
+        keys = self._open_keys(user_id)
+        return sum(
+            1
+            for item in self._get_many(keys, "stage, updated_at")
+            if item["stage"]["S"] in RUNNING_STAGES and float(item["updated_at"]["N"]) >= since
+        )
+
+    def _open_keys(self, user_id: str) -> list[dict[str, Any]]:
+        """Keys of the user's unfinished jobs, from the sparse index."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": OPEN_BY_USER,
+            "KeyConditionExpression": "open_user = :user",
+            "ExpressionAttributeValues": {":user": {"S": user_id}},
+            "ProjectionExpression": "job_id",
+        }
+        keys: list[dict[str, Any]] = []
+        while True:
+            response = self._client.query(**request)
+            keys.extend({"job_id": item["job_id"]} for item in response.get("Items", []))
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return keys
+            request["ExclusiveStartKey"] = last_key
+
+    def _get_many(self, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
+        """Consistent reads of ``keys`` (a pruned job is simply missing)."""
+        items: list[dict[str, Any]] = []
+        for first in range(0, len(keys), _BATCH_GET):
+            wanted: dict[str, Any] = {
+                self._table: {
+                    "Keys": keys[first : first + _BATCH_GET],
+                    "ProjectionExpression": projection,
+                    "ConsistentRead": True,
+                }
+            }
+            # DynamoDB may leave keys unprocessed under load; botocore already retried throttles.
+            while wanted:
+                response = self._client.batch_get_item(RequestItems=wanted)
+                items.extend(response.get("Responses", {}).get(self._table, []))
+                wanted = response.get("UnprocessedKeys") or {}
+        return items
 
     def finish(self, job_id: str, stage: Stage) -> None:
         """Record the final stage: posted, failed or interrupted."""

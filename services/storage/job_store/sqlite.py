@@ -14,6 +14,8 @@ from services.core.job import Checkpoint, Job
 from services.storage.job_store.base import (
     ACTIVE_WINDOW,
     OPEN_STAGES,
+    RUNNING_STAGES,
+    RUNNING_WINDOW,
     STAGES,
     JobNotFound,
     Stage,
@@ -131,6 +133,15 @@ class SqliteJobStore:
             row = conn.execute(
                 "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND stage IN (?, ?, ?) AND updated_at >= ?",
                 (user_id, *OPEN_STAGES, self._now() - within.total_seconds()),
+            ).fetchone()
+        return int(row[0])
+
+    def running_for(self, user_id: str, *, within: timedelta = RUNNING_WINDOW) -> int:
+        """The user's started, unfinished jobs (running or generated) that changed within ``within``."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND stage IN (?, ?) AND updated_at >= ?",
+                (user_id, *RUNNING_STAGES, self._now() - within.total_seconds()),
             ).fetchone()
         return int(row[0])
 

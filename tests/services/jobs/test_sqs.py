@@ -1,4 +1,4 @@
-"""The SQS job queue and its worker (services/jobs/sqs.py), against moto's SQS over real HTTP."""
+"""The SQS job queue and its worker (services/jobs/sqs_queue.py, sqs.py), against moto's SQS over HTTP."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from services.core.job import GenerationOptions, Job, SlackContext
-from services.jobs.sqs import SqsJobQueue, SqsWorker
+from services.jobs import SqsJobQueue, SqsWorker
 
 MAX_RECEIVES = 3
 SECRET_TEXT = "秘密のプロンプト"
@@ -103,6 +103,12 @@ def counts(sqs: Any, url: str) -> tuple[int, int]:
     return int(attributes[names[0]]), int(attributes[names[1]])
 
 
+def delayed(sqs: Any, url: str) -> int:
+    """Messages of a queue sent with a delay that has not run out yet."""
+    name = "ApproximateNumberOfMessagesDelayed"
+    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"][name])
+
+
 def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -181,7 +187,7 @@ def test_a_malformed_message_is_deleted_and_logged_without_its_body(
     good = make_job()
     queue.submit(good)
 
-    with caplog.at_level(logging.INFO, logger="services.jobs.sqs"):
+    with caplog.at_level(logging.INFO, logger="services.jobs.sqs_queue"):
         deliveries = queue.receive(max_messages=10, wait_seconds=1)
 
     assert [d.job.job_id for d in deliveries] == [good.job_id]
@@ -208,6 +214,14 @@ def test_the_fifo_queue_groups_by_user_and_drops_a_repeated_job_id(sqs: Any, fif
     assert [json.loads(m["Body"])["job_id"] for m in messages] == [first.job_id, cli.job_id]
     assert [m["Attributes"]["MessageGroupId"] for m in messages] == ["U0USER", "cli"]
     assert [m["Attributes"]["MessageDeduplicationId"] for m in messages] == [first.job_id, cli.job_id]
+
+
+def test_only_a_standard_queue_delays_one_message(sqs: Any, queue_url: str, fifo_url: str) -> None:
+    SqsJobQueue(sqs, queue_url).submit(make_job(), delay_seconds=30)
+
+    assert delayed(sqs, queue_url) == 1
+    with pytest.raises(ValueError, match="FIFO"):
+        SqsJobQueue(sqs, fifo_url).submit(make_job(), delay_seconds=30)
 
 
 # --- SqsWorker -----------------------------------------------------------------------------------
@@ -373,6 +387,120 @@ def test_the_heartbeat_must_beat_faster_than_the_visibility_timeout(sqs: Any, qu
         SqsWorker(queue, Recorder(), heartbeat_seconds=60)
 
 
+# --- SqsWorker: taking turns --------------------------------------------------------------------
+
+
+class Running:
+    """What the job store says U0USER runs on all workers, set by the test; counts the questions."""
+
+    def __init__(self, count: int = 0, *, broken: bool = False) -> None:
+        self.count = count
+        self.broken = broken
+        self.asked = 0
+        self._lock = threading.Lock()
+
+    def running_for(self, user_id: str) -> int:
+        with self._lock:
+            self.asked += 1
+            if self.broken:
+                raise RuntimeError("DynamoDB is unreachable")
+            return self.count if user_id == "U0USER" else 0
+
+
+class Blocking:
+    """A ``process`` whose jobs run until ``release`` is set; records the most running at once."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.calls: list[str] = []
+        self.most_at_once = 0
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, job: Job) -> None:
+        with self._lock:
+            self.calls.append(job.job_id)
+            self._running += 1
+            self.most_at_once = max(self.most_at_once, self._running)
+        try:
+            assert self.release.wait(10), "never released"
+        finally:
+            with self._lock:
+                self._running -= 1
+
+
+def test_a_job_of_a_user_at_the_cap_is_deferred_not_run_nor_refused(
+    sqs: Any, queue_url: str, dlq_url: str
+) -> None:
+    queue = SqsJobQueue(sqs, queue_url, visibility_timeout=60)
+    process = Recorder()
+    given_up: list[Job] = []
+    store = Running(3)
+    # One receive only: had deferral kept the same message, its second receive would give it up.
+    worker = SqsWorker(
+        queue,
+        process,
+        max_receives=1,
+        on_give_up=given_up.append,
+        wait_seconds=1,
+        running=store,
+        max_running_per_user=3,
+        defer_seconds=1,
+    )
+    job = make_job()
+    queue.submit(job)
+
+    with running(worker):
+        wait_until(lambda: store.asked >= 3)  # received and deferred three times
+        assert process.calls == []
+        store.count = 2  # one of the user's jobs ended
+        wait_until(lambda: bool(process.succeeded))
+        wait_until(lambda: counts(sqs, queue_url) == (0, 0) and delayed(sqs, queue_url) == 0)
+
+    assert process.calls == [job.job_id]
+    assert given_up == []
+    assert counts(sqs, dlq_url) == (0, 0)
+
+
+def test_one_receive_of_a_users_burst_starts_only_the_cap(sqs: Any, queue_url: str) -> None:
+    queue = SqsJobQueue(sqs, queue_url, visibility_timeout=60)
+    process = Blocking()
+    # No job store: the worker's own count of the jobs it took keeps the cap.
+    worker = SqsWorker(queue, process, workers=4, wait_seconds=1, max_running_per_user=2, defer_seconds=1)
+    jobs = [make_job(f"夕焼けの海 その{n}") for n in range(4)]
+    other = make_job("港の夜景", user="U0OTHER")
+    for job in jobs:
+        queue.submit(job)
+
+    with running(worker):
+        wait_until(lambda: len(process.calls) == 2)
+        wait_until(lambda: delayed(sqs, queue_url) >= 1)  # the others went back to the queue
+        queue.submit(other)
+        wait_until(lambda: other.job_id in process.calls)  # the third worker is another user's
+        process.release.set()
+        wait_until(lambda: len(process.calls) == 5)
+        wait_until(lambda: counts(sqs, queue_url) == (0, 0) and delayed(sqs, queue_url) == 0)
+
+    assert sorted(process.calls) == sorted(job.job_id for job in [*jobs, other])
+    assert process.most_at_once == 3  # two of U0USER's, and U0OTHER's
+
+
+def test_a_fifo_queue_is_not_deferred_on(sqs: Any, fifo_url: str) -> None:
+    queue = SqsJobQueue(sqs, fifo_url, visibility_timeout=60)
+    process = Recorder()
+    store = Running(5)
+    worker = SqsWorker(queue, process, wait_seconds=1, running=store, max_running_per_user=1)
+    job = make_job()
+    queue.submit(job)
+
+    with running(worker):
+        wait_until(lambda: bool(process.succeeded))
+
+    # Its message group (one per user) already hands out one of the user's jobs at a time.
+    assert process.calls == [job.job_id]
+    assert store.asked == 0
+
+
 # --- SqsWorker.process_one (Lambda) --------------------------------------------------------------
 
 
@@ -429,3 +557,31 @@ def test_process_one_drops_a_malformed_body(
     assert given_up == []
     assert "m-1" in caplog.text
     assert SECRET_TEXT not in caplog.text
+
+
+def test_process_one_defers_a_job_of_a_user_at_the_cap_as_a_new_message(sqs: Any, queue_url: str) -> None:
+    queue = SqsJobQueue(sqs, queue_url, visibility_timeout=60)
+    process = Recorder()
+    worker = SqsWorker(queue, process, max_receives=1, running=Running(3), max_running_per_user=3)
+    job = make_job()
+
+    worker.process_one(lambda_record(job, 1))  # returns, so Lambda deletes the message it gave
+
+    assert process.calls == []
+    assert delayed(sqs, queue_url) == 1
+    [again] = queue.receive(wait_seconds=20)  # once its delay has run out
+    assert again.job == job
+    assert again.receive_count == 1  # a new message: no receive of the old one counts
+
+
+def test_process_one_runs_the_job_when_the_running_jobs_cannot_be_counted() -> None:
+    queue = SqsJobQueue(client=None, queue_url="https://sqs.test/123/jobs", visibility_timeout=60)
+    process = Recorder()
+    store = Running(broken=True)
+    worker = SqsWorker(queue, process, running=store, max_running_per_user=1)
+    job = make_job()
+
+    worker.process_one(lambda_record(job, 1))
+
+    assert store.asked == 1
+    assert process.calls == [job.job_id]

@@ -569,6 +569,54 @@ def test_a_job_silent_for_longer_than_the_window_is_not_active(store: JobStore, 
     assert store.active_for("U1", within=timedelta(hours=2)) == 2
 
 
+def test_running_for_counts_only_a_users_started_unfinished_jobs(store: JobStore, clock: Clock) -> None:
+    queued, running, generated, resumed = (_job(f"0000000{n}", user="U1") for n in range(1, 5))
+    posted, failed, other = (_job(f"0000000{n}", user=u) for n, u in ((5, "U1"), (6, "U1"), (7, "U2")))
+    for job in (queued, running, generated, resumed, posted, failed, other):
+        store.accept(job)
+    for job in (running, generated, resumed, posted, failed, other):
+        store.start(job.job_id)
+    store.checkpoint(generated.job_id, _checkpoint(generated, "generated"))
+    store.checkpoint(resumed.job_id, _checkpoint(resumed))
+    store.claim_post(posted.job_id)
+    store.finish(failed.job_id, "failed")
+
+    assert store.running_for("U1") == 3  # running, generated, and the one past its translation
+    assert store.active_for("U1") == 4  # the queued one waits, and counts against the queue limit
+    assert store.running_for("U2") == 1
+    assert store.running_for("U3") == 0
+
+
+def test_a_running_job_silent_longer_than_the_window_no_longer_runs(store: JobStore, clock: Clock) -> None:
+    stuck, fresh, waited = (_job(f"0000000{n}", user="U1") for n in range(1, 4))
+    for job in (stuck, fresh, waited):
+        store.accept(job)
+    store.start(stuck.job_id)
+    clock.advance(minutes=14)
+    store.start(fresh.job_id)
+    clock.advance(minutes=2)
+    # Queued for 16 minutes, started just now: it runs, however long it waited.
+    store.start(waited.job_id)
+
+    assert store.running_for("U1") == 2
+    assert store.running_for("U1", within=timedelta(minutes=20)) == 3
+
+
+def test_dynamo_counts_the_running_jobs_of_a_user_with_more_than_a_batch_of_open_jobs(
+    job_table: DynamoTable, clock: Clock
+) -> None:
+    client, table = job_table
+    job_store = DynamoJobStore(client, table, clock=clock)
+    jobs = [_job(f"{n:08x}", user="U1") for n in range(105)]
+    for job in jobs:
+        job_store.accept(job)
+    for job in (jobs[0], jobs[99], jobs[104]):  # in the first and the second BatchGetItem
+        job_store.start(job.job_id)
+
+    assert job_store.running_for("U1") == 3
+    assert job_store.active_for("U1") == 105
+
+
 def test_a_version_1_file_is_migrated_and_its_jobs_count_for_their_users(tmp_path: Path) -> None:
     path = tmp_path / "jobs.sqlite3"
     job = _job(user="U1")
