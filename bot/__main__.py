@@ -15,10 +15,11 @@ from slack_bolt.error import BoltError
 
 from bot import check, cli, logs
 from bot.app import build_app
+from bot.clients import slack_client
 from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
 from bot.shutdown import stop_on_signals
-from bot.wiring import build_services, slack_client
+from bot.wiring import build_services
 from services.container import Services
 from services.generation.image_models import UnsupportedModel
 from services.jobs.housekeeping import Housekeeper

@@ -15,8 +15,9 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
 from bot import check, logs
 from bot.app import build_app
+from bot.clients import slack_client
 from bot.settings import SettingsError, load_settings
-from bot.wiring import build_services, slack_client
+from bot.wiring import build_services
 from services.container import Services
 
 logger = logging.getLogger("bot")

@@ -16,8 +16,8 @@ import boto3
 from botocore.config import Config
 from slack_sdk.web import WebClient
 
+from bot.clients import slack_client
 from bot.settings import Settings
-from bot.wiring import slack_client
 from services.preflight import (
     Check,
     Preflight,

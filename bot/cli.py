@@ -11,8 +11,10 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.builders import build_catalogue, build_checks, build_pipeline
+from bot.clients import aws_clients
 from bot.settings import Settings
-from bot.wiring import aws_clients, build_archive, build_catalogue, build_checks, build_pipeline
+from bot.wiring import build_archive
 from services.core.errors import BotError
 from services.core.job import GenerationOptions, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue

@@ -21,9 +21,10 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
 from bot.app import build_app
+from bot.clients import slack_client
 from bot.http import HttpFrontend, ServerRunner, make_server
 from bot.settings import Settings
-from bot.wiring import Role, build_services, slack_client
+from bot.wiring import Role, build_services
 from services.container import Services
 from services.storage.job_store import OPEN_BY_USER
 from tests import slack_requests

@@ -31,10 +31,9 @@ from services.core.job import (
 from services.core.text import Language, clean_slack_text
 from services.generation.catalogue import ModelCatalogue
 from services.generation.describe import load_descriptions
-from services.generation.image_models import Capabilities
 from services.generation.options import ParsedRequest, parse_request, resolve_size
 from services.generation.presets import STYLES
-from services.intake.edits import edit_job, undo_job
+from services.intake.edits import check_photo, described_job, edit_job, stepped_cfg, undo_job
 from services.intake.forms import FormInput, HelpRequested, QuotaStatus, UsageReport
 from services.intake.handoff import ActiveJobs, JobSubmitter
 from services.intake.quotas import DEFAULT_TIMEZONE, QuotaLimits, Quotas
@@ -181,7 +180,7 @@ class Intake:
             raise HelpRequested
         text = parsed.text
         if photo is not None:
-            self._check_photo(photo, parsed.options)
+            check_photo(photo, self._catalogue.model_for(parsed.options.model).capabilities)
         if not text:
             raise InputRejected("photo.needs_text" if photo is not None else "input.empty")
         if len(text) > MAX_TEXT_CHARS:
@@ -195,14 +194,6 @@ class Intake:
             source_file=photo,
         )
         return self._queue(job)
-
-    def _check_photo(self, photo: SourceFile, options: GenerationOptions) -> None:
-        """What can be told before a download: the declared type and size, and the model's support."""
-        photo.check_declared()
-        if not self._catalogue.model_for(options.model).capabilities.supports_variation:
-            raise InputRejected("photo.unsupported")
-
-    # --- follow-ups of a posted result -------------------------------------------------------------
 
     def load(self, value: str) -> tuple[JobRecord, Attempt | None]:
         """The record and attempt a button value points at; InputRejected when it is not usable."""
@@ -257,7 +248,7 @@ class Intake:
         elif action == "same_seed":
             job = self._child(record, options, action, slack)
         elif action in {"cfg_up", "cfg_down"}:
-            cfg = self._stepped_cfg(model.capabilities, options.cfg_scale, action)
+            cfg = stepped_cfg(model.capabilities, options.cfg_scale, action, self.config.cfg_step)
             job = self._child(record, options.model_copy(update={"cfg_scale": cfg}), action, slack)
         elif action == "variation":
             if not model.capabilities.supports_variation:
@@ -390,18 +381,6 @@ class Intake:
             job.requirements = []
         return self._queue(job)
 
-    def _stepped_cfg(self, caps: Capabilities, current: float | None, action: FollowUp) -> float:
-        if not caps.has_cfg or caps.cfg_min is None or caps.cfg_max is None:
-            raise InputRejected("cfg.unsupported")
-        base = current if current is not None else caps.cfg_default or caps.cfg_min
-        step = self.config.cfg_step if action == "cfg_up" else -self.config.cfg_step
-        stepped = caps.clamp_cfg(base + step)
-        if stepped == round(base, 1):
-            raise InputRejected("cfg.at_max" if action == "cfg_up" else "cfg.at_min", value=f"{stepped:g}")
-        return stepped
-
-    # --- 🔎 プロンプトにする -----------------------------------------------------------------------
-
     def from_description(self, value: str, slack: SlackContext) -> Job:
         """「これで作る」: the archived proposal as a new request, its English prompt used as is."""
         ref = button_ref(value)
@@ -410,13 +389,8 @@ class Intake:
         if chosen is None:
             raise InputRejected("job.not_found")
         prefs = self._state.prefs(slack.user_id)
-        job = Job(
-            text=chosen.japanese,
-            english_prompt=chosen.english_prompt,
-            options=self._preferred(slack.user_id, prefs),
-            trigger="described",
-            parent_job_id=ref.job_id,
-            slack=slack,
-            lang=self.lang_for(slack.user_id, slack.team_id, prefs),
+        options, lang = (
+            self._preferred(slack.user_id, prefs),
+            self.lang_for(slack.user_id, slack.team_id, prefs),
         )
-        return self._queue(job)
+        return self._queue(described_job(chosen, ref.job_id, options, slack, lang))

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from bot.builders import build_catalogue, image_model_id
+from bot.clients import aws_clients
 from bot.settings import Settings
-from bot.wiring import aws_clients, build_catalogue, image_model_id
 from tests.servers.aws_emulator import AwsEmulator
 
 NOVA = "amazon.nova-canvas-v1:0"
@@ -33,7 +34,7 @@ def test_unset_the_first_active_usable_model_is_built_and_the_choice_logged(
     unset = settings()
     assert unset.image_model_id is None
 
-    with caplog.at_level("INFO", logger="bot.wiring"):
+    with caplog.at_level("INFO", logger="bot.builders"):
         catalogue = build_catalogue(unset, aws_clients(unset))
 
     assert catalogue.default.model_id == TITAN
@@ -56,7 +57,7 @@ def test_without_a_control_plane_client_the_first_of_the_list_is_used_with_a_war
     unset = settings()
     clients = replace(aws_clients(unset), control=None)
 
-    with caplog.at_level("WARNING", logger="bot.wiring"):
+    with caplog.at_level("WARNING", logger="bot.builders"):
         assert image_model_id(unset, clients) == NOVA
 
     assert any("using amazon.nova-canvas-v1:0 unchecked" in r.getMessage() for r in caplog.records)

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.settings import Settings
 from services.slack import ACTION_USE_DESCRIPTION, SHORTCUT_DESCRIBE, t
 from tests.conftest import BotHarness
-from tests.servers.aws_emulator import Error
+from tests.servers.aws_emulator import AwsEmulator, Error
+from tests.servers.slack_api import SlackApiServer
 
 DESCRIBE = "submit_image_descriptions"
 TRANSLATE = "submit_image_prompt"
@@ -119,8 +121,20 @@ def test_proposals_are_posted_in_the_thread_and_one_becomes_a_job(bot: BotHarnes
     assert {d["layer"] for d in job["moderation"]} >= {"rules", "rules_translation"}
 
 
-def test_a_job_from_a_proposal_counts_against_the_quota(bot: BotHarness) -> None:
-    bot.services.intake.config = type(bot.services.intake.config)(user_daily_quota=0)
+def test_a_job_from_a_proposal_counts_against_the_quota(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any
+) -> None:
+    bot = BotHarness(settings.model_copy(update={"user_daily_quota": 1}), slack_api, aws, s3)
+    try:
+        _described_job_over_quota(bot)
+    finally:
+        bot.close()
+
+
+def _described_job_over_quota(bot: BotHarness) -> None:
+    bot.command("a lighthouse at dusk")  # today's one request
+    bot.wait_idle()
+    invokes = len(bot.aws.requests("InvokeModel"))
     shared = bot.slack.add_file(_photo(), "lighthouse.jpg", "image/jpeg")
     bot.aws.push_tool_input(DESCRIBE, {"items": PROPOSALS})
     _describe(bot, [shared])
@@ -137,7 +151,7 @@ def test_a_job_from_a_proposal_counts_against_the_quota(bot: BotHarness) -> None
     bot.wait_idle()
 
     assert any("上限" in text for text in _private(bot, url))
-    assert bot.aws.requests("InvokeModel") == []
+    assert len(bot.aws.requests("InvokeModel")) == invokes
 
 
 def test_an_unsafe_image_is_refused_and_never_described(bot: BotHarness) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
+from bot.clients import slack_client
 from bot.settings import Settings
-from bot.wiring import build_services, slack_client
+from bot.wiring import build_services
 from services.slack import ids
 from services.slack.messages import t
 from tests.conftest import BotHarness, DynamoTable

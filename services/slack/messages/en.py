@@ -308,27 +308,6 @@ EN: dict[str, str] = {
         "🙇 I couldn't download the attached image. Please attach it again; if it keeps failing, "
         "let an admin know."
     ),
-    "cause.no_credentials": "🙇 The bot has no AWS credentials, so no image was made.",
-    "cause.bad_credentials": "🙇 The bot's AWS credentials are invalid or expired, so no image was made.",
-    "cause.permission": "🙇 The bot lacks an AWS permission it needs, so no image was made.",
-    "cause.model_access": "🙇 This AWS account has not been granted access to the configured model yet.",
-    "cause.model_legacy": "🙇 The configured model is Legacy and no longer usable by this account.",
-    "cause.model_eol": "🙇 The configured model has reached its end of life.",
-    "cause.model_region": "🙇 The configured model is not offered in this region.",
-    "cause.model_needs_profile": "🙇 The configured model is only served through an inference profile here.",
-    "cause.unsupported_region": "🙇 An AWS service the bot needs is not offered in this region.",
-    "cause.request_bug": (
-        "🙇 A bug on our side stopped this image; nothing is wrong with your request. "
-        "It has been logged; please try again later. (Job ID: {job_id})"
-    ),
-    "cause.unreachable": "🙇 I couldn't reach the image model. Please try again in a moment.",
-    "admin.config_problem": (
-        "⚠️ Requests are failing because of a configuration problem ({cause}).\n"
-        "AWS said: {detail}\nFix: {fix}\n"
-        "(First job ID: {job_id}. The same problem is reported again every 6 hours.)"
-    ),
-    "cause.admins_told": "The admins have been told; please wait for them to fix it. (Job ID: {job_id})",
-    "cause.tell_admins": "Please let an admin know. (Job ID: {job_id})",
     "moderation_unavailable": (
         "🙇 I couldn't reach the image safety check, so I didn't post the image. "
         "Please wait a moment and try again."

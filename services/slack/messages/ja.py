@@ -349,30 +349,6 @@ JA: dict[str, str] = {
         "🙇 添付された画像をダウンロードできませんでした。もう一度添付してお試しください。"
         "続く場合は管理者にお知らせください。"
     ),
-    # Why an AWS call failed (services/core/causes.py); configuration causes add cause.admins_*.
-    "cause.no_credentials": "🙇 ボットに AWS の認証情報が設定されていないため、画像を作成できませんでした。",
-    "cause.bad_credentials": "🙇 ボットの AWS 認証情報が無効か期限切れのため、画像を作成できませんでした。",
-    "cause.permission": "🙇 ボットに必要な AWS の権限がないため、画像を作成できませんでした。",
-    "cause.model_access": "🙇 このアカウントでは、設定されたモデルの利用がまだ許可されていません。",
-    "cause.model_legacy": "🙇 設定されたモデルは旧版（Legacy）になり、このアカウントでは使えません。",
-    "cause.model_eol": "🙇 設定されたモデルは提供が終了しています。",
-    "cause.model_region": "🙇 設定されたモデルは、このリージョンでは提供されていません。",
-    "cause.model_needs_profile": "🙇 設定されたモデルは、ここでは推論プロファイル経由でしか使えません。",
-    "cause.unsupported_region": "🙇 必要な AWS のサービスが、このリージョンでは提供されていません。",
-    "cause.request_bug": (
-        "🙇 ボット側の不具合で画像を作成できませんでした。ご入力の問題ではありません。"
-        "不具合として記録しましたので、時間をおいてもう一度お試しください。（ジョブ ID: {job_id}）"
-    ),
-    "cause.unreachable": (
-        "🙇 画像モデルに接続できませんでした。しばらく待ってから、もう一度お試しください。"
-    ),
-    "admin.config_problem": (
-        "⚠️ 設定の問題で画像を作成できないリクエストがあります（{cause}）。\n"
-        "AWS の応答: {detail}\n対処: {fix}\n"
-        "（最初のジョブ ID: {job_id}。同じ問題は 6 時間ごとにお知らせします）"
-    ),
-    "cause.admins_told": "管理者に連絡しましたので、対応までお待ちください。（ジョブ ID: {job_id}）",
-    "cause.tell_admins": "お手数ですが、管理者にお知らせください。（ジョブ ID: {job_id}）",
     "moderation_unavailable": (
         "🙇 画像の安全確認サービスに接続できなかったため、投稿を控えました。"
         "しばらく待ってから、もう一度お試しください。"

@@ -25,7 +25,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def _client(credentials: Credentials | None = None) -> Any:
-    # The bot's S3 client signs with SigV4 (bot/wiring.py), whose links can live a week.
+    # The bot's S3 client signs with SigV4 (bot/clients.py), whose links can live a week.
     client = boto3.client("s3", region_name="us-east-1", config=Config(signature_version="s3v4"))
     if credentials is not None:
         # Where botocore keeps what signs this client's requests (and its presigned URLs).
