@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk.web import WebClient
@@ -10,7 +10,7 @@ from slack_sdk.web import WebClient
 from handlers.actions import context_of
 from handlers.payloads import BlockActionsPayload, FormContext, ViewSubmissionPayload
 from services.container import Services
-from services.core import EditAction, EditSpec, InputRejected, SlackContext
+from services.core import OUTPAINT_ACTIONS, EditAction, EditSpec, InputRejected, SlackContext
 from services.slack import (
     ACTION_EDIT,
     ACTION_EDIT_MENU,
@@ -46,9 +46,9 @@ def register(app: App, services: Services) -> None:
         chosen = payload.actions[0].selected_option
         # The option's value is "<action>|<job:attempt>"; anything else was not sent by us.
         action, _, value = (chosen.value if chosen else "").partition("|")
-        if action not in _MENU:
+        if action not in OUTPAINT_ACTIONS:
             raise InputRejected("button.invalid")
-        intake.edit(value, EditSpec(action=cast(EditAction, action)), context_of(payload))
+        intake.edit(value, EditSpec(action=action), context_of(payload))
 
     @app.action(ACTION_UNDO)
     def on_undo(ack: Ack, body: dict[str, Any]) -> None:

@@ -23,9 +23,10 @@ EditAction = Literal[
     "upscale",  # ⬆️ アップスケール
     "remove_background",  # ✂️ 背景を削除
 ]
-OUTPAINT_ACTIONS = frozenset(
-    {"zoom_out_1_5", "zoom_out_2", "square", "pan_left", "pan_right", "pan_up", "pan_down"}
-)
+# In the order the 🔍 menu lists them.
+OUTPAINT_ACTIONS: tuple[EditAction, ...] = (
+    "zoom_out_1_5", "zoom_out_2", "square", "pan_left", "pan_right", "pan_up", "pan_down"
+)  # fmt: skip
 
 
 class EditSpec(BaseModel):

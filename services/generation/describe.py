@@ -19,13 +19,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from services.core.errors import BotError, InputRejected, ModerationRejected
+from services.core.errors import BotError, InputRejected
 from services.core.images import VISION_MAX_BYTES, VISION_MAX_SIDE, fit
 from services.core.inputs import SourceFile
 from services.core.job import (
     JOB_ID_PATTERN,
     MAX_PROMPT_CHARS,
-    ErrorInfo,
     JobRecord,
     ModerationDecision,
     SlackContext,
@@ -33,7 +32,7 @@ from services.core.job import (
 from services.core.text import Language
 from services.generation.bedrock import ToolCaller, ToolSpec
 from services.generation.costs import CostTable
-from services.generation.ledger import Ledger, ModelSlots, save_record
+from services.generation.ledger import Ledger, ModelSlots, archived_outcome
 from services.generation.photos import as_model_input
 from services.generation.ports import ImageScreen, PhotoFetcher, RuleBook
 from services.generation.translation import PromptAnswer
@@ -182,25 +181,9 @@ class Describer:
         # No model slot: describes run on the few background-task threads, which cap them already.
         ledger = Ledger(record, costs=self._costs, slots=ModelSlots(), clock=self._clock)
         outcome = DescribeOutcome(record=record)
-        try:
+        with archived_outcome(ledger, self._archive, "describe", lambda exc: setattr(outcome, "error", exc)):
             outcome.descriptions = self._describe(file, ledger)
             record.status = "accepted"
-        except BotError as exc:
-            outcome.error = exc
-            record.status = "rejected" if isinstance(exc, ModerationRejected | InputRejected) else "failed"
-            record.error = ErrorInfo(
-                kind=exc.kind, layer=getattr(exc, "layer", None), category=getattr(exc, "category", None)
-            )
-            logger.info("job %s: describe %s (%s)", job_id, record.status, exc.kind)
-        except Exception as exc:
-            logger.exception("job %s: describe failed unexpectedly", job_id)
-            outcome.error = BotError(type(exc).__name__)
-            record.status = "failed"
-            record.error = ErrorInfo(kind="internal_error")
-        finally:
-            record.finished_at = datetime.now(UTC)
-            ledger.settle()
-            save_record(self._archive, record)
         return outcome
 
     def _describe(self, file: SourceFile, ledger: Ledger) -> Descriptions:

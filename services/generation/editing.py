@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from PIL import Image
 
 from services.core.edits import OUTPAINT_ACTIONS
-from services.core.errors import BotError, InputRejected, ModerationRejected, NoSafeImage
-from services.core.job import SAFE_OUTCOMES, Attempt, ErrorInfo, Job, JobRecord
+from services.core.errors import BotError, InputRejected, NoSafeImage
+from services.core.job import SAFE_OUTCOMES, Attempt, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.edit_plans import EditPlanner
 from services.generation.image_models import EditModels, EditRequest, UnsupportedEdit, preset_expansion
-from services.generation.ledger import Ledger, ModelSlots, save_record
+from services.generation.ledger import Ledger, ModelSlots, archived_outcome
 from services.generation.pipeline import JobOutcome
 from services.generation.ports import (
     ImageScreen,
@@ -107,7 +107,7 @@ class Editor:
         record = self._new_record(job, parent)
         ledger = Ledger(record, costs=self._costs, slots=self._slots, clock=self._clock)
         outcome = JobOutcome(record=record)
-        try:
+        with archived_outcome(ledger, self._archive, "edit", lambda exc: setattr(outcome, "error", exc)):
             source = self._archive.get_image(job.source_image_key) if job.source_image_key else None
             if source is None or parent is None:
                 raise InputRejected("job.not_found")
@@ -121,24 +121,6 @@ class Editor:
             record.status = (
                 "accepted" if best.attempt.outcome in ("accepted", "unverified") else "best_effort"
             )
-        except BotError as exc:
-            outcome.error = exc
-            record.status = "rejected" if isinstance(exc, ModerationRejected | InputRejected) else "failed"
-            record.error = ErrorInfo(
-                kind=exc.kind,
-                layer=getattr(exc, "layer", None) or getattr(exc, "stage", None),
-                category=getattr(exc, "category", None),
-            )
-            logger.info("job %s: edit %s (%s)", job.job_id, record.status, exc.kind)
-        except Exception as exc:
-            logger.exception("job %s: unexpected edit failure", job.job_id)
-            outcome.error = BotError(type(exc).__name__)
-            record.status = "failed"
-            record.error = ErrorInfo(kind="internal_error")
-        finally:
-            record.finished_at = datetime.now(UTC)
-            ledger.settle()
-            save_record(self._archive, record)
         return outcome
 
     def _new_record(self, job: Job, parent: JobRecord | None) -> JobRecord:

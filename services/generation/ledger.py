@@ -11,9 +11,18 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
-from services.core.errors import ModerationRejected
-from services.core.job import Attempt, CallKind, Checkpoint, JobRecord, ModelCall, ModerationDecision
+from services.core.errors import BotError, InputRejected, ModerationRejected
+from services.core.job import (
+    Attempt,
+    CallKind,
+    Checkpoint,
+    ErrorInfo,
+    JobRecord,
+    ModelCall,
+    ModerationDecision,
+)
 from services.generation.bedrock import Usage
 from services.generation.costs import CostTable
 from services.generation.ports import CheckpointFn
@@ -144,3 +153,35 @@ def save_record(archive: Archive, record: JobRecord) -> None:
         save_keeping_user_fields(archive, record)
     except Exception:
         logger.exception("job %s: could not archive the record", record.job_id)
+
+
+@contextmanager
+def archived_outcome(
+    ledger: Ledger, archive: Archive, what: str, failed: Callable[[BotError], None]
+) -> Iterator[None]:
+    """Run a job's work; however it ends, the record says how, is settled and is archived.
+
+    A BotError is the user's answer (``failed`` hears it); anything else is our bug, logged with
+    its traceback and told as an internal error. Nothing escapes: the caller always has a record.
+    """
+    record = ledger.record
+    try:
+        yield
+    except BotError as exc:
+        failed(exc)
+        record.status = "rejected" if isinstance(exc, ModerationRejected | InputRejected) else "failed"
+        record.error = ErrorInfo(
+            kind=exc.kind,
+            layer=getattr(exc, "layer", None) or getattr(exc, "stage", None),
+            category=getattr(exc, "category", None),
+        )
+        logger.info("job %s: %s %s (%s)", record.job_id, what, record.status, exc.kind)
+    except Exception as exc:
+        logger.exception("job %s: %s failed unexpectedly", record.job_id, what)
+        failed(BotError(type(exc).__name__))
+        record.status = "failed"
+        record.error = ErrorInfo(kind="internal_error")
+    finally:
+        record.finished_at = datetime.now(UTC)
+        ledger.settle()
+        save_record(archive, record)

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ImageBlock, StaticSelectElement
 
+from services.core.edits import OUTPAINT_ACTIONS
 from services.core.job import ButtonRef, JobRecord
 from services.core.text import Language, escape, shorten
 from services.generation.image_models import Capabilities
@@ -78,15 +79,7 @@ def _edit_elements(ref: str, record: JobRecord, edits: frozenset[str], lang: Lan
         square = record.width == record.height
         options = [
             option(f"{action}|{ref}", t(f"edit.menu.{action}", lang))
-            for action in (
-                "zoom_out_1_5",
-                "zoom_out_2",
-                "square",
-                "pan_left",
-                "pan_right",
-                "pan_up",
-                "pan_down",
-            )
+            for action in OUTPAINT_ACTIONS
             if not (square and action == "square")
         ]
         # A select, not an overflow menu: Block Kit caps overflow menus at five options.
