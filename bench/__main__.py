@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.edit_scenarios import edits
 from bench.harness import Latencies, Rig, RigOptions, Table, machine, machine_line
 from bench.scenarios import (
     DEFAULT_CANDIDATES,
@@ -28,6 +29,8 @@ from bench.scenarios import (
 # ratios of like to like; scenario 5 (memory) always runs at full latencies.
 DEFAULT_SCALE = 0.25
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
+# Scenario 7 has its own module, which builds on bench.scenarios' types.
+ALL_SCENARIOS = {**SCENARIOS, "edits": edits}
 
 
 def _latency(text: str) -> tuple[str, float]:
@@ -71,7 +74,7 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--scenario",
         action="append",
-        choices=list(SCENARIOS),
+        choices=list(ALL_SCENARIOS),
         help="run only this scenario (repeatable; default: all, in order)",
     )
     parser.add_argument(
@@ -100,7 +103,8 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--jobs",
         type=int,
-        help="jobs per scenario batch (default: 50; 20 for choice; 5 for overhead/moderation)",
+        help="jobs per scenario batch (default: 50; 20 for choice; 5 for overhead/moderation; "
+        "edits: 5 of each edit, twice as many upscales at once)",
     )
     parser.add_argument(
         "--candidates",
@@ -164,7 +168,7 @@ def parse(argv: list[str] | None) -> Options:
     except ValueError as exc:
         parser.error(str(exc))
     return Options(
-        scenarios=args.scenario or list(SCENARIOS),
+        scenarios=args.scenario or list(ALL_SCENARIOS),
         scale=args.scale,
         base=base,
         pass_probabilities=sorted(set(args.pass_probability or DEFAULT_PASS_PROBABILITIES)),
@@ -221,7 +225,7 @@ def run(options: Options, argv: list[str] | None = None) -> dict[str, Any]:
         for name in options.scenarios:
             begun = time.monotonic()
             try:
-                result = SCENARIOS[name](ctx)
+                result = ALL_SCENARIOS[name](ctx)
             except Exception:
                 errors[name] = traceback.format_exc()
                 print(f"\nscenario {name} failed:\n{errors[name]}", file=sys.stderr, flush=True)
