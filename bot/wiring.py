@@ -141,8 +141,13 @@ def build_pipeline(
     """The pipeline with every stage wired to its client."""
     # One cap on Bedrock calls across all jobs; candidate checks run on their own pool.
     slots = threading.BoundedSemaphore(settings.model_concurrency)
+    per_job = 5 if settings.candidates_adaptive else settings.candidates
     executor = ThreadPoolExecutor(
-        max_workers=min(64, settings.worker_threads * settings.candidates), thread_name_prefix="candidate"
+        max_workers=min(64, settings.worker_threads * per_job), thread_name_prefix="candidate"
+    )
+    # Rekognition and Comprehend calls made alongside the model calls: one per candidate and job.
+    side = ThreadPoolExecutor(
+        max_workers=min(64, settings.worker_threads * (per_job + 1)), thread_name_prefix="moderation"
     )
     limit = catalogue.default.capabilities.max_prompt_chars
     tools = ToolCaller(clients.bedrock)
@@ -178,9 +183,11 @@ def build_pipeline(
             width=settings.image_width,
             height=settings.image_height,
             candidates=settings.candidates,
+            adaptive=settings.candidates_adaptive,
             variation_strength=settings.variation_strength,
         ),
         executor=executor,
+        side_executor=side,
         model_slots=slots,
         costs=CostTable(settings.model_prices),
     )
