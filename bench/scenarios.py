@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from bench.harness import (
     rnd,
     running_bot,
     summarize_profile,
+    wait_records,
+    wall,
 )
 
 DEFAULT_PASS_PROBABILITIES = (0.2, 0.5, 0.8)
@@ -314,7 +316,7 @@ def overhead(ctx: Context) -> Result:
             phase_rows = _phase_rows(jobs, lat, offset)
             result.checks.append(
                 Check(
-                    "2 overhead ratio",
+                    "2 e2e / (translation + image + verification)",
                     "≤ 1.05 (at scale 1)",
                     f"{projected:.3f} at scale 1 ({ratio:.3f} at scale {scale:g}; +{over_s * 1000:.0f} ms)",
                     projected <= 1.05,
@@ -336,8 +338,9 @@ def overhead(ctx: Context) -> Result:
                 "1st job e2e s",
             ],
             rows,
-            note="model s = sum of model latencies on the critical path (translation, Comprehend, image, "
-            "Rekognition, verification); ratio @1 = (model s at scale 1 + overhead) / model s at scale 1",
+            note="model s = the model calls that cannot overlap: translation + image + verification "
+            "(moderation runs at its default latencies but is not part of this ideal); "
+            "ratio @1 = (model s at scale 1 + overhead) / model s at scale 1",
         )
     )
     result.tables.append(
@@ -366,8 +369,8 @@ def _stage_rows(jobs: list[JobResult], lat: Latencies) -> list[list[Any]]:
         "translation": lat.translation,
         "generation": lat.image,
         "verification": lat.verification,
-        "image_moderation": lat.rekognition,
-        "moderation": lat.comprehend,
+        "image_moderation": lat.rekognition,  # alongside the verification
+        "moderation": 0.0,  # the banned terms; Comprehend runs alongside the image call
         "archive": 0.0,
     }
     rows = []
@@ -401,6 +404,16 @@ def _phase_rows(jobs: list[JobResult], lat: Latencies, offset: float) -> list[li
 # ---- 3. time to an accepted image ----------------------------------------------------------------
 
 
+# A strategy of scenario 3: a fixed k, or ADAPTIVE (CANDIDATES_ADAPTIVE, starting at CANDIDATES=3).
+ADAPTIVE = 0
+# Images per job at p = 0.8 must not exceed what the fixed CANDIDATES=3 default cost before.
+IMAGE_CEILING = 3.0
+
+
+def _strategy(k: int) -> str:
+    return "adaptive" if k == ADAPTIVE else "sequential" if k == 1 else f"k = {k}"
+
+
 def choice(ctx: Context) -> Result:
     """Parallel candidates against the sequential loop, same attempt budget, per pass probability."""
     n = min(ctx.jobs(20), 128)
@@ -409,6 +422,7 @@ def choice(ctx: Context) -> Result:
     wanted = sorted({1, *ctx.options.candidates})
     ks = sorted({min(k, attempts) for k in wanted})
     skipped = [k for k in wanted if k > attempts]
+    strategies = [*ks, ADAPTIVE]
     ps = ctx.options.pass_probabilities
     lat = ctx.lat
     # Commands go out CHOICE_INTERVAL apart, whatever the scale: in lockstep, identical latencies
@@ -422,6 +436,7 @@ def choice(ctx: Context) -> Result:
         {
             "jobs_per_batch": n,
             "candidates": ks,
+            "strategies": [_strategy(k) for k in strategies],
             "pass_probabilities": ps,
             "max_attempts": attempts,
             "max_rewrites": rewrites,
@@ -447,8 +462,10 @@ def choice(ctx: Context) -> Result:
             "bench CPU ms/job",
         ],
         note="k = CANDIDATES (k images from one InvokeModel call, checked in parallel); sequential = "
-        "k = 1, the seeds' loop. Time = command sent → image posted; a job with no accepted image "
-        f"after {attempts * (rewrites + 1)} attempts posts its best one and counts with its full time. "
+        "k = 1, the seeds' loop; adaptive = CANDIDATES_ADAPTIVE (the default): each round's k (1-5) "
+        "from the outcomes the bot has seen so far, starting at 3, so the first jobs of a batch "
+        "run blind. Time = command sent → image posted; a job with no accepted image "
+        f"after its attempts posts its best one and counts with its full time. "
         "model-only = the same jobs' model latencies alone (no overhead, no CPU). "
         f"The {n} commands of a batch are sent evenly over {spread:.2f} s."
         + (
@@ -460,15 +477,16 @@ def choice(ctx: Context) -> Result:
     )
     stats: dict[tuple[float, int], dict[str, Any]] = {}
     for p in ps:
-        for k in ks:
+        for k in strategies:
             config = BotConfig(
                 worker_threads=n,
-                candidates=k,
-                model_concurrency=min(256, n * k),
+                candidates=k or 3,
+                adaptive=k == ADAPTIVE,
+                model_concurrency=min(256, n * (k or 5)),
                 max_attempts=attempts,
                 max_rewrites=rewrites,
             )
-            name = f"choice-p{p:g}-k{k}"
+            name = f"choice-p{p:g}-" + ("adaptive" if k == ADAPTIVE else f"k{k}")
             with ctx.bot(name, config, p=p) as session:
                 batch = session.run_burst(range(1, n + 1), ctx.timeout(), spread=spread)
             entry = _bot_entry(name, session, config)
@@ -479,7 +497,7 @@ def choice(ctx: Context) -> Result:
             stats[(p, k)]["bench_cpu_per_job_s"] = batch.bench_cpu_seconds / n
     for p in ps:
         seq = stats[(p, 1)]
-        for k in ks:
+        for k in strategies:
             s = stats[(p, k)]
             s["vs_seq_median"] = s["median_s"] / seq["median_s"]
             s["vs_seq_p90"] = s["p90_s"] / seq["p90_s"]
@@ -487,7 +505,7 @@ def choice(ctx: Context) -> Result:
             table.rows.append(
                 [
                     p,
-                    "sequential" if k == 1 else f"k = {k}",
+                    _strategy(k),
                     _r(s["median_s"], 2),
                     _r(s["p90_s"], 2),
                     _r(s["vs_seq_median"], 2),
@@ -507,29 +525,33 @@ def choice(ctx: Context) -> Result:
     best, fallback = _pick_k(stats, ks, low, high, ps)
     result.metrics = {
         "by_p": {
-            f"{p:g}": {f"k{k}": {key: _json(v) for key, v in stats[(p, k)].items()} for k in ks} for p in ps
+            f"{p:g}": {
+                ("adaptive" if k == ADAPTIVE else f"k{k}"): {
+                    key: _json(v) for key, v in stats[(p, k)].items()
+                }
+                for k in strategies
+            }
+            for p in ps
         },
         "best_k": best,
         "best_k_is_fallback": fallback,
         "not_run": skipped,
     }
     if best is not None:
-        if fallback:
-            result.notes.append(
-                f"best k = {best}: no k was within {NOISE:.0%} of the sequential loop at p = {high:g}; "
-                f"this one is the least worse there"
+        result.notes.append(
+            f"best fixed k = {best}: "
+            + (
+                f"no k was within {NOISE:.0%} of the sequential loop at p = {high:g}; the least worse"
+                if fallback
+                else f"fastest at p = {low:g} among the k no worse than the sequential loop at p = {high:g}"
             )
-        else:
-            result.notes.append(
-                f"best k = {best}: fastest at p = {low:g} among the k no worse than the sequential loop "
-                f"at p = {high:g} (within {NOISE:.0%}; ties within {NOISE:.0%}: fewer images per job)"
-            )
-    for k in ks[1:]:
+        )
+    for k in [*ks[1:], ADAPTIVE]:
         s_low, s_high = stats[(low, k)], stats[(high, k)]
-        chosen = " (chosen)" if k == best else ""
+        label = _strategy(k) + (" (the default)" if k == ADAPTIVE else "")
         result.checks += [
             Check(
-                f"3 median @p={low:g}, k={k}{chosen}",
+                f"3 median @p={low:g}, {label}",
                 "≤ 0.5 × sequential",
                 f"{s_low['vs_seq_median']:.2f} × (model latencies alone: "
                 f"{s_low['model_only_vs_seq_median']:.2f} ×)",
@@ -537,14 +559,21 @@ def choice(ctx: Context) -> Result:
                 s_low["vs_seq_median"],
             ),
             Check(
-                f"3 median @p={high:g}, k={k}{chosen}",
+                f"3 images/job @p={high:g}, {label}",
+                f"≤ {IMAGE_CEILING:g} (cost)",
+                f"{s_high['images']:.2f}",
+                s_high["images"] <= IMAGE_CEILING,
+                s_high["images"],
+            ),
+            Check(
+                f"3 median @p={high:g}, {label}",
                 f"no worse (≤ {1 + NOISE:.2f} ×: noise)",
                 f"{s_high['vs_seq_median']:.2f} ×",
                 s_high["vs_seq_median"] <= 1.0 + NOISE,
                 s_high["vs_seq_median"],
             ),
         ]
-    missing = sum(stats[(p, k)]["records_missing_cost"] for p in ps for k in ks)
+    missing = sum(stats[(p, k)]["records_missing_cost"] for p in ps for k in strategies)
     if missing:
         result.notes.append(
             f"{missing} job records store an estimated_cost_usd below the cost of the calls they list "
@@ -733,11 +762,10 @@ def memory(ctx: Context) -> Result:
     """Peak RSS of the bot with N jobs of 1024×1024 images in flight at once.
 
     At full latencies whatever --scale says: an image stays in memory as long as the model calls
-    that carry it take, so shorter latencies would understate the peak.
+    that carry it take, so shorter latencies would understate the peak. Plain ``python -m bot``
+    with glibc's default malloc settings: no MALLOC_ variable (the bot tunes malloc itself).
     """
     n = min(ctx.jobs(50), 128)
-    k = ctx.best_k()
-    threshold = ("MALLOC_MMAP_THRESHOLD_", "131072")
     lat = ctx.options.base.scaled(max(1.0, ctx.options.scale))
     result = Result(
         "memory",
@@ -748,52 +776,74 @@ def memory(ctx: Context) -> Result:
     table = Table(
         result.title,
         [
-            "k",
-            "malloc",
+            "settings",
             "RSS at start MB",
             "peak RSS (VmHWM) MB",
             "max sampled RSS MB",
+            "images in flight",
+            "MB per image in flight",
             "images",
             "bot CPU s",
         ],
     )
-    peak_best = None
-    for kk in sorted({1, k}):
-        for extra in ((), (threshold,)):
-            config = BotConfig(
-                worker_threads=n, candidates=kk, model_concurrency=min(256, n * kk), extra=extra
-            )
-            name = f"memory-k{kk}" + ("-mmap128k" if extra else "")
-            with ctx.bot(name, config, latencies=lat) as session:
-                batch = session.run_burst(range(1, n + 1), ctx.timeout() / min(1.0, ctx.options.scale))
-            entry = _bot_entry(name, session, config)
-            result.bots.append(entry)
-            images = sum(j.images for j in batch.jobs)
-            table.rows.append(
-                [
-                    kk,
-                    "=".join(extra[0]) if extra else "glibc default",
-                    entry.get("start_rss_mb"),
-                    entry.get("peak_rss_mb"),
-                    entry.get("max_sampled_rss_mb"),
-                    images,
-                    entry.get("cpu_seconds"),
-                ]
-            )
-            result.metrics[name] = {**entry, "images": images, "ended": len(batch.e2e())}
-            if kk == k and not extra:
-                peak_best = entry.get("peak_rss_mb")
+    rows = [
+        ("k = 1", BotConfig(worker_threads=n, candidates=1, model_concurrency=min(256, n))),
+        ("k = 3", BotConfig(worker_threads=n, candidates=3, model_concurrency=min(256, n * 3))),
+        (
+            "defaults (adaptive, starts at k = 3)",
+            BotConfig(worker_threads=n, candidates=3, adaptive=True, model_concurrency=min(256, n * 5)),
+        ),
+    ]
+    peak_default = None
+    for label, config in rows:
+        name = "memory-" + label.split(" (")[0].replace(" = ", "")
+        with ctx.bot(name, config, latencies=lat) as session:
+            batch = session.run_burst(range(1, n + 1), ctx.timeout() / min(1.0, ctx.options.scale))
+        entry = _bot_entry(name, session, config)
+        result.bots.append(entry)
+        images = sum(j.images for j in batch.jobs)
+        # Every job's first round is generated at once, before any verdict could change k.
+        in_flight = n * config.candidates
+        peak, start = entry.get("peak_rss_mb"), entry.get("start_rss_mb")
+        per_image = (peak - start) / in_flight if peak is not None and start is not None else None
+        table.rows.append(
+            [
+                label,
+                start,
+                peak,
+                entry.get("max_sampled_rss_mb"),
+                in_flight,
+                _r(per_image, 2),
+                images,
+                entry.get("cpu_seconds"),
+            ]
+        )
+        result.metrics[name] = {
+            **entry,
+            "images": images,
+            "in_flight": in_flight,
+            "mb_per_image_in_flight": rnd(per_image, 3),
+            "ended": len(batch.e2e()),
+        }
+        if config.adaptive:
+            peak_default = peak
     png = ctx.rig.pool.png_bytes
     result.config["png_bytes"] = png
     shown = f"photo-like PNGs of {png / 1e6:.2f} MB" if png else "the emulator's flat PNGs"
     table.note = (
-        f"image model output: {shown}. MALLOC_MMAP_THRESHOLD_ is an environment setting of glibc: "
-        "buffers above 128 KiB are then mapped and unmapped instead of being kept in malloc's arenas."
+        f"image model output: {shown}. MB per image in flight = (peak − start RSS) / images of the "
+        "first rounds, which are all generated at once."
     )
     result.tables.append(table)
-    if peak_best is not None:
+    if peak_default is not None:
         result.checks.append(
-            Check("5 peak RSS", "≤ 400 MB", f"{peak_best:.0f} MB (k = {k})", peak_best <= 400, peak_best)
+            Check(
+                "5 peak RSS",
+                "≤ 400 MB (defaults)",
+                f"{peak_default:.0f} MB (defaults, {n * 3} images in flight)",
+                peak_default <= 400,
+                peak_default,
+            )
         )
     return result
 
@@ -801,81 +851,142 @@ def memory(ctx: Context) -> Result:
 # ---- 6. moderation cost ----------------------------------------------------------------------------
 
 
+def _toxic() -> dict[str, Any]:
+    """A DetectToxicContent answer that flags the prompt."""
+    labels = [{"Name": "HARASSMENT_OR_ABUSE", "Score": 0.93}, {"Name": "INSULT", "Score": 0.02}]
+    return {"ResultList": [{"Labels": labels, "Toxicity": 0.93}]}
+
+
 def moderation(ctx: Context) -> Result:
-    """What the moderation layers add to a job's critical path."""
+    """What the moderation layers add to a job's critical path, and what a refusal costs."""
     n = ctx.jobs(5)
     lat, scale = ctx.lat, ctx.options.scale
     result = Result("moderation", f"6. Moderation cost: {n} single jobs, one at a time (p = 1)")
     runs: dict[str, list[JobResult]] = {}
-    for label, extra in (("on", ()), ("toxicity off", (("TOXICITY_CHECK", "false"),))):
-        config = BotConfig(extra=extra)
-        name = "moderation-" + label.replace(" ", "-")
-        with ctx.bot(name, config) as session:
+    refused: dict[str, Any] | None = None
+    # The same jobs with Comprehend and Rekognition answering at once: the difference is what
+    # their latency costs a job.
+    variants = (("on", lat), ("instant", replace(lat, comprehend=0.0, rekognition=0.0)))
+    for label, latencies in variants:
+        config = BotConfig()
+        name = f"moderation-{label}"
+        with ctx.bot(name, config, latencies=latencies) as session:
             _, runs[label] = _sequential(ctx, session, n)
+            if label == "on":
+                refused = _refused(ctx, session, n + 1)
         result.bots.append(_bot_entry(name, session, config))
         result.jobs[name] = [j.summary() for j in runs[label]]
 
-    def stage(label: str, name: str) -> float:
-        return median([((j.record or {}).get("stage_seconds") or {}).get(name, 0.0) for j in runs[label]])
+    def stage(name: str) -> float:
+        return median([((j.record or {}).get("stage_seconds") or {}).get(name, 0.0) for j in runs["on"]])
 
-    e2e_on = median([j.e2e for j in runs["on"] if j.e2e is not None])
-    e2e_off = median([j.e2e for j in runs["toxicity off"] if j.e2e is not None])
-    rules = stage("toxicity off", "moderation")
-    comprehend = stage("on", "moderation") - rules
-    rekognition = stage("on", "image_moderation")
-    total = rules + comprehend + rekognition
-    crit = median([j.critical_model_seconds(lat) for j in runs["on"]])
-    # At scale 1: model latencies grow by 1/scale, the local work stays as it is.
-    local_over = e2e_on - crit
-    e2e_1 = crit / scale + local_over
-    total_1 = total - lat.comprehend - lat.rekognition + (lat.comprehend + lat.rekognition) / scale
-    share, share_1 = total / e2e_on, total_1 / e2e_1
+    on = runs["on"]
+    e2e_on = median([j.e2e for j in on if j.e2e is not None])
+    e2e_instant = median([j.e2e for j in runs["instant"] if j.e2e is not None])
+    rules = stage("moderation")  # the banned terms, in front: local
+    waited = median([j.moderation_waited() for j in on])
+    comprehend = median([o["seconds"] for j in on for o in _overlaps(j, "toxicity")])
+    rekognition = median([o["seconds"] for j in on for o in _overlaps(j, "image_moderation")])
+    crit = median([j.critical_model_seconds(lat) for j in on])
+    # At scale 1 the model latencies grow by 1/scale, local work stays: so does what moderation
+    # adds beyond its own waiting (thread hand-offs), while the waiting grows with the latencies.
+    difference = e2e_on - e2e_instant
+    e2e_1 = crit / scale + (e2e_on - crit)
+    on_path_1 = difference + waited * (1 / scale - 1)
+    share, share_1 = difference / e2e_on, on_path_1 / e2e_1
     layers = [
-        ["banned-term rules (request, translation)", "local", 0.0, _r(rules * 1000, 2)],
+        ["banned-term rules (request, translation)", "in front (local)", 0.0, _r(rules * 1000, 2)],
         ["translation's safety classification", "same call as translation", 0.0, 0.0],
-        ["Comprehend DetectToxicContent", "after translation", lat.comprehend, _r(comprehend * 1000, 1)],
+        [
+            "Comprehend DetectToxicContent",
+            "alongside the first image call",
+            lat.comprehend,
+            _r(_waited(on, "toxicity") * 1000, 1),
+        ],
         [
             "Rekognition DetectModerationLabels",
-            "per round, before verification",
+            "alongside each verification",
             lat.rekognition,
-            _r(rekognition * 1000, 1),
+            _r(_waited(on, "image_moderation") * 1000, 1),
         ],
         ["Bedrock Guardrails", "not configured (GUARDRAIL_ID unset)", 0.0, 0.0],
     ]
     result.tables.append(
         Table(
             result.title,
-            ["layer", "where", "model s", "on critical path ms"],
+            ["layer", "where", "model s", "job waited for it ms"],
             layers,
-            note=f"total {total * 1000:.0f} ms = {share:.1%} of the job's {e2e_on:.2f} s at scale {scale:g}; "
-            f"at scale 1: {total_1 * 1000:.0f} ms of {e2e_1:.2f} s = {share_1:.1%}. "
-            f"Comprehend switched off: median e2e {e2e_on:.3f} s → {e2e_off:.3f} s ("
-            f"{(e2e_off - e2e_on) * 1000:+.0f} ms).",
+            note=f"Comprehend took {comprehend * 1000:.0f} ms and Rekognition {rekognition * 1000:.0f} ms "
+            f"(medians, scale {scale:g}); 'waited' is what outlasted the model call alongside (the "
+            "record's overlaps). The same jobs with both answering at once: median e2e "
+            f"{e2e_on:.3f} s → {e2e_instant:.3f} s ({difference * 1000:+.0f} ms = {share:.1%}); at scale 1 "
+            f"{on_path_1 * 1000:.0f} ms of {e2e_1:.2f} s = {share_1:.1%}.",
         )
     )
+    cost = (refused or {}).get("refusal_cost")
+    refusal_e2e = (refused or {}).get("refused_after_s")
+    if cost is not None and refusal_e2e is not None:
+        result.tables.append(
+            Table(
+                "   the trade: a prompt Comprehend refuses",
+                [
+                    "refused at s",
+                    "before (refused after translation + Comprehend) s",
+                    "images wasted",
+                    "$ wasted",
+                ],
+                [[_r(refusal_e2e, 3), _r(lat.translation + lat.comprehend, 3), cost["images"], cost["usd"]]],
+                note="its images were archived as blocked and never checked or shown; the user got the "
+                "same refusal, one image call later",
+            )
+        )
     result.metrics = {
         "rules_ms": rnd(rules * 1000, 2),
         "comprehend_ms": rnd(comprehend * 1000, 1),
         "rekognition_ms": rnd(rekognition * 1000, 1),
-        "total_ms": rnd(total * 1000, 1),
+        "waited_ms": rnd(waited * 1000, 1),
         "job_e2e_s": rnd(e2e_on),
+        "job_e2e_instant_moderation_s": rnd(e2e_instant),
+        "difference_ms": rnd(difference * 1000, 1),
         "share_at_scale": rnd(share, 4),
-        "total_ms_at_scale_1": rnd(total_1 * 1000, 1),
+        "on_path_ms_at_scale_1": rnd(on_path_1 * 1000, 1),
         "job_e2e_s_at_scale_1": rnd(e2e_1),
         "share_at_scale_1": rnd(share_1, 4),
-        "e2e_without_comprehend_s": rnd(e2e_off),
-        "comprehend_off_saves_ms": rnd((e2e_on - e2e_off) * 1000, 1),
+        "refusal": {"e2e_s": rnd(refusal_e2e), "cost": cost},
     }
     result.checks.append(
         Check(
             "6 moderation share",
             "< 2 % of the job",
-            f"{share_1:.1%} at scale 1 ({total_1 * 1000:.0f} ms; {share:.1%} at scale {scale:g})",
+            f"{share_1:.1%} at scale 1 ({on_path_1 * 1000:.0f} ms; {share:.1%} at scale {scale:g})",
             share_1 < 0.02,
             share_1,
         )
     )
     return result
+
+
+def _refused(ctx: Context, session: Session, number: int) -> dict[str, Any] | None:
+    """One job whose prompt Comprehend flags: its record, and seconds from command to refusal."""
+    ctx.rig.aws.push("DetectToxicContent", _toxic())
+    offset = clock_offset()
+    sent = session.client.send(number)
+    # A refusal is a message with a button (report a false positive), which Completions does not
+    # take for a job's end: the record says when the job ended.
+    record = wait_records(session.bot.archive, [sent.channel], ctx.timeout()).get(sent.channel)
+    finished = wall((record or {}).get("finished_at"))
+    if record is None or finished is None:
+        return None
+    return {**record, "refused_after_s": finished - offset - sent.sent_at}
+
+
+def _overlaps(job: JobResult, layer: str) -> list[dict[str, Any]]:
+    return [o for o in (job.record or {}).get("overlaps") or [] if o.get("layer") == layer]
+
+
+def _waited(jobs: list[JobResult], layer: str) -> float:
+    """Median over jobs of what they waited for ``layer`` beyond the model call alongside."""
+    return median([sum(o["waited"] for o in _overlaps(j, layer)) for j in jobs])
 
 
 SCENARIOS: dict[str, Callable[[Context], Result]] = {

@@ -25,9 +25,9 @@ class OddsConfig:
 
     start: int = 3  # CANDIDATES: before a workspace and model have a history
     most: int = 5  # never more per round (Nova Canvas and Titan make at most five per call)
-    miss: float = 0.35  # the largest chance that a whole round misses
+    miss: float = 0.3  # the largest chance that a whole round misses
     window: int = 40  # outcomes remembered per workspace and model
-    enough: int = 6  # outcomes heard before the history is trusted over ``start``
+    enough: int = 3  # outcomes heard (one round's worth) before the history is trusted over ``start``
 
 
 class PassOdds:
