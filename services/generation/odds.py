@@ -5,7 +5,9 @@ round (and, once a prompt has had its attempts, a rewrite first). So where image
 one round of five beats two rounds of three, and where they mostly pass, one image at a time
 is as fast as three at once at a third of the images. ``PassOdds`` keeps the last outcomes per
 workspace and model and picks the smallest k whose chance of a miss is at most ``miss``; until
-it has heard enough, it uses the configured CANDIDATES.
+it has heard enough, it uses the configured CANDIDATES. The estimate leans pessimistic (as if
+one image in four passed before any evidence): a wasted round costs a rewrite and another image
+call, a wasted image only its price.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class OddsConfig:
     miss: float = 0.3  # the largest chance that a whole round misses
     window: int = 40  # outcomes remembered per workspace and model
     enough: int = 3  # outcomes heard (one round's worth) before the history is trusted over ``start``
+    prior_passes: float = 1.0  # pseudo-outcomes added to the history
+    prior_misses: float = 3.0
 
 
 class PassOdds:
@@ -55,8 +59,9 @@ class PassOdds:
             seen = list(self._seen.get((team or "", model_id), ()))
         if len(seen) < self.config.enough:
             return None
-        # One pass and one miss added: a run of misses never reads as "never passes".
-        return (sum(seen) + 1) / (len(seen) + 2)
+        # Pseudo-outcomes added: a run of misses never reads as "never passes", nor a lucky start as "always".
+        config = self.config
+        return (sum(seen) + config.prior_passes) / (len(seen) + config.prior_passes + config.prior_misses)
 
     def candidates(self, team: str | None, model_id: str) -> int:
         """Images for the next round: the fewest whose chance to miss them all is at most ``miss``."""

@@ -8,7 +8,8 @@ Moderation runs alongside the model calls, never in front of them: a candidate w
 Comprehend's verdict on the prompt (asked while the image model drew) before it is checked, and
 Rekognition looks at it on the ``side`` pool while the vision model verifies it. Its outcome is
 set only once both have answered, so nothing is shown, posted or reused before every layer
-cleared it. Both read a small JPEG copy; the full image is kept only while it may be chosen.
+cleared it. Both read a small JPEG copy; the full image is dropped once archived (the one
+posted is read back), and kept in memory only when the archive refused it.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Handoff:
     """An image handed to the thread that checks it, so that only that thread holds it.
 
     An executor keeps a task's arguments until the task ends; taking the image out of this box
-    lets the check drop it as soon as it is archived and cannot be chosen.
+    lets the check drop it as soon as it is archived.
     """
 
     def __init__(self, data: bytes) -> None:
@@ -62,7 +63,7 @@ class Handoff:
 
 @dataclass
 class Candidate:
-    """What one candidate came to; ``data`` only while it may still be posted."""
+    """What one candidate came to; ``data`` only when the archive does not have the image."""
 
     attempt: Attempt
     data: bytes | None = None
@@ -282,15 +283,19 @@ class Rounds:
     def _check(self, run: JobRun, attempt: Attempt, handoff: Handoff, made_in: float) -> Candidate:
         """Archive one image; once the prompt cleared, moderate and verify it at the same time."""
         job, ledger, report = run.job, run.ledger, run.report
-        data = handoff.take()
+        data: bytes | None = handoff.take()
         with ledger.timed("archive", attempt):
-            attempt.image_key = store_image(self._archive, job.job_id, attempt, data)
+            attempt.image_key = store_image(self._archive, job.job_id, attempt, data or b"")
+        small = self._shrink(data or b"")
+        if attempt.image_key is not None:
+            # The archive has it: the checks need only the copy, and the one image posted is read
+            # back. Holding every candidate's PNG through its checks was most of a job's memory.
+            data = None
         try:
             run.gate.wait(made_in)
         except BotError:
             attempt.outcome = "blocked"  # archived, never checked, shown or posted
             raise
-        small = self._shrink(data)
         # One stage in the status: Rekognition's safety check runs inside the verification's time.
         report(Progress("verification", attempt.index, run.total))
         moderation = self._side.submit(self._moderate, run, attempt, small)
@@ -323,9 +328,7 @@ class Rounds:
         if attempt.outcome == "unsafe":
             return Candidate(attempt)
         score = verdict.score if verdict is not None else -1
-        # Only an image that may be posted now stays in memory; the archive has the others.
-        keep = attempt.outcome in ("accepted", "unverified") or attempt.image_key is None
-        return Candidate(attempt, data=data if keep else None, score=score)
+        return Candidate(attempt, data=data, score=score)
 
     def _moderate(self, run: JobRun, attempt: Attempt, image: bytes) -> tuple[ImageVerdict, float]:
         """Rekognition and the image policy, on the side pool; how long the call took."""

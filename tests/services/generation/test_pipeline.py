@@ -20,8 +20,16 @@ from tests.services.generation.pipeline_fakes import (
 
 __all__ = ["stages"]  # the fixture
 
-# What a job does after its translation: Comprehend alongside the image call, then the checks.
-AFTER_TRANSLATION = ["toxicity", "generate", "archive r0-a01.png", "moderate image", "verify"]
+# What a job does after its translation: Comprehend alongside the image call, then the checks,
+# then the image to post read back from the archive (it is not kept in memory through the checks).
+AFTER_TRANSLATION = [
+    "toxicity",
+    "generate",
+    "archive r0-a01.png",
+    "moderate image",
+    "verify",
+    "read r0-a01.png",
+]
 
 # --- the order of stages ------------------------------------------------------------------------
 
@@ -36,6 +44,7 @@ def test_each_stage_runs_once_in_order_when_the_first_image_matches(stages: Stag
     # Nothing looks at the image before it is archived and Comprehend has cleared the prompt.
     for check in ("moderate image", "verify"):
         assert both_before(log, {"toxicity", "generate", "archive r0-a01.png"}, check)
+    assert log[-1] == "read r0-a01.png"
     assert [step.stage for step in stages.progress] == [
         "moderation",
         "translation",
@@ -140,9 +149,7 @@ def test_resumed_after_translation_it_generates_without_moderating_or_translatin
 
     # The checkpoint is taken before Comprehend answers, so the resumed run asks it again
     # (alongside the image call, as the first run did); nothing else is repeated.
-    assert sorted(stages.log) == sorted(
-        ["toxicity", "generate", "archive r0-a01.png", "moderate image", "verify"]
-    )
+    assert sorted(stages.log) == sorted(AFTER_TRANSLATION)
     assert outcome.record.status == "accepted"
     assert outcome.record.english_prompt == ENGLISH
     # The calls made before the interruption stay on the bill.
@@ -178,5 +185,7 @@ def test_resumed_after_generation_with_the_image_gone_it_generates_again_from_th
     outcome = stages.run(job, resume=generated)
 
     assert stages.log[0] == "read r0-a01.png"
-    assert sorted(stages.log[1:]) == sorted(["generate", "archive r0-a01.png", "moderate image", "verify"])
+    assert sorted(stages.log[1:]) == sorted(
+        ["generate", "archive r0-a01.png", "moderate image", "verify", "read r0-a01.png"]
+    )
     assert (outcome.image, outcome.record.status) == (b"image 2", "accepted")
