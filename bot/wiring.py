@@ -26,6 +26,7 @@ from services.generation.costs import CostTable
 from services.generation.image_models import ImageModel, build_image_model
 from services.generation.pipeline import Pipeline, PipelineConfig
 from services.generation.prompting import PromptBuilder
+from services.generation.responses import gate_image_reads
 from services.generation.translation import Translator
 from services.generation.verification import Verifier
 from services.intake.service import Intake, IntakeConfig
@@ -149,6 +150,7 @@ def build_pipeline(
     side = ThreadPoolExecutor(
         max_workers=min(64, settings.worker_threads * (per_job + 1)), thread_name_prefix="moderation"
     )
+    gate_image_reads(clients.bedrock)
     limit = catalogue.default.capabilities.max_prompt_chars
     tools = ToolCaller(clients.bedrock)
     toxicity = None
