@@ -17,11 +17,10 @@ RUN pip install . \
     && chown imagine /data/archive
 
 USER imagine
-# glibc otherwise keeps freed multi-MB image buffers in per-thread arenas:
-# peak RSS fell by a third in the benchmark (README, Benchmark).
+# No MALLOC_MMAP_THRESHOLD_ here: python -m bot sets glibc's mmap threshold itself at start-up
+# (bot/__main__.py), so the image and a plain pip install behave the same.
 ENV ARCHIVE_DIR=/data/archive \
-    PORT=3000 \
-    MALLOC_MMAP_THRESHOLD_=131072
+    PORT=3000
 EXPOSE 3000
 
 # Exec form: python is PID 1 and receives SIGTERM, so queued jobs finish before exit.

@@ -23,6 +23,7 @@ from typing import Any
 
 from PIL import Image
 
+from bench.context import Check, Context, Result
 from bench.harness import (
     VERIFY_TOOL,
     BotConfig,
@@ -38,7 +39,6 @@ from bench.harness import (
     tool_answer,
     wall,
 )
-from bench.scenarios import Check, Context, Result
 from services.slack import ids
 from tests import slack_requests
 from tests.servers.aws_recorded import Recorded

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bench.harness import BotConfig, JobResult, Sent, Session, Table, median, rnd
 
 if TYPE_CHECKING:
-    from bench.scenarios import Context, Result
+    from bench.context import Context, Result
 
 BURST = 12
 # Seconds between the burst and the other user's request (not scaled: it is the arrival pattern).
@@ -41,7 +41,7 @@ def _burst_then_one(session: Session, burst: list[int], other: int) -> tuple[lis
 def fairness(ctx: Context) -> Result:
     """Another user's request during one user's burst, against a lone job, at W=8 and W=2."""
     # Here, not at the top: bench.scenarios imports this module to list it among the scenarios.
-    from bench.scenarios import Check, Result  # noqa: PLC0415
+    from bench.context import Check, Result  # noqa: PLC0415
 
     rows = [
         ("W=8 (defaults)", BotConfig(), True),

@@ -79,9 +79,11 @@ class Latencies:
         return replace(self, **values)
 
     def critical_path(self, *, rounds: int = 1, rewrites: int = 0, translated: bool = True) -> float:
-        """Model seconds a job waits for: translation, Comprehend, then per round image + checks."""
-        per_round = self.image + self.rekognition + self.verification
-        first = (self.translation if translated else 0.0) + self.comprehend
+        """The model calls that cannot overlap: translation, then per round the image call and its
+        verification, and each rewrite. Moderation (Comprehend, Rekognition) is not part of this
+        ideal: it can run alongside those calls, so whatever of it a job waits for is overhead."""
+        per_round = self.image + self.verification
+        first = self.translation if translated else 0.0
         return first + rounds * per_round + rewrites * self.translation
 
     def as_dict(self) -> dict[str, float]:
@@ -99,6 +101,8 @@ class BotConfig:
     max_attempts: int = 3
     max_rewrites: int = 2
     http_threads: int = 16
+    # CANDIDATES_ADAPTIVE: off, so a row's k is the k it says; the rows of the product default set it.
+    adaptive: bool = False
     extra: tuple[tuple[str, str], ...] = ()
 
     def env(self) -> dict[str, str]:
@@ -106,6 +110,7 @@ class BotConfig:
         return {
             "WORKER_THREADS": str(self.worker_threads),
             "CANDIDATES": str(self.candidates),
+            "CANDIDATES_ADAPTIVE": str(self.adaptive).lower(),
             "MODEL_CONCURRENCY": str(self.model_concurrency),
             "MAX_ATTEMPTS": str(self.max_attempts),
             "MAX_REWRITES": str(self.max_rewrites),
@@ -900,7 +905,14 @@ class JobResult:
 
     @property
     def rounds(self) -> int:
-        """Rounds of candidates (one image call and one check each on the critical path)."""
+        """Rounds of candidates (one image call and one check each on the critical path).
+
+        From the record's image calls when it lists them (a round of k images is one call with
+        numberOfImages = k, whatever k a job chose), else from the attempts and the fixed k.
+        """
+        image_calls = sum(1 for call in self.calls if call.get("kind") == "image")
+        if image_calls:
+            return image_calls
         per_revision = Counter(a.get("revision", 0) for a in self.attempts)
         return sum(math.ceil(n / self.candidates) for n in per_revision.values())
 
@@ -912,7 +924,7 @@ class JobResult:
     @property
     def image_calls(self) -> int:
         """InvokeModel calls: one per round when a round's images come from one call."""
-        return self.rounds if self.candidates > 1 else self.images
+        return self.rounds if self.candidates > 1 or self.calls else self.images
 
     @property
     def verifications(self) -> int:
@@ -963,10 +975,23 @@ class JobResult:
         return float(value) if value is not None else None
 
     def critical_model_seconds(self, lat: Latencies) -> float:
-        """Sum of the model latencies on this job's critical path."""
+        """Sum of the model latencies that cannot overlap on this job's path (no moderation)."""
         rounds = self.rounds or 1
-        path = lat.critical_path(rounds=rounds, rewrites=self.rewrites, translated=self.translated)
-        return path - (lat.comprehend if not self.comprehend_calls else 0.0)
+        return lat.critical_path(rounds=rounds, rewrites=self.rewrites, translated=self.translated)
+
+    def moderation_waited(self) -> float:
+        """Seconds the job waited for moderation calls beyond the model calls they ran alongside.
+
+        Only the candidates that decided the job count: the one posted (or the whole first round
+        when the job ended without one) and, for Comprehend, the first image call.
+        """
+        overlaps = (self.record or {}).get("overlaps") or []
+        chosen = (self.record or {}).get("chosen_attempt")
+        waited = 0.0
+        for overlap in overlaps:
+            if overlap.get("layer") == "toxicity" or overlap.get("attempt") == chosen:
+                waited += float(overlap.get("waited") or 0.0)
+        return waited
 
     def phases(self, clock_offset: float) -> dict[str, float | None]:
         """Sent → created (intake) → started (worker took it) → finished (pipeline) → done (delivered).

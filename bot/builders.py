@@ -24,6 +24,7 @@ from services.generation.image_models import (
 )
 from services.generation.pipeline import Pipeline, PipelineConfig
 from services.generation.prompting import PromptBuilder
+from services.generation.responses import gate_image_reads
 from services.generation.translation import Translator
 from services.generation.verification import Verifier
 from services.moderation.image import ImageModerator
@@ -114,6 +115,7 @@ class Checks:
 
 def build_checks(settings: Settings, clients: AwsClients, catalogue: ModelCatalogue) -> Checks:
     """The moderation layers, the vision checker and the cap on Bedrock calls across all jobs."""
+    gate_image_reads(clients.bedrock)
     tools = ToolCaller(clients.bedrock)
     toxicity = None
     if settings.toxicity_check:
@@ -144,8 +146,13 @@ def build_pipeline(
 ) -> Pipeline:
     """The pipeline with every stage wired to its client."""
     # Candidate checks run on their own pool, sized so no job waits for its own candidates.
+    per_job = 5 if settings.candidates_adaptive else settings.candidates
     executor = ThreadPoolExecutor(
-        max_workers=min(64, settings.worker_threads * settings.candidates), thread_name_prefix="candidate"
+        max_workers=min(64, settings.worker_threads * per_job), thread_name_prefix="candidate"
+    )
+    # Rekognition and Comprehend calls made alongside the model calls: one per candidate and job.
+    side = ThreadPoolExecutor(
+        max_workers=min(64, settings.worker_threads * (per_job + 1)), thread_name_prefix="moderation"
     )
     limit = catalogue.default.capabilities.max_prompt_chars
     return Pipeline(
@@ -165,9 +172,11 @@ def build_pipeline(
             width=settings.image_width,
             height=settings.image_height,
             candidates=settings.candidates,
+            adaptive=settings.candidates_adaptive,
             variation_strength=settings.variation_strength,
         ),
         executor=executor,
+        side_executor=side,
         model_slots=checks.slots,
         costs=CostTable(settings.model_prices),
         photos=photo_fetcher(settings),

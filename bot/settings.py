@@ -171,10 +171,14 @@ class Settings(BaseSettings):
     guardrail_id: str | None = None
     guardrail_version: str = "DRAFT"
     worker_threads: int = Field(default=8, ge=1, le=128, description="Jobs that run at once")
-    # Defaults chosen from `python -m bench` (README, Benchmark): three candidates per round are
-    # the fastest to an accepted image at p = 0.2 and 0.5 and no slower at p = 0.8;
+    # Defaults chosen from `python -m bench` (README, Benchmark): no fixed number of candidates is
+    # both fast where images rarely pass and cheap where they mostly do, so by default each round's
+    # number follows the workspace's recent pass rate, starting at CANDIDATES;
     # WORKER_THREADS x CANDIDATES slots mean no job waits for a slot its own candidates need.
     candidates: int = Field(default=3, ge=1, le=5, description="Candidates generated and checked at once")
+    candidates_adaptive: bool = Field(
+        default=True, description="Candidates per round (1-5) from the workspace's recent pass rate"
+    )
     max_candidates: int = Field(default=4, ge=1, le=8, description="Largest --n a user may ask for")
     variation_strength: float = Field(default=0.7, ge=0, le=1, description="🎨: higher stays closer")
     model_concurrency: int = Field(default=24, ge=1, le=256, description="Bedrock calls in flight at once")

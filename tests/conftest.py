@@ -203,8 +203,10 @@ def settings(slack_api: SlackApiServer, aws: AwsEmulator, s3: Any, tmp_path: Pat
         max_attempts=3,
         max_rewrites=1,
         # Most flow tests script the seed-003 sequential loop call by call; the parallel
-        # rounds have their own tests (test_parallel_candidates.py).
+        # rounds have their own tests (test_parallel_candidates.py), and so does choosing the
+        # number of candidates from recent passes (tests/services/generation/test_odds.py).
         candidates=1,
+        candidates_adaptive=False,
     )
 
 

@@ -9,6 +9,14 @@ from PIL import Image, ImageOps
 REKOGNITION_MAX_BYTES = 5 * 1024 * 1024
 VISION_MAX_BYTES = 3_750_000  # Claude on Bedrock: 3.75 MB per image
 VISION_MAX_SIDE = 8000
+# What Rekognition and the vision model are sent: a JPEG, long side at most 1024. The default
+# image is 1024², so moderation still sees every pixel the user will (Rekognition's smallest
+# detectable face grows with the image, so shrinking further would hide small figures); larger
+# outputs shrink to 1024, below the 1568 px at which Claude resizes anyway and far above
+# Rekognition's 80 px minimum. A photo-like 1024² PNG of about 1.6 MB becomes a JPEG of a few
+# hundred KB, so the base64 request bodies botocore holds for each call shrink as much.
+CHECK_MAX_SIDE = 1024
+CHECK_JPEG_QUALITY = 85
 
 
 def image_format(data: bytes) -> str:
@@ -48,6 +56,19 @@ def fit(
         if len(encoded) <= max_bytes or min(image.size) < 64:
             return encoded, "jpeg"
         image = image.resize((max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)))
+
+
+def check_copy(data: bytes, max_side: int = CHECK_MAX_SIDE) -> bytes:
+    """A JPEG of ``data``, long side at most ``max_side``: what the moderation and verification calls read."""
+    with Image.open(io.BytesIO(data)) as opened:
+        # A JPEG source decodes straight at the reduced scale; a PNG has to be decoded whole.
+        opened.draft("RGB", (max_side, max_side))
+        image = opened.convert("RGB")
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=CHECK_JPEG_QUALITY)
+    return buffer.getvalue()
 
 
 def crop_to_size(data: bytes, width: int, height: int) -> bytes:

@@ -169,7 +169,10 @@ class Attempt(BaseModel):
     seed: int
     cfg_scale: float | None
     image_key: str | None = None
-    outcome: Literal["pending", "accepted", "rejected_by_verifier", "unsafe", "filtered", "unverified"]
+    # "blocked": made while Comprehend was still reading the prompt, which it then refused.
+    outcome: Literal[
+        "pending", "accepted", "rejected_by_verifier", "unsafe", "filtered", "unverified", "blocked"
+    ]
     moderation_labels: list[ModerationLabel] = []
     policy_action: Literal["post", "blur", "block"] | None = None
     policy_categories: list[str] = []
@@ -193,6 +196,30 @@ class ModelCall(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     images: int = 0
+
+
+class Overlap(BaseModel):
+    """A moderation call made alongside a model call instead of before it, and what the job waited for it.
+
+    Comprehend reads the English prompt while the image model draws; Rekognition looks at each
+    candidate while the vision model verifies it. ``waited`` is the part of the moderation call
+    that outlasted the model call, the only part on the job's critical path.
+    """
+
+    layer: Literal["toxicity", "image_moderation"]
+    alongside: Literal["generation", "verification"]
+    attempt: int | None = None
+    seconds: float = Field(ge=0)  # the moderation call
+    model_seconds: float = Field(ge=0)  # the model call it ran alongside
+    waited: float = Field(ge=0)
+
+
+class RefusalCost(BaseModel):
+    """What a refusal by a layer that ran alongside the image model threw away: the price of overlapping."""
+
+    layer: str
+    images: int = Field(ge=0)  # images made for the refused prompt, archived as blocked, never shown
+    usd: float = Field(ge=0)
 
 
 class FalsePositiveReport(BaseModel):
@@ -249,6 +276,8 @@ class JobRecord(BaseModel):
     stage_seconds: dict[str, float] = {}
     calls: list[ModelCall] = []
     estimated_cost_usd: float | None = None
+    overlaps: list[Overlap] = []
+    refusal_cost: RefusalCost | None = None
     slack: SlackContext | None = None
     error: ErrorInfo | None = None
     posted_file_id: str | None = None

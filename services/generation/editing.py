@@ -22,6 +22,7 @@ from PIL import Image
 
 from services.core.edits import OUTPAINT_ACTIONS
 from services.core.errors import BotError, InputRejected, NoSafeImage
+from services.core.images import check_copy
 from services.core.job import SAFE_OUTCOMES, Attempt, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
@@ -172,6 +173,9 @@ class Editor:
         record.edit_operation = request.operation
         record.model_id = model.model_id
         tries = 1 if request.operation in _DETERMINISTIC else self._max_attempts
+        # Rekognition and the checker read a small JPEG, decoded once per image: an upscale's
+        # 4096² PNG would otherwise be decoded and re-encoded once for each of them.
+        before = check_copy(source)
         best: _Best | None = None
         for index in range(1, tries + 1):
             report(Progress("generation", index, tries))
@@ -183,12 +187,13 @@ class Editor:
             with ledger.model_call("generation", attempt):
                 images = model.edit(request.model_copy(update={"seed": seed}))
             ledger.bill("image", model.model_id, images=1)
-            data = images[0].data
-            attempt.seed = images[0].seed
+            data, attempt.seed = images[0].data, images[0].seed
+            del images  # the decoded answer; only the PNG bytes are kept
             attempt.image_key = store_image(self._archive, job.job_id, attempt, data)
-            if not self._safe(attempt, data, ledger, report):
+            preview = check_copy(data)
+            if not self._safe(attempt, preview, ledger, report):
                 continue
-            self._check(attempt, source, data, job=job, english=english, ledger=ledger, report=report)
+            self._check(attempt, before, preview, job=job, english=english, ledger=ledger, report=report)
             if best is None or _score(attempt) > _score(best.attempt):
                 best = _Best(attempt, data)
             if attempt.outcome in ("accepted", "unverified"):

@@ -22,6 +22,8 @@ from services.core.job import (
     JobRecord,
     ModelCall,
     ModerationDecision,
+    Overlap,
+    RefusalCost,
 )
 from services.generation.bedrock import Usage
 from services.generation.costs import CostTable
@@ -125,6 +127,19 @@ class Ledger:
             self.record.moderation.append(decision)
         if flagged:
             raise ModerationRejected(layer, category or "other")
+
+    def overlapped(self, overlap: Overlap) -> None:
+        """Note a moderation call that ran alongside a model call."""
+        with self._lock:
+            self.record.overlaps.append(overlap)
+
+    def refused(self, layer: str) -> None:
+        """Note what the images made for a prompt that ``layer`` then refused cost: all were wasted."""
+        with self._lock:
+            record = self.record
+            images = sum(1 for attempt in record.attempts if attempt.outcome != "filtered")
+            usd = self._costs.estimate(call for call in record.calls if call.kind == "image")
+            record.refusal_cost = RefusalCost(layer=layer, images=images, usd=round(usd, 6))
 
     def add_attempts(self, attempts: Sequence[Attempt]) -> None:
         """Open a round's candidates in the record, before any of them runs."""

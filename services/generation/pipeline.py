@@ -1,4 +1,4 @@
-"""The pipeline: moderate → translate → generate → moderate image → verify → retry/rewrite.
+"""The pipeline: moderate → translate → generate (∥ Comprehend) → verify (∥ Rekognition) → retry/rewrite.
 
 This module holds only the order of the stages, the retry-then-rewrite loop and resuming an
 interrupted job; the stages are in ``stages`` (text, prompt, kept images) and ``rounds`` (one
@@ -19,11 +19,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from services.core.errors import BotError, ContentFiltered, InputRejected, ModerationRejected, NoSafeImage
+from services.core.images import check_copy
 from services.core.job import Checkpoint, ErrorInfo, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.image_models import ImageModel
 from services.generation.ledger import Ledger, ModelSlots, save_record
+from services.generation.odds import OddsConfig, PassOdds
 from services.generation.photos import PhotoStage
 from services.generation.ports import (
     CheckpointFn,
@@ -43,8 +45,10 @@ from services.generation.rounds import Rounds, Search
 from services.generation.stages import (
     Best,
     JobRun,
+    TextGate,
     TextStages,
     adopt,
+    best_image,
     build_prompt,
     generated_before,
     resumed_record,
@@ -70,6 +74,9 @@ class PipelineConfig:
     width: int = 1024
     height: int = 1024
     candidates: int = 1
+    # Choose the candidates per round from the workspace's recent pass rate (services.generation.odds);
+    # ``candidates`` is then where a workspace without a history starts.
+    adaptive: bool = False
     # 🎨 バリエーション: how close to stay to the source (higher keeps more), clamped per model.
     variation_strength: float = 0.7
 
@@ -107,8 +114,10 @@ class Pipeline:
         toxicity: ToxicityScreen | None = None,
         guardrail: GuardrailScreen | None = None,
         executor: Executor | None = None,
+        side_executor: Executor | None = None,
         model_slots: threading.Semaphore | None = None,
         costs: CostTable | None = None,
+        shrink: Callable[[bytes], bytes] = check_copy,
         clock: Callable[[], float] = time.monotonic,
         photos: PhotoFetcher | None = None,
     ) -> None:
@@ -118,21 +127,35 @@ class Pipeline:
         self._prompts = prompts
         self._verifier = verifier
         self._archive = archive
+        # Comprehend and Rekognition calls made alongside the model calls. Their own pool: a
+        # candidate check waits for its Rekognition call, so sharing the candidates' pool could
+        # leave every thread of it waiting for work queued behind it.
+        self._side = side_executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="moderation")
+        self.odds = PassOdds(OddsConfig(start=config.candidates))
         # Candidate checks of parallel rounds; shared by all jobs and bounded.
         self._rounds = Rounds(
             moderator=moderator,
             verifier=verifier,
             archive=archive,
             executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="candidate"),
+            side=self._side,
+            odds=self.odds,
+            shrink=shrink,
+            clock=clock,
         )
         self._photos = PhotoStage(photos, moderator, archive) if photos is not None else None
         self._slots = ModelSlots(model_slots)
         self._costs = costs or CostTable()
         self._clock = clock
 
-    def candidates_for(self, job: Job) -> int:
-        """Images per round for ``job``: its --n, else CANDIDATES."""
-        return job.options.candidates or self.config.candidates
+    def candidates_for(self, job: Job, model: ImageModel | None = None) -> int:
+        """Images per round for ``job``: its --n, else CANDIDATES, or what recent passes call for."""
+        if job.options.candidates:
+            return job.options.candidates
+        if not self.config.adaptive:
+            return self.config.candidates
+        model_id = (model or self.catalogue.default).model_id
+        return self.odds.candidates(job.slack.team_id if job.slack else None, model_id)
 
     def resolve_cfg(self, requested: float | None, model: ImageModel | None = None) -> float | None:
         """The cfg scale to use: requested, configured or the model's default, clamped."""
@@ -182,6 +205,8 @@ class Pipeline:
             ledger.checkpoint("generated")
         except BotError as exc:
             outcome.error = exc
+            if isinstance(exc, ModerationRejected) and exc.layer == "toxicity":
+                ledger.refused(exc.layer)  # the images made while Comprehend read the prompt
             record.status = "rejected" if isinstance(exc, ModerationRejected | InputRejected) else "failed"
             record.error = ErrorInfo(
                 kind=exc.kind,
@@ -211,6 +236,7 @@ class Pipeline:
     def close(self) -> None:
         """Let running candidates finish (they archive and re-save records), then stop."""
         self._rounds.close()
+        self._side.shutdown(wait=True)
 
     def _new_record(self, job: Job, model: ImageModel) -> JobRecord:
         options = job.options
@@ -239,8 +265,10 @@ class Pipeline:
 
     def _total(self, job: Job) -> int:
         """The most images ``job`` may make, for progress."""
-        per_round = self.candidates_for(job)
-        return max(self.config.max_attempts, per_round) * (self.config.max_rewrites + 1)
+        per_round = job.options.candidates or (self.odds.config.most if self.config.adaptive else 0)
+        return max(self.config.max_attempts, per_round or self.config.candidates) * (
+            self.config.max_rewrites + 1
+        )
 
     def _best(self, run: JobRun, *, resumed: bool) -> Best:
         """The image to post: picked, kept from before an interruption, or made now."""
@@ -262,17 +290,26 @@ class Pipeline:
         else:
             english = self._text.english_prompt(job, run.ledger, run.report)
             record.english_prompt = english
+            # Before Comprehend is asked: a resumed job finds no verdict and asks again.
             run.ledger.checkpoint("translated")
-        return self._generate(replace(run, english=english, source=source))
+        screened = any(d.layer == "toxicity" for d in record.moderation)
+        gate = TextGate() if screened else self._text.screen(english, run.ledger, self._side, self._clock)
+        try:
+            best = self._generate(replace(run, english=english, source=source, gate=gate))
+        except BotError:
+            gate.settle()  # a refusal of the prompt outranks whatever became of its images
+            raise
+        best.data = best_image(self._archive, best)
+        return best
 
     def _generate(self, run: JobRun) -> Best:
         """Rounds of candidates; after ``max_attempts`` images a prompt is rewritten at what they missed."""
         config = self.config
         search = Search()
-        per_round = self.candidates_for(run.job)
         for revision in range(config.max_rewrites + 1):
             if revision:
                 run = self._rewrite(run, search)
+            per_round = self.candidates_for(run.job, run.model)
             built = build_prompt(self._prompts, run.english, run.record, run.model)
             # --n asks for that many images at once, even beyond the usual budget.
             remaining = max(config.max_attempts, per_round)
@@ -305,7 +342,7 @@ class Pipeline:
     def _deliverable(self, outcome: JobOutcome, best: Best, job: Job) -> None:
         """The image as posted: blurred when the policy says so, fitted to an exact preset."""
         outcome.image = best.data
-        if best.attempt.policy_action == "blur":
+        if best.attempt.policy_action == "blur" and best.data is not None:
             outcome.image = blur(best.data)
             outcome.blurred = best.attempt.policy_categories
             store_image(self._archive, job.job_id, best.attempt, outcome.image, "-blurred")

@@ -1,26 +1,37 @@
-"""One round of candidates: generate, archive, moderate and verify each; the first that passes wins.
+"""One round of candidates: generate, archive, then moderate and verify each; the first that passes wins.
 
 A round of several candidates runs them on a pool shared by all jobs and yields them as they
 finish. The job goes on as soon as one is accepted; the others (stragglers) still finish,
 archive their images and bill their calls, and the record is saved again once they are done.
+
+Moderation runs alongside the model calls, never in front of them: a candidate waits for
+Comprehend's verdict on the prompt (asked while the image model drew) before it is checked, and
+Rekognition looks at it on the ``side`` pool while the vision model verifies it. Its outcome is
+set only once both have answered, so nothing is shown, posted or reused before every layer
+cleared it. Both read a small JPEG copy; the full image is dropped once archived (the one
+posted is read back), and kept in memory only when the archive refused it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Generator, Iterable
+import time
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Executor, Future, as_completed, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from services.core.errors import ContentFiltered, InvalidModelAnswer, ModelUnavailable
-from services.core.job import Attempt
+from services.core.errors import BotError, ContentFiltered, InvalidModelAnswer, ModelUnavailable
+from services.core.images import check_copy
+from services.core.job import Attempt, Overlap, Verdict
 from services.generation.image_models import GeneratedImage, GenerationRequest, VariationRequest
 from services.generation.ledger import Ledger, save_record
+from services.generation.odds import PassOdds
 from services.generation.ports import ImageScreen, ImageVerifier, Progress
 from services.generation.prompting import BuiltPrompt
 from services.generation.stages import Best, JobRun, store_image
+from services.moderation.image import ImageVerdict
 from services.storage.archive import Archive
 
 logger = logging.getLogger(__name__)
@@ -32,9 +43,27 @@ FILTERED_REASON = "画像モデルの安全フィルターで出力が止めら�
 Next = Literal["next", "rewrite"]
 
 
+class Handoff:
+    """An image handed to the thread that checks it, so that only that thread holds it.
+
+    An executor keeps a task's arguments until the task ends; taking the image out of this box
+    lets the check drop it as soon as it is archived.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def take(self) -> bytes:
+        """The image, once."""
+        data, self._data = self._data, None
+        if data is None:
+            raise RuntimeError("the image was already taken")
+        return data
+
+
 @dataclass
 class Candidate:
-    """What one candidate came to."""
+    """What one candidate came to; ``data`` only when the archive does not have the image."""
 
     attempt: Attempt
     data: bytes | None = None
@@ -67,7 +96,9 @@ class Search:
             # A rewrite should target exactly the failed checklist items.
             self.failures.append(f"{reason}（未達: {'、'.join(missed)}）" if missed else reason)
         better = self.best is None or result.score > self.best.score
-        if result.data is not None and attempt.outcome != "accepted" and better:
+        # A rejected image is read back from the archive if it ends up the best there is.
+        kept = result.data is not None or attempt.image_key is not None
+        if attempt.outcome in ("rejected_by_verifier", "unverified") and kept and better:
             self.best = Best(attempt, result.data, result.score)
 
 
@@ -75,12 +106,26 @@ class Rounds:
     """Runs rounds of candidates on a shared, bounded pool; keeps track of stragglers."""
 
     def __init__(
-        self, *, moderator: ImageScreen, verifier: ImageVerifier, archive: Archive, executor: Executor
+        self,
+        *,
+        moderator: ImageScreen,
+        verifier: ImageVerifier,
+        archive: Archive,
+        executor: Executor,
+        side: Executor,
+        odds: PassOdds,
+        shrink: Callable[[bytes], bytes] = check_copy,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._moderator = moderator
         self._verifier = verifier
         self._archive = archive
         self._executor = executor
+        # Rekognition calls: never on ``executor``, whose tasks wait for them.
+        self._side = side
+        self._odds = odds
+        self._shrink = shrink  # the copy that moderation and verification read
+        self._clock = clock
         self._inflight: set[Future[Any]] = set()
         self._lock = threading.Lock()
 
@@ -124,7 +169,7 @@ class Rounds:
             for result in results:
                 search.absorb(result)
                 if result.attempt.outcome == "accepted":
-                    return Best(result.attempt, result.data or b"", result.score)
+                    return Best(result.attempt, result.data, result.score)
                 verifier_down = verifier_down or result.attempt.outcome == "unverified"
                 input_filtered = input_filtered or result.filtered == "input"
         finally:
@@ -156,24 +201,25 @@ class Rounds:
             # One call returns every candidate of the round (numberOfImages).
             batch = replace(request, count=len(attempts))
             run.report(Progress("generation", attempts[-1].index, run.total))
+            started = self._clock()
             try:
                 with ledger.model_call("generation"):
                     images = self._make(run, batch)
                 ledger.bill("image", run.model.model_id, images=len(images))
             except ContentFiltered as exc:
                 for attempt in attempts:
-                    attempt.outcome = "filtered"
-                    yield Candidate(attempt, filtered=exc.stage)
+                    yield self._filtered(run, attempt, exc.stage)
                 return
+            made_in = self._clock() - started
             for attempt, image in zip(attempts, images, strict=False):
                 attempt.seed = image.seed
             for attempt in attempts[len(images) :]:
-                attempt.outcome = "filtered"
-                yield Candidate(attempt, filtered="output")
+                yield self._filtered(run, attempt, "output")
             futures = [
-                self._executor.submit(self._check, run, attempt, image.data)
+                self._executor.submit(self._check, run, attempt, Handoff(image.data), made_in)
                 for attempt, image in zip(attempts, images, strict=False)
             ]
+            del images  # each check holds its own image now, and drops it when it can
         else:
             futures = [
                 self._executor.submit(self._candidate, run, attempt, replace(request, seed=attempt.seed))
@@ -217,44 +263,97 @@ class Rounds:
         """Generate one image, then check it."""
         ledger = run.ledger
         run.report(Progress("generation", attempt.index, run.total))
+        started = self._clock()
         try:
             with ledger.model_call("generation", attempt):
                 image = self._make(run, request)[0]
             ledger.bill("image", run.model.model_id, images=1)
         except ContentFiltered as exc:
-            attempt.outcome = "filtered"
-            return Candidate(attempt, filtered=exc.stage)
+            return self._filtered(run, attempt, exc.stage)
         attempt.seed = image.seed
-        return self._check(run, attempt, image.data)
+        handoff = Handoff(image.data)
+        del image
+        return self._check(run, attempt, handoff, self._clock() - started)
 
-    def _check(self, run: JobRun, attempt: Attempt, data: bytes) -> Candidate:
-        """Archive, moderate and verify one image."""
+    def _filtered(self, run: JobRun, attempt: Attempt, stage: str | None) -> Candidate:
+        attempt.outcome = "filtered"
+        self._odds.note(_team(run), run.model.model_id, attempt.outcome)
+        return Candidate(attempt, filtered=stage)
+
+    def _check(self, run: JobRun, attempt: Attempt, handoff: Handoff, made_in: float) -> Candidate:
+        """Archive one image; once the prompt cleared, moderate and verify it at the same time."""
         job, ledger, report = run.job, run.ledger, run.report
+        data: bytes | None = handoff.take()
         with ledger.timed("archive", attempt):
-            attempt.image_key = store_image(self._archive, job.job_id, attempt, data)
-        report(Progress("safety", attempt.index, run.total))
+            attempt.image_key = store_image(self._archive, job.job_id, attempt, data or b"")
+        small = self._shrink(data or b"")
+        if attempt.image_key is not None:
+            # The archive has it: the checks need only the copy, and the one image posted is read
+            # back. Holding every candidate's PNG through its checks was most of a job's memory.
+            data = None
+        try:
+            run.gate.wait(made_in)
+        except BotError:
+            attempt.outcome = "blocked"  # archived, never checked, shown or posted
+            raise
+        # One stage in the status: Rekognition's safety check runs inside the verification's time.
+        report(Progress("verification", attempt.index, run.total))
+        moderation = self._side.submit(self._moderate, run, attempt, small)
+        started = self._clock()
+        try:
+            verdict = self._verify(run, attempt, small)
+        finally:
+            verified = self._clock()
+            # Fail closed: an unreachable Rekognition raises here, and the image goes no further.
+            check, seconds = moderation.result()
+            ledger.overlapped(
+                Overlap(
+                    layer="image_moderation",
+                    alongside="verification",
+                    attempt=attempt.index,
+                    seconds=round(seconds, 4),
+                    model_seconds=round(verified - started, 4),
+                    waited=round(self._clock() - verified, 4),
+                )
+            )
+        del small
+        attempt.verdict = verdict
+        if not check.safe:
+            attempt.outcome = "unsafe"
+        elif verdict is None:
+            attempt.outcome = "unverified"
+        else:
+            attempt.outcome = "accepted" if verdict.matches else "rejected_by_verifier"
+        self._odds.note(_team(run), run.model.model_id, attempt.outcome)
+        if attempt.outcome == "unsafe":
+            return Candidate(attempt)
+        score = verdict.score if verdict is not None else -1
+        return Candidate(attempt, data=data, score=score)
+
+    def _moderate(self, run: JobRun, attempt: Attempt, image: bytes) -> tuple[ImageVerdict, float]:
+        """Rekognition and the image policy, on the side pool; how long the call took."""
+        ledger = run.ledger
+        started = self._clock()
         with ledger.timed("image_moderation", attempt):
-            check = self._moderator.check(data)
+            check = self._moderator.check(image)
         ledger.bill("image_moderation", "rekognition", images=1)
         attempt.moderation_labels = check.labels
         attempt.policy_action = check.action
         attempt.policy_categories = check.categories
-        if not check.safe:
-            attempt.outcome = "unsafe"
-            return Candidate(attempt)
-        report(Progress("verification", attempt.index, run.total))
+        return check, self._clock() - started
+
+    def _verify(self, run: JobRun, attempt: Attempt, image: bytes) -> Verdict | None:
+        """The vision model's verdict; None when it cannot answer."""
+        job, ledger = run.job, run.ledger
         try:
             with ledger.model_call("verification", attempt):
-                verdict, usage = self._verifier.verify(data, job.text, run.english, run.record.requirements)
+                verdict, usage = self._verifier.verify(image, job.text, run.english, run.record.requirements)
             ledger.bill("verify", self._verifier.model_id, usage)
         except (ModelUnavailable, InvalidModelAnswer) as exc:
-            # The image is safe; posting it unverified beats losing the request.
+            # If the image is safe, posting it unverified beats losing the request.
             logger.warning("job %s: verification unavailable: %s", job.job_id, exc)
-            attempt.outcome = "unverified"
-            return Candidate(attempt, data=data, score=-1)
-        attempt.verdict = verdict
-        attempt.outcome = "accepted" if verdict.matches else "rejected_by_verifier"
-        return Candidate(attempt, data=data, score=verdict.score)
+            return None
+        return verdict
 
     def _make(self, run: JobRun, request: GenerationRequest) -> list[GeneratedImage]:
         """Generate from the prompt, or from the source image for a variation."""
@@ -272,3 +371,9 @@ class Rounds:
             count=request.count,
         )
         return run.model.vary(variation)
+
+
+def _team(run: JobRun) -> str | None:
+    """The workspace whose pass rate a candidate counts towards."""
+    slack = run.job.slack
+    return slack.team_id if slack is not None else None

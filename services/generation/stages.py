@@ -1,19 +1,23 @@
 """The stages around the candidate rounds: the request's text, the prompt, and images kept before.
 
-Text: moderate the user's words, translate them, moderate the English. Then the prompt built for
-the chosen model. And the images a job starts from or ends with without generating: a picked
+Text: moderate the user's words, translate them, moderate the English (the banned terms at once;
+Comprehend alongside the first image call, behind a ``TextGate``). Then the prompt built for the
+chosen model. And the images a job starts from or ends with without generating: a picked
 candidate (候補を見る), a variation's source, the image chosen before an interruption.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from services.core.errors import InputRejected, ModerationUnavailable, TextModerationUnavailable
-from services.core.job import SAFE_OUTCOMES, Attempt, Checkpoint, Job, JobRecord
+from services.core.errors import BotError, InputRejected, ModerationUnavailable, TextModerationUnavailable
+from services.core.job import SAFE_OUTCOMES, Attempt, Checkpoint, Job, JobRecord, Overlap
 from services.generation.image_models import ImageModel
 from services.generation.ledger import Ledger
 from services.generation.ports import (
@@ -51,6 +55,68 @@ _PICKED_FIELDS = (
 )
 
 
+class TextGate:
+    """Comprehend's verdict on the English prompt, asked for while the first images are made.
+
+    An image made before it answers is archived but neither checked, shown nor posted until the
+    prompt has cleared; ``wait`` raises the refusal (or, fail closed, the outage) in every thread
+    that waits. The first wait records how long the job waited beyond the image call.
+    """
+
+    def __init__(self, ledger: Ledger | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ledger = ledger
+        self._clock = clock
+        self._future: Future[None] | None = None
+        self._lock = threading.Lock()
+        self._noted = False
+        self.seconds = 0.0  # how long Comprehend took
+
+    def start(self, executor: Executor, check: Callable[[], None]) -> TextGate:
+        """Run ``check`` on ``executor``; its exception is what ``wait`` raises."""
+        clock = self._clock
+
+        def timed() -> None:
+            begun = clock()
+            try:
+                check()
+            finally:
+                self.seconds = clock() - begun
+
+        self._future = executor.submit(timed)
+        return self
+
+    def wait(self, model_seconds: float = 0.0) -> None:
+        """Return once the prompt cleared; ModerationRejected or TextModerationUnavailable otherwise.
+
+        ``model_seconds``: how long the image call it ran alongside took, for the record.
+        """
+        future, ledger = self._future, self._ledger
+        if future is None or ledger is None:
+            return
+        with self._lock:
+            first, self._noted = not self._noted, True
+        start = self._clock()
+        try:
+            future.result()
+        finally:
+            if first:
+                waited = self._clock() - start
+                ledger.overlapped(
+                    Overlap(
+                        layer="toxicity",
+                        alongside="generation",
+                        seconds=round(self.seconds, 4),
+                        model_seconds=round(model_seconds, 4),
+                        waited=round(waited, 4),
+                    )
+                )
+
+    def settle(self) -> None:
+        """Wait for the answer if one was asked for; a refusal is raised, as by ``wait``."""
+        if self._future is not None:
+            self._future.result()
+
+
 @dataclass(frozen=True)
 class JobRun:
     """What every stage of one job needs to hand on."""
@@ -63,6 +129,7 @@ class JobRun:
     strength: float  # how close a variation stays to its source, before the model's clamp
     english: str = ""
     source: bytes | None = None  # the image a variation starts from
+    gate: TextGate = field(default_factory=TextGate)  # Comprehend on ``english``, if still pending
 
     @property
     def record(self) -> JobRecord:
@@ -72,10 +139,10 @@ class JobRun:
 
 @dataclass
 class Best:
-    """The image to post so far, and how well it matched."""
+    """The image to post so far, and how well it matched; ``data`` None: read it back from the archive."""
 
     attempt: Attempt
-    data: bytes
+    data: bytes | None
     score: int
 
 
@@ -96,12 +163,33 @@ class TextStages:
         self._guardrail = guardrail
 
     def english_prompt(self, job: Job, ledger: Ledger, report: ProgressFn) -> str:
-        """The request moderated, in English, and moderated again; ModerationRejected if flagged."""
+        """The request moderated, in English, and through the banned terms; ModerationRejected if flagged.
+
+        Comprehend is not asked here: ``screen`` asks it alongside the image call.
+        """
         report(Progress("moderation"))
         self._screen_request(job, ledger)
         english = self._translate(job, ledger, report)
-        self._screen_english(english, ledger)
+        with ledger.timed("moderation"):
+            self.check_rules(english, "rules_translation", ledger)
         return english
+
+    def screen(
+        self, english: str, ledger: Ledger, executor: Executor, clock: Callable[[], float]
+    ) -> TextGate:
+        """Start Comprehend on the English prompt and return at once; the gate holds its verdict."""
+        toxicity = self._toxicity
+        if toxicity is None:
+            return TextGate()
+        # Comprehend reads English only; Japanese proper nouns kept in a prompt are dropped.
+        text = JAPANESE.sub(" ", english)
+
+        def ask() -> None:
+            verdict = fail_closed(lambda: toxicity.check(text))
+            ledger.bill("toxicity", "comprehend")
+            ledger.decide("toxicity", verdict.flagged, verdict.category, verdict.scores)
+
+        return TextGate(ledger, clock).start(executor, ask)
 
     def check_rules(self, text: str, layer: str, ledger: Ledger) -> None:
         """The banned-terms list, recorded as ``layer``."""
@@ -148,17 +236,6 @@ class TextStages:
         if exclude:
             record.negative_terms = list(translation.negative_terms)
         return translation.english
-
-    def _screen_english(self, english: str, ledger: Ledger) -> None:
-        with ledger.timed("moderation"):
-            self.check_rules(english, "rules_translation", ledger)
-            toxicity = self._toxicity
-            if toxicity is not None:
-                # Comprehend reads English only; Japanese proper nouns kept in a prompt are dropped.
-                text = JAPANESE.sub(" ", english)
-                verdict = fail_closed(lambda: toxicity.check(text))
-                ledger.bill("toxicity", "comprehend")
-                ledger.decide("toxicity", verdict.flagged, verdict.category, verdict.scores)
 
 
 def fail_closed(check: Callable[[], TextVerdict]) -> TextVerdict:
@@ -250,6 +327,17 @@ def generated_before(archive: Archive, record: JobRecord) -> Best | None:
         return None
     logger.info("job %s: resumed with the image chosen before the interruption", record.job_id)
     return Best(attempt, data, attempt.verdict.score if attempt.verdict else -1)
+
+
+def best_image(archive: Archive, best: Best) -> bytes:
+    """The bytes of the image to post: in memory, or read back from the archive."""
+    if best.data is not None:
+        return best.data
+    key = best.attempt.image_key
+    data = archive.get_image(key) if key is not None else None
+    if data is None:
+        raise BotError(f"image {best.attempt.index} cannot be read back from the archive")
+    return data
 
 
 def store_image(archive: Archive, job_id: str, attempt: Attempt, data: bytes, suffix: str = "") -> str | None:

@@ -42,9 +42,18 @@ def test_comprehend_flags_the_english_translation(bot: BotHarness) -> None:
     [check] = bot.aws.requests("DetectToxicContent")
     assert check.body["LanguageCode"] == "en"
     assert check.body["TextSegments"] == [{"Text": "a scene that reads as harassment"}]
-    assert bot.aws.requests("InvokeModel") == []
+    # Comprehend read the prompt while the image model drew; the image is discarded unchecked.
+    assert len(bot.aws.requests("InvokeModel")) == 1
+    assert bot.aws.requests("DetectModerationLabels") == []
+    assert bot.aws.requests("Converse", tool="report_image_check") == []
+    assert bot.slack.uploaded_files() == []
     assert t("moderation.toxicity", category=t("category.HARASSMENT_OR_ABUSE")) in posted(bot)
-    decisions = {d["layer"]: d for d in bot.record()["moderation"]}
+    record = bot.record()
+    assert [a["outcome"] for a in record["attempts"]] == ["blocked"]
+    assert any(k.endswith("r0-a01.png") for k in bot.archived_keys())  # archived as blocked
+    assert record["refusal_cost"]["layer"] == "toxicity" and record["refusal_cost"]["images"] == 1
+    assert record["refusal_cost"]["usd"] > 0
+    decisions = {d["layer"]: d for d in record["moderation"]}
     assert decisions["rules"]["flagged"] is False
     assert decisions["classifier"]["flagged"] is False
     assert decisions["toxicity"]["flagged"] is True
@@ -57,8 +66,10 @@ def test_comprehend_unreachable_fails_closed(bot: BotHarness) -> None:
     bot.command("夜の海にオーロラ")
     bot.wait_idle()
 
-    assert bot.aws.requests("InvokeModel") == []
+    assert bot.aws.requests("Converse", tool="report_image_check") == []
+    assert bot.slack.uploaded_files() == []
     assert t("text_moderation_unavailable") in posted(bot)
+    assert [a["outcome"] for a in bot.record()["attempts"]] == ["blocked"]
 
 
 class TestGuardrail:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.settings import Settings
 from tests.conftest import BotHarness
+from tests.functional.checked import tags
 from tests.servers.aws_emulator import Recorded, png_info
 
 VERIFY = "report_image_check"
@@ -38,7 +39,7 @@ def test_first_passing_candidate_is_posted_while_slow_siblings_are_still_running
     release = threading.Event()
 
     def verify(request: Recorded) -> dict[str, Any]:
-        if png_info(request.images()[0])["emulator-index"] == "1":
+        if tags(bot, request.images()[0])["emulator-index"] == "1":
             return verify_answer(True)
         release.wait(20)  # the siblings stay busy until the test has seen the post
         return verify_answer(False)

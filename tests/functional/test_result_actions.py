@@ -20,6 +20,7 @@ from services.slack import ids
 from services.slack.messages import t
 from services.slack.notifier import RESULT_REACTIONS
 from tests.conftest import BUCKET, BotHarness
+from tests.functional.checked import tags
 from tests.servers.aws_emulator import AwsEmulator, png_info
 from tests.servers.slack_api import ApiCall, SlackApiServer
 
@@ -398,7 +399,7 @@ def test_candidates_grid_and_pick_posts_the_archived_candidate_without_generatin
     # Only the second image of the round matches: three safe candidates, one accepted.
     bot.aws.set_responder(
         f"Converse:{VERIFY}",
-        lambda request: verify_answer(png_info(request.images()[0])["emulator-index"] == "1"),
+        lambda request: verify_answer(tags(bot, request.images()[0])["emulator-index"] == "1"),
     )
     parent = candidates_job(bot)
     assert sorted(a["outcome"] for a in parent["attempts"]) == [
@@ -455,7 +456,7 @@ def test_an_unsafe_candidate_is_neither_shown_nor_posted_when_picked(make_bot: M
     bot.aws.set_responder(
         "DetectModerationLabels",
         lambda request: {
-            "ModerationLabels": [violence] if png_info(request.images()[0])["emulator-index"] == "0" else []
+            "ModerationLabels": [violence] if tags(bot, request.images()[0])["emulator-index"] == "0" else []
         },
     )
     parent = candidates_job(bot)
@@ -500,7 +501,7 @@ def test_approve_or_delete_while_sibling_candidates_still_run_is_kept(
     release = threading.Event()
 
     def verify(request: Any) -> dict[str, Any]:
-        if png_info(request.images()[0])["emulator-index"] == "1":
+        if tags(bot, request.images()[0])["emulator-index"] == "1":
             return verify_answer(True)
         release.wait(20)  # the siblings are still being checked when the user clicks
         return verify_answer(False)

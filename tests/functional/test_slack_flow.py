@@ -12,6 +12,7 @@ from services.slack import ids
 from services.slack.messages import t
 from tests import slack_requests
 from tests.conftest import BUCKET, BotHarness
+from tests.functional.checked import tags
 from tests.servers.aws_emulator import Error, Recorded, png_info
 
 AURORA = "夜の海にオーロラと流氷、地平線から朝日"
@@ -70,9 +71,10 @@ def test_slash_command_posts_verified_image_in_thread_and_archives(bot: BotHarne
     assert user_text.startswith("<request>") and AURORA in user_text
     assert translate.body["toolConfig"]["toolChoice"] == {"tool": {"name": TRANSLATE}}
 
-    # The verifier saw the generated image itself.
+    # The verifier saw a small JPEG copy of the generated image.
     verify = bot.aws.requests("Converse", tool=VERIFY)[0]
-    assert png_info(verify.images()[0])["emulator-seed"] == str(config["seed"])
+    assert verify.images()[0].startswith(b"\xff\xd8\xff")
+    assert tags(bot, verify.images()[0])["emulator-seed"] == str(config["seed"])
 
     # The image went into the status message's thread, with details and buttons.
     [upload] = bot.slack.uploaded_files()
@@ -309,7 +311,7 @@ def test_no_match_posts_the_best_safe_candidate_with_an_honest_note(bot: BotHarn
 
 def test_an_unsafe_image_is_never_posted(bot: BotHarness) -> None:
     def labels_for_first_image(request: Recorded) -> dict[str, Any]:
-        if png_info(request.images()[0]).get("emulator-call") == "1":
+        if tags(bot, request.images()[0]).get("emulator-call") == "1":
             return {
                 "ModerationLabels": [
                     {"Name": "Violence", "ParentName": "", "Confidence": 97.0, "TaxonomyLevel": 1}
@@ -324,9 +326,9 @@ def test_an_unsafe_image_is_never_posted(bot: BotHarness) -> None:
 
     [upload] = bot.slack.uploaded_files()
     assert png_info(upload.data)["emulator-call"] == "2"
-    # The unsafe image was never shown to the verifier either.
-    verified = [png_info(r.images()[0])["emulator-call"] for r in bot.aws.requests("Converse", tool=VERIFY)]
-    assert verified == ["2"]
+    # The verifier looked at it alongside Rekognition, but its verdict could not post it.
+    verified = [tags(bot, r.images()[0])["emulator-call"] for r in bot.aws.requests("Converse", tool=VERIFY)]
+    assert verified == ["1", "2"]
     record = bot.record()
     assert record["attempts"][0]["outcome"] == "unsafe"
     assert record["attempts"][0]["moderation_labels"][0]["name"] == "Violence"
