@@ -337,7 +337,12 @@ class Pipeline:
         with ledger.timed("moderation"):
             self._text.check_rules(english, "rules_rewrite", ledger)
         search.failures = []
-        return replace(run, english=english)
+        # The rewritten prompt gets the same layers as the first: the banned terms above, and
+        # Comprehend alongside its first images (after the earlier verdict is in, so a refusal of
+        # the earlier prompt is never lost behind the rewrite's).
+        run.gate.settle()
+        gate = self._text.screen(english, ledger, self._side, self._clock)
+        return replace(run, english=english, gate=gate)
 
     def _deliverable(self, outcome: JobOutcome, best: Best, job: Job) -> None:
         """The image as posted: blurred when the policy says so, fitted to an exact preset."""

@@ -171,3 +171,41 @@ class TestBlurPolicy:
         assert response.status == 200
         assert len(bot.aws.requests("InvokeModel")) == 2
         assert png_info(bot.slack.uploaded_files()[0].data)["emulator-call"] == "2"
+
+
+VERIFY = "report_image_check"
+REWRITE = "submit_revised_prompt"
+MISSED = {"matches": False, "reason": "灯台が描かれていません。", "score": 20}
+
+
+def test_a_rewritten_prompt_goes_through_comprehend_like_the_first(bot: BotHarness) -> None:
+    bot.aws.push_tool_input(
+        VERIFY, MISSED, MISSED, MISSED, {"matches": True, "reason": "良いです。", "score": 90}
+    )
+    bot.aws.push_tool_input(REWRITE, {"english_prompt": "a tall white lighthouse on a rocky cliff at dusk"})
+
+    bot.command("a lighthouse at dusk")
+    bot.wait_idle()
+
+    texts = [r.body["TextSegments"][0]["Text"] for r in bot.aws.requests("DetectToxicContent")]
+    assert texts == ["a lighthouse at dusk", "a tall white lighthouse on a rocky cliff at dusk"]
+    layers = [d["layer"] for d in bot.record()["moderation"]]
+    assert layers.count("toxicity") == 2 and "rules_rewrite" in layers
+
+
+def test_a_rewritten_prompt_that_comprehend_flags_is_refused_and_its_images_never_shown(
+    bot: BotHarness,
+) -> None:
+    bot.aws.push_tool_input(VERIFY, MISSED, MISSED, MISSED)
+    bot.aws.push_tool_input(REWRITE, {"english_prompt": "a lighthouse and an angry mob"})
+    clean = toxic("HARASSMENT_OR_ABUSE", 0.01)
+    bot.aws.push("DetectToxicContent", clean, toxic("HARASSMENT_OR_ABUSE", 0.93))
+
+    bot.command("a lighthouse at dusk")
+    bot.wait_idle()
+
+    assert bot.slack.uploaded_files() == []
+    assert t("moderation.toxicity", category=t("category.HARASSMENT_OR_ABUSE")) in posted(bot)
+    record = bot.record()
+    assert record["status"] == "rejected"
+    assert [d["flagged"] for d in record["moderation"] if d["layer"] == "toxicity"] == [False, True]
