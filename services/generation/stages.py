@@ -334,7 +334,10 @@ def best_image(archive: Archive, best: Best) -> bytes:
     if best.data is not None:
         return best.data
     key = best.attempt.image_key
-    data = archive.get_image(key) if key is not None else None
+    try:
+        data = archive.get_image(key) if key is not None else None
+    except Exception as exc:
+        raise BotError(f"image {best.attempt.index} cannot be read back from the archive") from exc
     if data is None:
         raise BotError(f"image {best.attempt.index} cannot be read back from the archive")
     return data
