@@ -73,7 +73,9 @@ def test_overhead_measures_one_accepted_job_at_a_time(report: dict[str, Any]) ->
     overhead = report["scenarios"]["overhead"]
     metrics = overhead["metrics"]
     used = report["config"]["latencies_used"]
-    assert metrics["critical_model_s"] == pytest.approx(sum(used.values()), rel=1e-3)
+    # The ideal is the model calls that cannot overlap; moderation runs beside them and is not in it.
+    ideal = used["translation"] + used["image"] + used["verification"]
+    assert metrics["critical_model_s"] == pytest.approx(ideal, rel=1e-3)
     assert metrics["e2e_s_median"] > metrics["critical_model_s"]
     assert metrics["overhead_ms_median"] > 0
     assert metrics["ratio_at_scale"] > 1
@@ -99,5 +101,5 @@ def test_overhead_measures_one_accepted_job_at_a_time(report: dict[str, Any]) ->
 
 def test_the_summary_lists_each_target(report: dict[str, Any]) -> None:
     checks = {c["scenario"]: c for c in report["summary"]}
-    assert set(checks) == {"1 ack p99", "1 ack max", "2 overhead ratio"}
+    assert set(checks) == {"1 ack p99", "1 ack max", "2 e2e / (translation + image + verification)"}
     assert all(c["passed"] in (True, False) and c["value"] is not None for c in checks.values())
