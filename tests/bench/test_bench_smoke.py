@@ -73,7 +73,7 @@ def test_overhead_measures_one_accepted_job_at_a_time(report: dict[str, Any]) ->
     overhead = report["scenarios"]["overhead"]
     metrics = overhead["metrics"]
     used = report["config"]["latencies_used"]
-    # The ideal is the chain of calls that cannot overlap; moderation runs alongside, so it is not in it.
+    # The ideal is the model calls that cannot overlap; moderation runs beside them and is not in it.
     ideal = used["translation"] + used["image"] + used["verification"]
     assert metrics["critical_model_s"] == pytest.approx(ideal, rel=1e-3)
     assert metrics["e2e_s_median"] > metrics["critical_model_s"]

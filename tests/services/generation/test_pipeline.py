@@ -102,7 +102,8 @@ def test_max_attempts_per_prompt_then_a_rewrite_aimed_at_the_missed_items() -> N
     assert stages.model.prompts == [ENGLISH, ENGLISH, REWRITTEN]
     # The rewritten prompt is screened like the translation was.
     assert f"rules: {REWRITTEN}" in stages.log
-    assert outcome.record.moderation[-1].layer == "rules_rewrite"
+    layers = [decision.layer for decision in outcome.record.moderation]
+    assert layers[-2:] == ["rules_rewrite", "toxicity"]  # and Comprehend again, on the rewrite
 
     attempts = [(a.index, a.revision, a.outcome) for a in outcome.record.attempts]
     assert attempts == [(1, 0, "rejected_by_verifier"), (2, 0, "rejected_by_verifier"), (3, 1, "accepted")]
