@@ -243,7 +243,10 @@ def fail_closed(check: Callable[[], TextVerdict]) -> TextVerdict:
     try:
         return check()
     except ModerationUnavailable as exc:
-        raise TextModerationUnavailable(str(exc)) from exc
+        error = TextModerationUnavailable(str(exc))
+        if exc.diagnosis is not None:
+            error.because(exc.diagnosis)  # a missing permission is told as such, not as an outage
+        raise error from exc
 
 
 def build_prompt(prompts: PromptBuilder, english: str, record: JobRecord, model: ImageModel) -> BuiltPrompt:

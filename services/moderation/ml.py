@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
+from services.core.causes import diagnose_error, log_diagnosis
 from services.core.errors import ModerationUnavailable, error_code
 from services.core.images import fit
 
@@ -200,10 +201,8 @@ class ToxicityChecker:
             response = self._client.detect_toxic_content(
                 TextSegments=[{"Text": segment} for segment in segments], LanguageCode="en"
             )
-        except ClientError as exc:
-            raise ModerationUnavailable(f"comprehend DetectToxicContent: {error_code(exc)}") from exc
-        except BotoCoreError as exc:
-            raise ModerationUnavailable(f"comprehend DetectToxicContent: {type(exc).__name__}") from exc
+        except (ClientError, BotoCoreError) as exc:
+            raise _unavailable("comprehend DetectToxicContent", exc) from exc
 
         results = response.get("ResultList") or []
         # One result per segment, in order. Anything else means we cannot tell which text was
@@ -306,10 +305,8 @@ class GuardrailChecker:
                 source=source,
                 content=content,
             )
-        except ClientError as exc:
-            raise ModerationUnavailable(f"bedrock ApplyGuardrail: {error_code(exc)}") from exc
-        except BotoCoreError as exc:
-            raise ModerationUnavailable(f"bedrock ApplyGuardrail: {type(exc).__name__}") from exc
+        except (ClientError, BotoCoreError) as exc:
+            raise _unavailable("bedrock ApplyGuardrail", exc) from exc
 
         action = response.get("action")
         if action == "NONE":
@@ -319,3 +316,11 @@ class GuardrailChecker:
             raise ModerationUnavailable(f"bedrock ApplyGuardrail: unexpected action {action!r}")
         category = guardrail_category(response.get("assessments") or [])
         return TextVerdict(flagged=True, layer="guardrail", category=category)
+
+
+def _unavailable(what: str, exc: Exception) -> ModerationUnavailable:
+    """Fail closed, and say why: a missing permission or region is not an outage."""
+    diagnosis = diagnose_error(exc)
+    log_diagnosis(logger, what, diagnosis)
+    code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+    return ModerationUnavailable(f"{what}: {code}").because(diagnosis)

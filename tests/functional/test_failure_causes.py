@@ -97,3 +97,16 @@ def test_throttling_really_is_busy(bot: BotHarness) -> None:
 
     assert any("混み合って" in text for text in replies)
     assert _admin_texts(bot) == []
+
+
+def test_a_comprehend_permission_missing_is_named_and_the_request_still_stops(bot: BotHarness) -> None:
+    bot.aws.deny_access("DetectToxicContent")
+
+    replies = _ask(bot)
+
+    assert any("必要な AWS の権限がない" in text and "管理者に連絡しました" in text for text in replies), (
+        replies
+    )
+    assert bot.slack.uploaded_files() == []  # fail closed: nothing unchecked is posted
+    [alert] = _admin_texts(bot)
+    assert "comprehend:DetectToxicContent" in alert
