@@ -7,15 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from services.core.job import (
-    CFG_MAX,
-    CFG_MIN,
-    MAX_NEGATIVE_CHARS,
-    MAX_PROMPT_CHARS,
-    MAX_TEXT_CHARS,
-    SEED_MAX,
-    UserUsage,
-)
+from services.core.job import CFG_MAX, CFG_MIN, MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, MAX_TEXT_CHARS, SEED_MAX
+from services.core.people import UserUsage
 
 
 def prefilled_prompt(prompt: str) -> str:

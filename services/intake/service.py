@@ -24,10 +24,10 @@ from services.core.job import (
     JobRecord,
     SlackContext,
     Trigger,
-    UserPrefs,
     button_ref,
     new_job_id,
 )
+from services.core.people import UserPrefs
 from services.core.text import Language, clean_slack_text
 from services.generation.catalogue import ModelCatalogue
 from services.generation.describe import load_descriptions

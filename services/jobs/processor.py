@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from functools import partial
 
 from services.core.errors import BotError, JobGaveUp, JobInterrupted
-from services.core.job import Job, JobRecord, RecentJob, UsageEntry
+from services.core.job import Job, JobRecord
 from services.core.log_context import job_logging
+from services.core.people import RecentJob, UsageEntry
 from services.generation.catalogue import ModelCatalogue
 from services.generation.editing import Editor
 from services.generation.pipeline import Pipeline, Progress

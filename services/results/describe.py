@@ -9,7 +9,8 @@ from slack_sdk.web import WebClient
 
 from services.core.errors import BotError
 from services.core.inputs import SourceFile
-from services.core.job import JobRecord, SlackContext, UsageEntry, new_job_id
+from services.core.job import JobRecord, SlackContext, new_job_id
+from services.core.people import UsageEntry
 from services.core.text import Language
 from services.generation.describe import Describer
 from services.slack.messages import t

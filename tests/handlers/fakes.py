@@ -21,7 +21,8 @@ from slack_sdk.errors import SlackApiError
 
 from services.core.errors import InputRejected
 from services.core.inputs import SourceFile
-from services.core.job import Attempt, JobRecord, RecentJob, SlackContext, UserPrefs, UserUsage
+from services.core.job import Attempt, JobRecord, SlackContext
+from services.core.people import RecentJob, UserPrefs, UserUsage
 from services.core.text import Language
 from services.generation import ModelCatalogue
 from services.generation.image_models import build_image_model

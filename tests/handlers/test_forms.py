@@ -8,7 +8,8 @@ from typing import Any
 from handlers.forms import open_form
 from handlers.payloads import FormContext
 from services.core.errors import InputRejected
-from services.core.job import SlackContext, UserPrefs
+from services.core.job import SlackContext
+from services.core.people import UserPrefs
 from services.intake import FormInput
 from services.slack import VIEW_IMAGINE, t
 from tests import slack_requests

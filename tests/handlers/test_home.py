@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.core.job import SlackContext, UserPrefs
+from services.core.job import SlackContext
+from services.core.people import UserPrefs
 from services.intake import UsageReport
 from services.slack import (
     ACTION_AGAIN,

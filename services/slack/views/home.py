@@ -9,7 +9,8 @@ from typing import Any
 from slack_sdk.models.blocks import Block, DividerBlock, ImageBlock, SectionBlock, StaticSelectElement
 from slack_sdk.models.views import View
 
-from services.core.job import ButtonRef, RecentJob, UserPrefs, UserUsage
+from services.core.job import ButtonRef
+from services.core.people import RecentJob, UserPrefs, UserUsage
 from services.core.text import Language, escape, shorten
 from services.intake import QuotaStatus, UsageReport
 from services.slack import ids

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage
+from services.core.people import RecentJob, UsageEntry, UserPrefs, UserUsage
 
 # App Home lists at most a page of results; prune keeps a few pages per user and no more.
 RECENT_KEPT_PER_USER = 50

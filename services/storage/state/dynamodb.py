@@ -70,7 +70,7 @@ from pydantic import ValidationError
 
 from services.core.clock import utc_now
 from services.core.errors import condition_failed
-from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
+from services.core.people import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
 from services.storage.state.base import RECENT_KEPT_PER_USER
 from services.storage.state.dynamodb_keys import NO_TEAM, epoch_micros, item_key, seconds_attribute, time_key
 

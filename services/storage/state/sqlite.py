@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from services.core.clock import epoch_seconds, utc_now
-from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
+from services.core.people import RecentJob, UsageEntry, UserPrefs, UserUsage, usage_by_user
 from services.storage.sqlite_file import SqliteFile
 from services.storage.state.base import RECENT_KEPT_PER_USER
 

@@ -33,12 +33,10 @@ from services.core.job import (
     Check,
     Job,
     JobRecord,
-    RecentJob,
     SlackContext,
-    UserPrefs,
-    UserUsage,
     Verdict,
 )
+from services.core.people import RecentJob, UserPrefs, UserUsage
 from services.core.text import Language
 from services.generation.image_models.stability import SD3_LARGE, SDXL
 from services.generation.pipeline import JobOutcome

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from services.core.job import RecentJob, UsageEntry, UserPrefs, UserUsage
+from services.core.people import RecentJob, UsageEntry, UserPrefs, UserUsage
 from services.storage.state import (
     RECENT_KEPT_PER_USER,
     SCHEMA_VERSION,

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.core.job import ButtonRef, RecentJob, UserPrefs
+from services.core.job import ButtonRef
+from services.core.people import RecentJob, UserPrefs
 from services.core.text import Language
 from services.intake import QuotaStatus
 from services.slack import ids
