@@ -12,7 +12,7 @@ types:
 	mypy
 
 test:
-	python -m pytest -q -n 4
+	python -m pytest -q -n 4 --dist worksteal
 
 format:
 	ruff format .
