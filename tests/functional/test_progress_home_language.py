@@ -232,7 +232,7 @@ def test_one_update_a_minute_still_ends_every_job_with_its_final_text(make_bot: 
 
 def test_waiting_jobs_show_their_place_in_line_and_move_up(make_bot: MakeBot) -> None:
     # A roomy edit budget, so that no progress line is coalesced away behind the workspace's pace.
-    bot = make_bot(worker_threads=1, status_updates_per_minute=600)
+    bot = make_bot(worker_threads=1, status_updates_per_minute=600, status_min_interval=0)
     bot.aws.set_latency("InvokeModel", 0.8)
     texts = ["a red fox in snow", "a blue whale at dawn", "a green frog on a leaf"]
 
@@ -252,7 +252,9 @@ def test_waiting_jobs_show_their_place_in_line_and_move_up(make_bot: MakeBot) ->
     waiting = [line for line in third if queued.fullmatch(line)]
     assert waiting and waiting[-1] == t("status.queued", position=1), third
     assert third[: len(waiting)] == waiting, third
-    assert stage_of(third[len(waiting)])[0] in ("moderation", "translation")
+    # Its first progress line is one of its early stages; under load the paced sender may already
+    # have folded the quick text stages into the generation line.
+    assert stage_of(third[len(waiting)])[0] in ("moderation", "translation", "generation")
     for text in texts:
         assert pattern("status.done").fullmatch(second_lines(status_updates(bot.slack, text))[-1])
     assert len(bot.slack.uploaded_files()) == 3
