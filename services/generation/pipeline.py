@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 
 from services.core.errors import BotError, ContentFiltered, InputRejected, ModerationRejected, NoSafeImage
 from services.core.images import check_copy
-from services.core.job import Checkpoint, ErrorInfo, Job, JobRecord
+from services.core.job import Checkpoint, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.image_models import ImageModel
-from services.generation.ledger import Ledger, ModelSlots, save_record
+from services.generation.ledger import Ledger, ModelSlots, archived_outcome, save_record
 from services.generation.odds import OddsConfig, PassOdds
 from services.generation.photos import PhotoStage
 from services.generation.ports import (
@@ -192,7 +192,13 @@ class Pipeline:
             strength=self.config.variation_strength,
         )
         outcome = JobOutcome(record=record)
-        try:
+
+        def failed(exc: BotError) -> None:
+            outcome.error = exc
+            if isinstance(exc, ModerationRejected) and exc.layer == "toxicity":
+                ledger.refused(exc.layer)  # the images made while Comprehend read the prompt
+
+        with archived_outcome(ledger, self._archive, "job", failed):
             try:
                 model.validate_size(record.width, record.height)
             except ValueError as exc:
@@ -203,26 +209,6 @@ class Pipeline:
             record.seed = best.attempt.seed
             record.status = "accepted" if best.attempt.outcome == "accepted" else "best_effort"
             ledger.checkpoint("generated")
-        except BotError as exc:
-            outcome.error = exc
-            if isinstance(exc, ModerationRejected) and exc.layer == "toxicity":
-                ledger.refused(exc.layer)  # the images made while Comprehend read the prompt
-            record.status = "rejected" if isinstance(exc, ModerationRejected | InputRejected) else "failed"
-            record.error = ErrorInfo(
-                kind=exc.kind,
-                layer=getattr(exc, "layer", None) or getattr(exc, "stage", None),
-                category=getattr(exc, "category", None),
-            )
-            logger.info("job %s: %s (%s)", job.job_id, record.status, exc.kind)
-        except Exception as exc:
-            logger.exception("job %s: unexpected failure", job.job_id)
-            outcome.error = BotError(str(type(exc).__name__))
-            record.status = "failed"
-            record.error = ErrorInfo(kind="internal_error")
-        finally:
-            record.finished_at = datetime.now(UTC)
-            ledger.settle()
-            self.save_record(record)
         return outcome
 
     def save_record(self, record: JobRecord) -> None:
