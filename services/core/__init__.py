@@ -3,17 +3,19 @@
 from services.core.edits import OUTPAINT_ACTIONS, EditAction, EditSpec
 from services.core.errors import BotError, InputRejected
 from services.core.inputs import SourceFile
-from services.core.job import ButtonRef, SlackContext, Trigger
+from services.core.job import PHOTO_MODES, ButtonRef, PhotoMode, SlackContext, Trigger
 from services.core.text import Language
 
 __all__ = [
     "OUTPAINT_ACTIONS",
+    "PHOTO_MODES",
     "BotError",
     "ButtonRef",
     "EditAction",
     "EditSpec",
     "InputRejected",
     "Language",
+    "PhotoMode",
     "SlackContext",
     "SourceFile",
     "Trigger",

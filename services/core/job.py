@@ -82,6 +82,13 @@ class GenerationOptions(BaseModel):
     preset: str | None = Field(default=None, max_length=40)  # a name in services.presets.PRESETS
 
 
+# How a user's photo becomes the result: a close variation of it, the photo re-drawn in another
+# style (image to image), a new image on the photo's layout (edges or segments), or the request
+# drawn in the photo's style.
+PhotoMode = Literal["variation", "restyle", "layout", "style_reference"]
+PHOTO_MODES: tuple[PhotoMode, ...] = ("variation", "restyle", "layout", "style_reference")
+
+
 class SlackContext(BaseModel):
     """Where a job came from in Slack and where its answer goes."""
 
@@ -109,6 +116,9 @@ class Job(BaseModel):
     source_attempt: int | None = None
     # A photo the user attached: downloaded, checked and archived by the worker, not on the ack path.
     source_file: SourceFile | None = None
+    # How a photo is used, when the user chose it in the form; None lets the translation call
+    # choose from the request's words (「水彩画風に」 restyles, 「構図はそのままで」 keeps the layout).
+    photo_mode: PhotoMode | None = None
     # Set by the edit buttons and form: what to change about the source image.
     edit: EditSpec | None = None
     # Set by a reply in a result's thread: how to change the parent's English prompt.
@@ -260,6 +270,8 @@ class JobRecord(BaseModel):
     source_image_key: str | None = None
     # The Slack file the source image was shown as: a user's photo, or the result an edit changed.
     source_file_id: str | None = None
+    # How the user's photo was used (chosen in the form or by the translation call).
+    photo_mode: PhotoMode | None = None
     # An edit's lineage: what was asked, the operation and the model that did it.
     edit: EditSpec | None = None
     edit_operation: str | None = None
