@@ -20,6 +20,7 @@ The embedded bot runs jobs here; in scale-out mode ``sqs`` moves them between pr
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import logging
 import threading
@@ -78,25 +79,42 @@ def places(
 
     ``started`` lists the users of the running jobs, oldest first; jobs are assumed to end in
     that order, and the next to start is chosen as the workers choose (``next_user``).
+
+    Every submit, start and end plays this forward on the request or worker thread, so it keeps
+    the users below the cap in a heap by their first job's turn: O(jobs × log users), where
+    scanning every user for each job (``next_user``) made a burst of 50 commands quadratic.
     """
     queues = {user: deque(queue) for user, queue in waiting.items() if queue}
     running = Counter(started)
     ending = deque(started)
     ended = 0
     found: dict[Queued, int] = {}
+    ready = [(queue[0].turn, user) for user, queue in queues.items() if cap is None or running[user] < cap]
+    heapq.heapify(ready)
+    at_cap = {user for user in queues if cap is not None and running[user] >= cap}
     while queues:
-        user = next_user(queues, running, cap) if len(ending) < workers else None
-        if user is None:
-            if not ending:  # unreachable: a full pool or a user at the cap means jobs are running
-                break
-            running[ending.popleft()] -= 1
-            ended += 1
+        if len(ending) < workers and ready:
+            _, user = heapq.heappop(ready)
+            queue = queues[user]
+            found[queue.popleft()] = ended
+            running[user] += 1
+            ending.append(user)
+            if not queue:
+                del queues[user]
+            elif cap is not None and running[user] >= cap:
+                at_cap.add(user)
+            else:
+                heapq.heappush(ready, (queue[0].turn, user))
             continue
-        found[queues[user].popleft()] = ended
-        if not queues[user]:
-            del queues[user]
-        running[user] += 1
-        ending.append(user)
+        if not ending:  # unreachable: a full pool or every user at the cap means jobs are running
+            break
+        user = ending.popleft()
+        running[user] -= 1
+        ended += 1
+        if user in at_cap:
+            # One of their jobs ended: they are below the cap again.
+            at_cap.discard(user)
+            heapq.heappush(ready, (queues[user][0].turn, user))
     return found
 
 
@@ -129,6 +147,7 @@ class JobRunner:
         self._round = 0  # the round of the latest job to start
         self._next_round: dict[str, int] = {}  # per user with jobs queued or running
         self._shown: dict[Queued, int] = {}  # the place each waiting job was last shown
+        self._changes = 0  # counts changes to the waiting and running jobs, so places are reused
         self._closed = False
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # a job may have become startable
@@ -148,17 +167,24 @@ class JobRunner:
             turn = max(self._round, self._next_round.get(user, 0))
             self._next_round[user] = turn + 1
             entry = Queued(job, user, (turn, next(self._arrivals)))
-            waiting = {**self._waiting, user: [*self._waiting.get(user, ()), entry]}
-            position = places(waiting, list(self._started.values()), self._workers, self._cap)[entry]
+            queue = list(self._waiting.get(user, ()))
+            bisect.insort(queue, entry, key=lambda queued: queued.turn)
+            seen = self._changes
+            now = places(
+                {**self._waiting, user: queue}, list(self._started.values()), self._workers, self._cap
+            )
+            position = now[entry]
         # Announced before a worker can see the job, so the worker finds its status message.
         if self._watcher is not None:
             self._watcher.accepted(job, position)
         with self._lock:
             # Sorted by turn: two jobs of one user submitted at once may get here in either order.
             bisect.insort(self._waiting.setdefault(user, []), entry, key=lambda queued: queued.turn)
+            # Nothing started or ended meanwhile (as in a burst): the places found above still hold.
             self._shown[entry] = position
+            moved = self._moves(now if self._changes == seen else None)
+            self._changes += 1
             self._work.notify()
-            moved = self._moves()
         logger.info("job %s: queued (%s), position %d", job.job_id, job.trigger, position)
         # A newcomer goes ahead of a burst's later jobs, which are told their new place.
         self._announce(moved)
@@ -173,6 +199,7 @@ class JobRunner:
                 entry = self._take(user)
                 ticket = next(self._tickets)
                 self._started[ticket] = user
+                self._changes += 1
                 moved = self._moves()
             self._announce(moved)
             try:
@@ -182,6 +209,7 @@ class JobRunner:
             finally:
                 with self._lock:
                     del self._started[ticket]
+                    self._changes += 1
                     self._running[user] -= 1
                     if not self._running[user]:
                         del self._running[user]
@@ -212,9 +240,13 @@ class JobRunner:
         self._shown.pop(entry, None)
         return entry
 
-    def _moves(self) -> list[tuple[Queued, int]]:
-        """Waiting jobs whose place changed since it was last shown (under the lock)."""
-        now = places(self._waiting, list(self._started.values()), self._workers, self._cap)
+    def _moves(self, now: dict[Queued, int] | None = None) -> list[tuple[Queued, int]]:
+        """Waiting jobs whose place changed since it was last shown (under the lock).
+
+        ``now``: the places already found for the jobs waiting now, if the caller has them.
+        """
+        if now is None:
+            now = places(self._waiting, list(self._started.values()), self._workers, self._cap)
         moved = []
         for entry, place in now.items():
             # 0 is not shown: a free worker is about to take the job, and its progress follows.
@@ -278,6 +310,7 @@ class JobRunner:
 
     def _forget_waiting(self) -> None:
         self._waiting.clear()
+        self._changes += 1
         self._shown.clear()
         self._next_round = {user: n for user, n in self._next_round.items() if user in self._running}
         self._idle.notify_all()
