@@ -12,13 +12,12 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 
 from bot import check, cli, logs
 from bot.app import build_app
 from bot.clients import slack_client
-from bot.http import HttpFrontend, ServerRunner, make_server
+from bot.http import HttpFrontend, PrioritySocketModeHandler, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
 from bot.shutdown import stop_on_signals
 from bot.wiring import build_services
@@ -128,14 +127,14 @@ def serve(settings: Settings) -> int:
 
     if settings.socket_mode:
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
-        handler = SocketModeHandler(app, app_token)
+        handler = PrioritySocketModeHandler(app, app_token, services.priority)
         handler.connect()  # type: ignore[no-untyped-call]
         logger.info("connected in Socket Mode")
         stop.wait()
         logger.info("signal received: stopping")
         handler.close()  # type: ignore[no-untyped-call]
     else:
-        frontend = HttpFrontend(app)
+        frontend = HttpFrontend(app, services.priority)
         runner = ServerRunner(
             make_server(frontend, settings.host, settings.port, settings.http_threads)
         ).start()

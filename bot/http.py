@@ -8,9 +8,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from waitress import wasyncore
 from waitress.server import create_server
+
+from services.core.priority import RequestPriority
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -21,8 +26,9 @@ EVENTS_PATH = "/slack/events"
 class HttpFrontend:
     """The WSGI application: Bolt for Slack's requests, ``/healthz`` for the platform."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, priority: RequestPriority | None = None) -> None:
         self._slack = SlackRequestHandler(app, EVENTS_PATH)
+        self._priority = priority or RequestPriority()
         self.ready = threading.Event()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -35,10 +41,25 @@ class HttpFrontend:
             start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
         if path == EVENTS_PATH and method == "POST":
-            return self._slack(environ, start_response)
+            # Counted from the body's first byte to the answer: status posts and job starts wait.
+            with self._priority.request():
+                return self._slack(environ, start_response)
         body = b"not found\n"
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
         return [body]
+
+
+class PrioritySocketModeHandler(SocketModeHandler):
+    """Socket Mode, with each request counted like an HTTP one while it is answered."""
+
+    def __init__(self, app: App, app_token: str, priority: RequestPriority) -> None:
+        super().__init__(app, app_token)
+        self._priority = priority
+
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+        """Answer one request with background work held back meanwhile."""
+        with self._priority.request():
+            super().handle(client, req)  # type: ignore[arg-type]
 
 
 def make_server(frontend: HttpFrontend, host: str, port: int, threads: int) -> Any:

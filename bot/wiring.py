@@ -13,6 +13,7 @@ from bot.builders import build_catalogue, build_checks, build_describer, build_e
 from bot.clients import AwsClients, aws_clients
 from bot.settings import Settings
 from services.container import Services
+from services.core.priority import RequestPriority
 from services.intake.service import Intake, IntakeConfig
 from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsJobQueue, SqsWorker
 from services.results import DescribeDesk, ReportDesk, ResultDesk
@@ -90,7 +91,10 @@ def build_services(
         if settings.job_table
         else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
-    processor = JobProcessor(pipeline, notifier, state, store=store, catalogue=catalogue, editor=editor)
+    priority = RequestPriority()
+    processor = JobProcessor(
+        pipeline, notifier, state, store=store, catalogue=catalogue, editor=editor, priority=priority
+    )
     runner = JobRunner(
         processor,
         settings.worker_threads,
@@ -101,7 +105,7 @@ def build_services(
     front = None
     if queue is not None and role == "front":
         cap = settings.max_jobs_per_user
-        front = QueueFront(queue, notifier, store, inline=inline, max_running_per_user=cap)
+        front = QueueFront(queue, notifier, store, inline=inline, max_running_per_user=cap, priority=priority)
     worker = None
     if queue is not None and role == "worker":
         worker = SqsWorker(
@@ -161,4 +165,5 @@ def build_services(
         worker=worker,
         deduper=deduper,
         lang=settings.language,
+        priority=priority,
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from services.core.priority import RequestPriority
 from services.core.text import Language
 from services.generation.catalogue import ModelCatalogue
 from services.generation.editing import Editor
@@ -38,6 +39,8 @@ class Services:
     worker: SqsWorker | None = None
     deduper: Deduper | None = None
     lang: Language = "ja"
+    # Requests being answered, shared by the HTTP (or Socket Mode) front and the job processor.
+    priority: RequestPriority = field(default_factory=RequestPriority)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Until queued jobs, their stragglers and background tasks are done; False on timeout."""

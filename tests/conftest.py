@@ -230,7 +230,7 @@ class BotHarness:
         client = slack_client(settings)
         self.services: Services = build_services(settings, client, role=role)
         self.app = build_app(settings, self.services, client)
-        self.frontend = HttpFrontend(self.app)
+        self.frontend = HttpFrontend(self.app, self.services.priority)
         self.server = ServerRunner(make_server(self.frontend, "127.0.0.1", 0, 8)).start()
         self.frontend.ready.set()
         self.base = f"http://127.0.0.1:{self.server.port}"

@@ -6,6 +6,7 @@ import logging
 
 from services.core.errors import BotError
 from services.core.job import Job
+from services.core.priority import RequestPriority
 from services.jobs.sqs_queue import SqsJobQueue
 from services.jobs.tasks import BackgroundTasks
 from services.slack.notifier import SlackNotifier
@@ -25,6 +26,7 @@ class QueueFront:
         *,
         inline: bool = False,
         max_running_per_user: int | None = None,
+        priority: RequestPriority | None = None,
     ) -> None:
         self._queue = queue
         self._notifier = notifier
@@ -32,6 +34,8 @@ class QueueFront:
         self._cap = max_running_per_user
         # Lambda freezes after the response, so there the hand-off happens before the ack.
         self._tasks = BackgroundTasks(inline=inline)
+        # The status post waits while requests are answered (Lambda's inline hand-off cannot wait).
+        self._priority = None if inline else priority
 
     def submit(self, job: Job) -> None:
         """Announce and enqueue ``job`` (in the background unless inline)."""
@@ -42,6 +46,8 @@ class QueueFront:
         return self._tasks.wait_idle(timeout)
 
     def _send(self, job: Job) -> None:
+        if self._priority is not None:
+            self._priority.yield_to_requests()
         try:
             if not self._notifier.open_thread(job, self._place(job)):
                 if self._store is not None:

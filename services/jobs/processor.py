@@ -18,6 +18,7 @@ from services.core.errors import BotError, JobGaveUp, JobInterrupted
 from services.core.job import Job, JobRecord
 from services.core.log_context import job_logging
 from services.core.people import RecentJob, UsageEntry
+from services.core.priority import RequestPriority
 from services.generation.catalogue import ModelCatalogue
 from services.generation.editing import Editor
 from services.generation.pipeline import Pipeline, Progress
@@ -51,6 +52,7 @@ class JobProcessor:
         *,
         catalogue: ModelCatalogue,
         editor: Editor | None = None,
+        priority: RequestPriority | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._catalogue = catalogue
@@ -63,14 +65,20 @@ class JobProcessor:
         # acks (python -m bench --scenario ack shows it), and one would make every job's start
         # wait behind all earlier announcements.
         self._announcer = announcer or ThreadPoolExecutor(max_workers=2, thread_name_prefix="announce")
+        # ...and both the posting and a job's start wait while Slack's requests are being answered.
+        self._priority = priority or RequestPriority()
         self._opened: dict[str, Future[bool]] = {}
         self._lock = threading.Lock()
 
     def accepted(self, job: Job, position: int) -> None:
         """Post the job's status message (with its place in the queue) in the background."""
-        future = self._announcer.submit(self._notifier.open_thread, job, position)
+        future = self._announcer.submit(self._open_thread, job, position)
         with self._lock:
             self._opened[job.job_id] = future
+
+    def _open_thread(self, job: Job, position: int) -> bool:
+        self._priority.yield_to_requests()
+        return self._notifier.open_thread(job, position)
 
     def waiting(self, job: Job, position: int) -> None:
         """The job's place in the queue changed: show it, once its status message is posted."""
@@ -93,6 +101,8 @@ class JobProcessor:
             self._process(job)
 
     def _process(self, job: Job) -> None:
+        # A job's first seconds (status, record, translation request) are CPU the acks need more.
+        self._priority.yield_to_requests()
         with self._lock:
             opened = self._opened.pop(job.job_id, None)
         store = self._store
