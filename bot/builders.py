@@ -18,6 +18,7 @@ from services.generation.edit_plans import EditPlanner
 from services.generation.editing import Editor
 from services.generation.image_models import (
     EDIT_MODEL_SETTINGS,
+    EditModels,
     ImageModel,
     build_edit_models,
     build_image_model,
@@ -142,9 +143,15 @@ def build_checks(settings: Settings, clients: AwsClients, catalogue: ModelCatalo
 
 
 def build_pipeline(
-    settings: Settings, checks: Checks, archive: Archive, catalogue: ModelCatalogue
+    settings: Settings,
+    checks: Checks,
+    archive: Archive,
+    catalogue: ModelCatalogue,
+    *,
+    edits: EditModels | None = None,
 ) -> Pipeline:
-    """The pipeline with every stage wired to its client."""
+    """The pipeline with every stage wired to its client; ``edits`` use users' photos (restyle,
+    layout, style reference) where the job's image model cannot."""
     # Candidate checks run on their own pool, sized so no job waits for its own candidates.
     per_job = 5 if settings.candidates_adaptive else settings.candidates
     executor = ThreadPoolExecutor(
@@ -180,17 +187,29 @@ def build_pipeline(
         model_slots=checks.slots,
         costs=CostTable(settings.model_prices),
         photos=photo_fetcher(settings),
+        edits=edits,
     )
 
 
-def build_editor(
-    settings: Settings, clients: AwsClients, checks: Checks, archive: Archive, catalogue: ModelCatalogue
-) -> Editor:
-    """Edits of posted images, with the configured EDIT_MODEL_* / UPSCALE_MODEL_ID services."""
+def build_edits(settings: Settings, clients: AwsClients) -> EditModels:
+    """The configured EDIT_MODEL_* / UPSCALE_MODEL_ID models, by operation."""
     ids: dict[str, str | None] = {
         op: getattr(settings, name.lower()) or None for op, name in EDIT_MODEL_SETTINGS.items()
     }
-    edits = build_edit_models(clients.bedrock, ids, service_client=clients.bedrock_edit)
+    return build_edit_models(clients.bedrock, ids, service_client=clients.bedrock_edit)
+
+
+def build_editor(
+    settings: Settings,
+    clients: AwsClients,
+    checks: Checks,
+    archive: Archive,
+    catalogue: ModelCatalogue,
+    *,
+    edits: EditModels | None = None,
+) -> Editor:
+    """Edits of posted images, with the configured EDIT_MODEL_* / UPSCALE_MODEL_ID services."""
+    edits = edits or build_edits(settings, clients)
     return Editor(
         catalogue=catalogue,
         edits=edits,

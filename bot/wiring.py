@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.web import WebClient
 
-from bot.builders import build_catalogue, build_checks, build_describer, build_editor, build_pipeline
+from bot.builders import (
+    build_catalogue,
+    build_checks,
+    build_describer,
+    build_editor,
+    build_edits,
+    build_pipeline,
+)
 from bot.clients import AwsClients, aws_clients
 from bot.settings import Settings
 from services.container import Services
@@ -72,8 +79,10 @@ def build_services(
     archive = build_archive(settings, clients)
     catalogue = build_catalogue(settings, clients)
     checks = build_checks(settings, clients, catalogue)
-    pipeline = build_pipeline(settings, checks, archive, catalogue)
-    editor = build_editor(settings, clients, checks, archive, catalogue)
+    # One set of edit models: the editor's buttons, and the pipeline's use of users' photos.
+    edits = build_edits(settings, clients)
+    pipeline = build_pipeline(settings, checks, archive, catalogue, edits=edits)
+    editor = build_editor(settings, clients, checks, archive, catalogue, edits=edits)
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table

@@ -3,7 +3,7 @@
 from services.core.edits import OUTPAINT_ACTIONS, EditAction, EditSpec
 from services.core.errors import BotError, InputRejected
 from services.core.inputs import SourceFile
-from services.core.job import PHOTO_MODES, ButtonRef, PhotoMode, SlackContext, Trigger
+from services.core.job import PHOTO_MODES, ButtonRef, PhotoMode, PhotoSimilarity, SlackContext, Trigger
 from services.core.text import Language
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "InputRejected",
     "Language",
     "PhotoMode",
+    "PhotoSimilarity",
     "SlackContext",
     "SourceFile",
     "Trigger",

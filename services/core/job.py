@@ -87,6 +87,10 @@ class GenerationOptions(BaseModel):
 # drawn in the photo's style.
 PhotoMode = Literal["variation", "restyle", "layout", "style_reference"]
 PHOTO_MODES: tuple[PhotoMode, ...] = ("variation", "restyle", "layout", "style_reference")
+# How close to the photo the words ask the result to stay: 少しだけ・ほぼそのまま → high,
+# 大胆に・がらっと → low; medium when they do not say.
+PhotoSimilarity = Literal["high", "medium", "low"]
+PHOTO_SIMILARITIES: tuple[PhotoSimilarity, ...] = ("high", "medium", "low")
 
 
 class SlackContext(BaseModel):
@@ -270,8 +274,11 @@ class JobRecord(BaseModel):
     source_image_key: str | None = None
     # The Slack file the source image was shown as: a user's photo, or the result an edit changed.
     source_file_id: str | None = None
-    # How the user's photo was used (chosen in the form or by the translation call).
+    # How the user's photo was used; ``photo_mode_asked`` is what the form or the translation call
+    # chose, which differs when no configured model could do it and the nearest mode was used.
     photo_mode: PhotoMode | None = None
+    photo_mode_asked: PhotoMode | None = None
+    photo_similarity: PhotoSimilarity | None = None
     # An edit's lineage: what was asked, the operation and the model that did it.
     edit: EditSpec | None = None
     edit_operation: str | None = None

@@ -12,7 +12,10 @@ import logging
 
 from PIL import Image, ImageOps
 
+from services.core.errors import InputRejected
 from services.core.job import Job
+from services.generation.image_models import EditModels
+from services.generation.photo_plans import use_photo
 from services.generation.ports import ImageScreen, PhotoFetcher
 from services.generation.stages import JobRun
 from services.storage.archive import Archive
@@ -58,10 +61,17 @@ def as_model_input(data: bytes) -> bytes:
 class PhotoStage:
     """Turns a job's attached photo into an archived, moderated source image."""
 
-    def __init__(self, fetcher: PhotoFetcher, moderator: ImageScreen, archive: Archive) -> None:
+    def __init__(
+        self,
+        fetcher: PhotoFetcher,
+        moderator: ImageScreen,
+        archive: Archive,
+        edits: EditModels | None = None,
+    ) -> None:
         self._fetcher = fetcher
         self._moderator = moderator
         self._archive = archive
+        self._edits = edits or EditModels()
 
     def source(self, run: JobRun) -> Job:
         """``run.job`` with its photo archived as the source; ModerationRejected for an unsafe photo."""
@@ -87,3 +97,11 @@ class PhotoStage:
             record.source_image_key = key
         ledger.decide("image_input", flagged, verdict.categories[0] if verdict.categories else None)
         return job.model_copy(update={"source_image_key": key})
+
+    def use(self, run: JobRun) -> JobRun:
+        """``run`` making its images from the archived, moderated photo in the mode the request asks."""
+        key = run.job.source_image_key
+        photo = self._archive.get_image(key) if key is not None else None
+        if photo is None:
+            raise InputRejected("job.not_found")
+        return use_photo(run, self._edits, photo)

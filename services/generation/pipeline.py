@@ -23,7 +23,7 @@ from services.core.images import check_copy
 from services.core.job import Checkpoint, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
-from services.generation.image_models import ImageModel
+from services.generation.image_models import EditModels, ImageModel
 from services.generation.ledger import Ledger, ModelSlots, archived_outcome, save_record
 from services.generation.odds import OddsConfig, PassOdds
 from services.generation.photos import PhotoStage
@@ -120,6 +120,7 @@ class Pipeline:
         shrink: Callable[[bytes], bytes] = check_copy,
         clock: Callable[[], float] = time.monotonic,
         photos: PhotoFetcher | None = None,
+        edits: EditModels | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.config = config
@@ -143,7 +144,8 @@ class Pipeline:
             shrink=shrink,
             clock=clock,
         )
-        self._photos = PhotoStage(photos, moderator, archive) if photos is not None else None
+        # A user's photo: checked, archived, then used by the edit models as its words ask.
+        self._photos = PhotoStage(photos, moderator, archive, edits) if photos is not None else None
         self._slots = ModelSlots(model_slots)
         self._costs = costs or CostTable()
         self._clock = clock
@@ -264,13 +266,14 @@ class Pipeline:
         best = generated_before(self._archive, record) if resumed else None
         if best is not None:
             return best
+        photos = self._photos if job.source_file is not None else None
         if job.source_file is not None:
-            if self._photos is None:
+            if photos is None:
                 raise InputRejected("image.unreadable")  # no way to fetch it here (the CLI)
             # Fetched, moderated and archived before any model sees it, the translator included.
-            job = self._photos.source(run)
+            job = photos.source(run)
             run = replace(run, job=job)
-        source = variation_source(self._archive, job, run.model)
+        source = None if photos is not None else variation_source(self._archive, job, run.model)
         if resumed and record.english_prompt:
             english = record.english_prompt  # moderated and translated before the interruption
         else:
@@ -278,6 +281,9 @@ class Pipeline:
             record.english_prompt = english
             # Before Comprehend is asked: a resumed job finds no verdict and asks again.
             run.ledger.checkpoint("translated")
+        if photos is not None:
+            # The translation said how to use the photo (or the form did): its model draws from here.
+            run = photos.use(run)
         screened = any(d.layer == "toxicity" for d in record.moderation)
         gate = TextGate() if screened else self._text.screen(english, run.ledger, self._side, self._clock)
         try:

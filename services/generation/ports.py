@@ -62,8 +62,8 @@ class PromptTranslator(Protocol):
     def model_id(self) -> str:
         """The text model, for the bill."""
 
-    def translate(self, text: str, exclude: str | None = None) -> Translation:
-        """The English prompt for ``text`` (and its exclusions)."""
+    def translate(self, text: str, exclude: str | None = None, *, photo: bool = False) -> Translation:
+        """The English prompt for ``text`` (and its exclusions); with ``photo``, how to use it."""
 
     def refine(
         self, request: str, current_prompt: str, change: str, exclude: str | None = None

@@ -227,7 +227,11 @@ class TextStages:
         else:
             report(Progress("translation"))
             with ledger.model_call("translation"):
-                translation = translator.translate(job.text, exclude)
+                translation = translator.translate(job.text, exclude, photo=job.source_file is not None)
+        if translation.photo is not None:
+            # A mode chosen in the form wins over the words; the similarity comes from the words.
+            record.photo_mode_asked = job.photo_mode or translation.photo.mode
+            record.photo_similarity = translation.photo.similarity
         if translation.translated:
             record.translation = translation.english
             record.requirements = list(translation.requirements) or record.requirements

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from services.generation.bedrock import ToolCaller, ToolSpec, Usage
+from services.generation.photo_modes import PhotoAnswer, PhotoChoice, photo_tool, with_photo
 
 # A preamble such as "Here is the translation:" must never reach the image model,
 # even if a model puts one inside the tool input.
@@ -96,6 +97,9 @@ TRANSLATE_TOOL = ToolSpec(
     },
 )
 
+# A photo job's translation: the same call, also saying how to use the photo (photo_modes).
+PHOTO_TRANSLATE_TOOL = photo_tool(TRANSLATE_TOOL)
+
 TERMS_TOOL = ToolSpec(
     name="submit_negative_terms",
     description="Submit the English negative-prompt terms.",
@@ -176,6 +180,10 @@ class TranslationAnswer(PromptAnswer):
         return value if value in UNSAFE_CATEGORIES else "other"
 
 
+class PhotoTranslationAnswer(TranslationAnswer, PhotoAnswer):
+    """A photo job's tool input: the prompt, the classification and how to use the photo."""
+
+
 @dataclass(frozen=True)
 class Translation:
     """An English prompt, how it was obtained, and the model's safety classification."""
@@ -187,6 +195,7 @@ class Translation:
     category: str = "none"
     requirements: tuple[str, ...] = ()
     negative_terms: tuple[str, ...] = ()
+    photo: PhotoChoice | None = None  # how to use the attached photo, for photo jobs
 
 
 def split_terms(text: str) -> list[str]:
@@ -229,18 +238,23 @@ class Translator:
         """The text model that translates."""
         return self._model_id
 
-    def translate(self, text: str, exclude: str | None = None) -> Translation:
-        """English prompt for ``text`` (and exclusions); English input is passed through untouched."""
-        if looks_english(text) and (not exclude or looks_english(exclude)):
+    def translate(self, text: str, exclude: str | None = None, *, photo: bool = False) -> Translation:
+        """English prompt for ``text`` (and exclusions); English input is passed through untouched.
+
+        ``photo``: the request comes with a photo, and the same call also says how to use it. Such
+        a request is sent even in English: only the model reads the mode from the words.
+        """
+        if not photo and looks_english(text) and (not exclude or looks_english(exclude)):
             terms = tuple(split_terms(exclude)) if exclude else ()
             return Translation(english=" ".join(text.split()), translated=False, negative_terms=terms)
         content = delimit(text) + (f"\n{delimit(exclude, 'exclude')}" if exclude else "")
+        system = SYSTEM_PROMPT.format(limit=self._limit)
         answer, usage = self._tools.call(
             model_id=self._model_id,
-            system=SYSTEM_PROMPT.format(limit=self._limit),
+            system=with_photo(system) if photo else system,
             content=[{"text": content}],
-            tool=TRANSLATE_TOOL,
-            answer=TranslationAnswer,
+            tool=PHOTO_TRANSLATE_TOOL if photo else TRANSLATE_TOOL,
+            answer=PhotoTranslationAnswer if photo else TranslationAnswer,
             context={"limit": self._limit},
         )
         return _translation(answer, usage)
@@ -286,4 +300,5 @@ def _translation(answer: TranslationAnswer, usage: Usage) -> Translation:
         category=answer.category if not answer.safe else "none",
         requirements=tuple(answer.requirements),
         negative_terms=tuple(answer.negative_terms),
+        photo=PhotoChoice.of(answer) if isinstance(answer, PhotoAnswer) else None,
     )

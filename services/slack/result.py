@@ -181,10 +181,26 @@ def build_result_blocks(
     edit_elements = _edit_elements(ref.encode(), record, edits, lang)
     if edit_elements:
         blocks.append(ActionsBlock(block_id=f"result3:{record.job_id}", elements=edit_elements))
+    photo = _photo_line(record, lang)
     blocks += [
-        context(t("result.reactions", lang), f"{t('result.field.job', lang)}: `{record.job_id}`"),
+        context(
+            *([photo] if photo else []),
+            t("result.reactions", lang),
+            f"{t('result.field.job', lang)}: `{record.job_id}`",
+        ),
     ]
     return [block.to_dict() for block in blocks]
+
+
+def _photo_line(record: JobRecord, lang: Language) -> str | None:
+    """How the user's photo was used, and why not as asked when the settings could not."""
+    if record.photo_mode is None:
+        return None
+    line = t(f"photo.used.{record.photo_mode}", lang)
+    asked = record.photo_mode_asked
+    if asked is not None and asked != record.photo_mode:
+        line += " " + t("photo.fallback", lang, asked=t(f"photo.mode.{asked}", lang))
+    return line
 
 
 def build_failure_blocks(

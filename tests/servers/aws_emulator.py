@@ -542,7 +542,7 @@ class AwsEmulator:
         if "text_prompts" in body:
             return sdxl_image(model_id, body, call)
         if "prompt" in body:
-            return prompt_image(model_id, body, call)
+            return prompt_image(model_id, body, call, base=base)
         raise malformed("#", "the emulator does not know this model's request format")
 
     def _next_tool_use_id(self) -> str:

@@ -14,7 +14,8 @@ Sources, read for this module:
   outpainting has the input's size; exactly one of maskPrompt / maskImage, the mask the same size as the
   image; outpainting text required; images 1-5 and similarityStrength 0.2-1.0; controlStrength 0-1.0
   and "if controlMode or controlStrength are provided, then conditionImage must also be provided";
-  colors 1-10 hex codes; backgroundRemovalParams carries only the image).
+  colors 1-10 hex codes; backgroundRemovalParams carries only the image; image conditioning,
+  COLOR_GUIDED_GENERATION and BACKGROUND_REMOVAL are "V2 only", so Titan v1 refuses them).
 
 The error texts copy the shape of the real schema validator ("Malformed input request: #/pointer:
 detail, please reformat ..."); the details of the mask and input-image errors are the emulator's own
@@ -95,15 +96,22 @@ class Limits:
     text_max: int
     seed_max: int
     default_seed: int
+    v1: bool = False  # Titan Image Generator G1 v1: no image conditioning, colours or background removal
 
 
 TITAN = Limits(nova=False, text_max=512, seed_max=2_147_483_646, default_seed=42)
+TITAN_V1 = Limits(nova=False, text_max=512, seed_max=2_147_483_646, default_seed=42, v1=True)
 NOVA = Limits(nova=True, text_max=1024, seed_max=858_993_459, default_seed=12)
+_V2_ONLY_TASKS = ("COLOR_GUIDED_GENERATION", "BACKGROUND_REMOVAL")
+_CONDITIONING = ("conditionImage", "controlMode", "controlStrength")
 
 
 def limits_for(model_id: str) -> Limits:
-    """Nova Canvas or Titan, by the model id."""
-    return NOVA if "nova" in model_id.lower() else TITAN
+    """Nova Canvas, Titan v2 or Titan v1, by the model id."""
+    lowered = model_id.lower()
+    if "nova" in lowered:
+        return NOVA
+    return TITAN_V1 if "titan-image-generator-v1" in lowered else TITAN
 
 
 def check_nova_size(width: int, height: int, pointer: str = "#/imageGenerationConfig") -> None:
@@ -237,7 +245,7 @@ def amazon_image(model_id: str, body: dict[str, Any], call: int, *, base: str = 
     if extra:
         raise malformed("#", f"extraneous key [{extra[0]}] is not permitted")
     task = body["taskType"]
-    if task not in TASK_PARAMS:
+    if task not in TASK_PARAMS or (limits.v1 and task in _V2_ONLY_TASKS):
         raise malformed("#/taskType", f"{task} is not a valid enum value")
     params_key = TASK_PARAMS[task]
     params = body.get(params_key)
@@ -245,6 +253,8 @@ def amazon_image(model_id: str, body: dict[str, Any], call: int, *, base: str = 
         raise malformed("#", f"required key [{params_key}] not found")
     pointer = f"#/{params_key}"
     allowed = _PARAM_KEYS[task] | ({"style"} if limits.nova and task == "TEXT_IMAGE" else set())
+    if limits.v1:
+        allowed -= set(_CONDITIONING)
     extra = sorted(set(params) - allowed)
     if extra:
         raise malformed(pointer, f"extraneous key [{extra[0]}] is not permitted")

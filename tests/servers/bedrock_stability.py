@@ -264,6 +264,21 @@ def image_service(base_id: str, model_id: str, body: dict[str, Any], call: int) 
     return {"seeds": [seed], "finish_reasons": [None], "images": [b64encode(data)]}
 
 
+def _sdxl_init_image(body: dict[str, Any]) -> tuple[int, int]:
+    """Image to image (model-parameters-diffusion-1-0-image-image.html): the init image's size, once
+    init_image_mode (IMAGE_STRENGTH | STEP_SCHEDULE) and its strengths are checked. The page says
+    image_strength near 1 keeps the source and near 0 departs from it; Stability's v1 reference,
+    which the page points to, bounds it and the step schedule to 0-1."""
+    data = b64(body["init_image"])
+    if data is None:
+        raise malformed("#/init_image", "invalid base64 image")
+    enum(body, "init_image_mode", "#", ("IMAGE_STRENGTH", "STEP_SCHEDULE"), "IMAGE_STRENGTH")
+    bounded(body, "image_strength", "#", 0.35, (0, 1))
+    bounded(body, "step_schedule_start", "#", 0.65, (0, 1))
+    bounded(body, "step_schedule_end", "#", 0, (0, 1))
+    return image_size(data, "#/init_image")
+
+
 def sdxl_image(model_id: str, body: dict[str, Any], call: int) -> dict[str, Any]:
     """Stability SDXL 1.0 (text_prompts API)."""
     prompts = body["text_prompts"]
@@ -279,10 +294,7 @@ def sdxl_image(model_id: str, body: dict[str, Any], call: int) -> dict[str, Any]
     seed = number(body, "seed", "#", 0, integer=True)
     in_range(seed, 0, 4_294_967_295, "#/seed")
     if "init_image" in body:
-        data = b64(body["init_image"])
-        if data is None:
-            raise malformed("#/init_image", "invalid base64 image")
-        width, height = image_size(data, "#/init_image")
+        width, height = _sdxl_init_image(body)
     else:
         width = number(body, "width", "#", 1024, integer=True)
         height = number(body, "height", "#", 1024, integer=True)
@@ -294,8 +306,26 @@ def sdxl_image(model_id: str, body: dict[str, Any], call: int) -> dict[str, Any]
     return {"result": "success", "artifacts": [artifact]}
 
 
-def prompt_image(model_id: str, body: dict[str, Any], call: int) -> dict[str, Any]:
-    """SD3 / SD3.5 Large, Stable Image Core / Ultra (prompt API)."""
+def _image_to_image(body: dict[str, Any]) -> tuple[int, int]:
+    """SD3.5's image-to-image mode: "requires the prompt, image, and strength parameters"
+    (model-parameters-diffusion-3-5-large.html); strength 0-1 and every side of the image at least
+    64 pixels (Stability's reference for the same API). The output keeps the image's aspect ratio."""
+    data = b64(body.get("image"))
+    if data is None:
+        raise malformed("#", "required key [image] not found")
+    if "strength" not in body:
+        raise malformed("#", "required key [strength] not found")
+    strength = number(body, "strength", "#", 0.5, integer=False)
+    in_range(strength, 0, 1, "#/strength")
+    src_w, src_h = image_size(data, "#/image")
+    if min(src_w, src_h) < 64:
+        raise malformed("#/image", f"({src_w}, {src_h}): every side must be at least 64 pixels")
+    return megapixel_size(src_w, src_h)
+
+
+def prompt_image(model_id: str, body: dict[str, Any], call: int, *, base: str = "") -> dict[str, Any]:
+    """SD3 / SD3.5 Large, Stable Image Core / Ultra (prompt API; base: the foundation model an ARN or
+    profile resolved to)."""
     prompt = text(body, "prompt", "#", 10_000, required=True)
     text(body, "negative_prompt", "#", 10_000, required=False)
     seed = number(body, "seed", "#", 0, integer=True)
@@ -303,14 +333,11 @@ def prompt_image(model_id: str, body: dict[str, Any], call: int) -> dict[str, An
     fmt = body.get("output_format", "png")
     if fmt not in ("png", "jpeg"):
         raise malformed("#/output_format", f"{fmt} is not a valid enum value")
-    if body.get("mode") == "image-to-image" or "image" in body:
-        data = b64(body.get("image"))
-        if data is None:
-            raise malformed("#", "required key [image] not found")
-        strength = number(body, "strength", "#", 0.5, integer=False)
-        in_range(strength, 0, 1, "#/strength")
-        src_w, src_h = image_size(data, "#/image")
-        width, height = megapixel_size(src_w, src_h)
+    # Core's and Ultra's pages list mode with the single value text-to-image; SD3.5 has both.
+    modes = ("text-to-image", "image-to-image") if "sd3" in (base or model_id) else ("text-to-image",)
+    mode = enum(body, "mode", "#", modes, "text-to-image")
+    if mode == "image-to-image" or "image" in body:
+        width, height = _image_to_image(body)
     else:
         ratio = body.get("aspect_ratio", "1:1")
         if ratio not in ASPECT_RATIOS:

@@ -71,6 +71,9 @@ class Capabilities(BaseModel):
     edits_need_prompt: frozenset[str] = frozenset()
     # (min, max) of EditRequest.creativity, for models that take one.
     creativity: tuple[float, float] | None = None
+    # Operations that draw the prompt's content and take only a style from the image (Stability's
+    # Style Guide), rather than keeping the image's own content (Style Transfer).
+    edits_from_prompt: frozenset[str] = frozenset()
 
     @model_validator(mode="after")
     def _variation_needs_a_range(self) -> Capabilities:
@@ -85,7 +88,7 @@ class Capabilities(BaseModel):
             raise ValueError(f"unknown edit operations: {', '.join(sorted(unknown))}")
         if self.edits and self.edit_input is None:
             raise ValueError("edits need edit_input rules")
-        for name in ("edits_need_mask", "edits_need_words", "edits_need_prompt"):
+        for name in ("edits_need_mask", "edits_need_words", "edits_need_prompt", "edits_from_prompt"):
             if not getattr(self, name) <= self.edits:
                 raise ValueError(f"{name} must be a subset of edits")
         return self

@@ -159,6 +159,7 @@ class ServiceSpec:
     needs_words: bool = False  # the region comes only as words
     needs_prompt: bool = False
     creativity: tuple[float, float] | None = None
+    from_prompt: bool = False  # the content comes from the prompt, only the style from the image
 
     def capabilities(self) -> Capabilities:
         """What the service declares, in the terms every adapter uses."""
@@ -174,6 +175,7 @@ class ServiceSpec:
             edits_need_words=only if self.needs_words else frozenset(),
             edits_need_prompt=only if self.needs_prompt else frozenset(),
             creativity=self.creativity,
+            edits_from_prompt=only if self.from_prompt else frozenset(),
         )
 
 
@@ -212,7 +214,9 @@ SERVICES: dict[str, ServiceSpec] = dict(
         ),
         _spec("stable-image-control-sketch", "layout", _control),
         _spec("stable-image-control-structure", "layout", _control),
-        _spec("stable-image-style-guide", "style_reference", _style_guide, needs_prompt=True),
+        _spec(
+            "stable-image-style-guide", "style_reference", _style_guide, needs_prompt=True, from_prompt=True
+        ),
         _spec("stable-style-transfer", "style_reference", _style_transfer),
     )
 )

@@ -89,7 +89,7 @@ class FakeTranslator:
     def __init__(self, log: Log) -> None:
         self.log = log
 
-    def translate(self, text: str, exclude: str | None = None) -> Translation:
+    def translate(self, text: str, exclude: str | None = None, *, photo: bool = False) -> Translation:
         self.log.append("translate")
         return Translation(english=ENGLISH, translated=True, usage=Usage(30, 20), requirements=REQUIREMENTS)
 

@@ -213,6 +213,52 @@ def test_reaction_shortcuts_are_listed() -> None:
     assert texts[1] == f"ジョブ ID: `{JOB_ID}`"
 
 
+def _context_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    [context] = [block for block in blocks if block["type"] == "context"]
+    return [str(element["text"]) for element in context["elements"]]
+
+
+@pytest.mark.parametrize(
+    ("mode", "ja", "en"),
+    [
+        (
+            "variation",
+            "📷 写真をもとに、別のバージョンを作りました。",
+            "📷 Made a new version of your photo.",
+        ),
+        ("restyle", "📷 写真の画風を変えました。", "📷 Redrew your photo in a new style."),
+        ("layout", "📷 写真の構図をそのまま生かして描きました。", "📷 Kept your photo's layout."),
+        (
+            "style_reference",
+            "📷 写真の画風を参考に描きました。",
+            "📷 Drew your request in your photo's style.",
+        ),
+    ],
+)
+def test_the_context_line_says_how_the_photo_was_used(mode: str, ja: str, en: str) -> None:
+    record = _record(photo_mode=mode, photo_mode_asked=mode, photo_similarity="medium")
+
+    assert _context_texts(build_result_blocks(record, NOVA_CANVAS, unverified=False))[0] == ja
+    assert _context_texts(build_result_blocks(record, NOVA_CANVAS, unverified=False, lang="en"))[0] == en
+
+
+def test_a_photo_used_in_the_nearest_mode_says_which_was_asked_for() -> None:
+    record = _record(photo_mode="restyle", photo_mode_asked="layout", photo_similarity="medium")
+
+    [line, *_] = _context_texts(build_result_blocks(record, NOVA_CANVAS, unverified=False))
+
+    assert line == (
+        "📷 写真の画風を変えました。 "
+        "ご希望の「構図を生かす」はいまの設定では使えないため、近い方法で作りました。"
+    )
+
+
+def test_a_result_without_a_photo_has_no_photo_line() -> None:
+    texts = _context_texts(build_result_blocks(_record(), NOVA_CANVAS, unverified=False))
+
+    assert not any("📷" in text for text in texts)
+
+
 def _picked_record() -> JobRecord:
     record = _record(status="accepted")
     record.attempts.append(
