@@ -88,8 +88,12 @@ def build_services(
         if settings.state_table
         else SqliteState(settings.data_dir / STATE_FILE)
     )
+    priority = RequestPriority()
     board = StatusBoard(
-        client, per_minute=settings.status_updates_per_minute, min_interval=settings.status_min_interval
+        client,
+        per_minute=settings.status_updates_per_minute,
+        min_interval=settings.status_min_interval,
+        priority=priority,
     )
     alerts = AdminAlerts(client, settings.admin_channel, settings.language)
     notifier = SlackNotifier(
@@ -100,7 +104,6 @@ def build_services(
         if settings.job_table
         else SqliteJobStore(settings.data_dir / JOB_STORE_FILE)
     )
-    priority = RequestPriority()
     processor = JobProcessor(
         pipeline, notifier, state, store=store, catalogue=catalogue, editor=editor, priority=priority
     )

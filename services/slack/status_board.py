@@ -14,6 +14,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
+from services.core.priority import RequestPriority
+
 logger = logging.getLogger(__name__)
 
 _Key = tuple[str, str]  # (channel_id, ts)
@@ -84,6 +86,7 @@ class StatusBoard:
         burst: int = 5,
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        priority: RequestPriority | None = None,
     ) -> None:
         if per_minute < 1 or burst < 1 or min_interval < 0:
             raise ValueError("per_minute and burst must be at least 1, min_interval not negative")
@@ -93,6 +96,8 @@ class StatusBoard:
         self._burst = burst
         self._min_interval = min_interval
         self._clock = clock
+        # An edit can wait a moment while Slack's requests are answered (see core.priority).
+        self._priority = priority
         self._cond = threading.Condition()
         self._entries: dict[_Key, _Entry] = {}
         # Keys with something to send, oldest first: fair between messages.
@@ -193,6 +198,8 @@ class StatusBoard:
                     self._cond.wait(self._wait)
                     job = self._next()
             key, content = job
+            if self._priority is not None:
+                self._priority.yield_to_requests()
             self._send(key, content)
 
     def _next(self) -> tuple[_Key, _Content] | None:
