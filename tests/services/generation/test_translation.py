@@ -10,14 +10,8 @@ from pydantic import ValidationError
 
 from services.core.errors import ContentFiltered, InvalidModelAnswer
 from services.generation.bedrock import RetryPolicy, ToolCaller
-from services.generation.translation import (
-    SYSTEM_PROMPT,
-    TRANSLATE_TOOL,
-    PromptAnswer,
-    Translator,
-    delimit,
-    looks_english,
-)
+from services.generation.prompt_answers import TRANSLATE_TOOL, PromptAnswer
+from services.generation.translation import SYSTEM_PROMPT, Translator, delimit, looks_english
 from tests.servers.aws_emulator import AwsEmulator
 
 TEXT_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
