@@ -142,9 +142,14 @@ def build_checks(settings: Settings, clients: AwsClients, catalogue: ModelCatalo
 
 
 def build_pipeline(
-    settings: Settings, checks: Checks, archive: Archive, catalogue: ModelCatalogue
+    settings: Settings,
+    checks: Checks,
+    archive: Archive,
+    catalogue: ModelCatalogue,
+    local_edits: Editor | None = None,
 ) -> Pipeline:
-    """The pipeline with every stage wired to its client."""
+    """The pipeline with every stage wired to its client; ``local_edits`` carries out thread mentions
+    that change one part of the posted image."""
     # Candidate checks run on their own pool, sized so no job waits for its own candidates.
     per_job = 5 if settings.candidates_adaptive else settings.candidates
     executor = ThreadPoolExecutor(
@@ -180,6 +185,7 @@ def build_pipeline(
         model_slots=checks.slots,
         costs=CostTable(settings.model_prices),
         photos=photo_fetcher(settings),
+        local_edits=local_edits,
     )
 
 

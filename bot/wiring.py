@@ -71,8 +71,8 @@ def build_services(
     archive = build_archive(settings, clients)
     catalogue = build_catalogue(settings, clients)
     checks = build_checks(settings, clients, catalogue)
-    pipeline = build_pipeline(settings, checks, archive, catalogue)
     editor = build_editor(settings, clients, checks, archive, catalogue)
+    pipeline = build_pipeline(settings, checks, archive, catalogue, local_edits=editor)
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table
