@@ -354,5 +354,6 @@ class Pipeline:
             store_image(self._archive, job.job_id, best.attempt, outcome.image, "-blurred")
         preset = PRESETS.get(outcome.record.preset or "")
         if preset is not None and outcome.image is not None:
-            # --preset promises an exact size; the model made the nearest one it can.
+            # --preset promises an exact size; the model made the nearest one it can. (The record's:
+            # an edit of the posted image has none, and keeps its source's size.)
             outcome.image = fit_to_preset(outcome.image, preset)
