@@ -149,9 +149,11 @@ def build_pipeline(
     catalogue: ModelCatalogue,
     *,
     edits: EditModels | None = None,
+    local_edits: Editor | None = None,
 ) -> Pipeline:
     """The pipeline with every stage wired to its client; ``edits`` use users' photos (restyle,
-    layout, style reference) where the job's image model cannot."""
+    layout, style reference) where the job's image model cannot; ``local_edits`` carries out thread
+    mentions that change one part of the posted image."""
     # Candidate checks run on their own pool, sized so no job waits for its own candidates.
     per_job = 5 if settings.candidates_adaptive else settings.candidates
     executor = ThreadPoolExecutor(
@@ -188,6 +190,7 @@ def build_pipeline(
         costs=CostTable(settings.model_prices),
         photos=photo_fetcher(settings),
         edits=edits,
+        local_edits=local_edits,
     )
 
 

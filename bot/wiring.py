@@ -81,8 +81,8 @@ def build_services(
     checks = build_checks(settings, clients, catalogue)
     # One set of edit models: the editor's buttons, and the pipeline's use of users' photos.
     edits = build_edits(settings, clients)
-    pipeline = build_pipeline(settings, checks, archive, catalogue, edits=edits)
     editor = build_editor(settings, clients, checks, archive, catalogue, edits=edits)
+    pipeline = build_pipeline(settings, checks, archive, catalogue, edits=edits, local_edits=editor)
     state: StateStore = (
         DynamoState(clients.dynamodb, settings.state_table, ttl=timedelta(days=settings.state_retention_days))
         if settings.state_table

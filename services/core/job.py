@@ -283,6 +283,9 @@ class JobRecord(BaseModel):
     edit: EditSpec | None = None
     edit_operation: str | None = None
     instruction: str | None = None
+    # How a mention in a result's thread was carried out, as its translation call decided: an edit
+    # of the posted image (a local change), or a new image from the revised prompt (a global one).
+    routed: Literal["local_edit", "global"] | None = None
     seed: int | None = None
     cfg_scale: float | None = None
     width: int

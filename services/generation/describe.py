@@ -35,7 +35,7 @@ from services.generation.costs import CostTable
 from services.generation.ledger import Ledger, ModelSlots, archived_outcome
 from services.generation.photos import as_model_input
 from services.generation.ports import ImageScreen, PhotoFetcher, RuleBook
-from services.generation.translation import PromptAnswer
+from services.generation.prompt_answers import PromptAnswer
 from services.storage.archive import Archive
 
 logger = logging.getLogger(__name__)

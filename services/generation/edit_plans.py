@@ -7,10 +7,7 @@ classification, like the translation of a new request (the same call, so no extr
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, Field, field_validator
-
+from services.core.edits import EditPlan
 from services.generation.bedrock import ToolCaller, ToolSpec, Usage
 from services.generation.translation import delimit
 
@@ -40,27 +37,6 @@ EDIT_TOOL = ToolSpec(
         "required": ["operation", "region", "prompt", "safe"],
     },
 )
-
-
-class EditPlan(BaseModel):
-    """The planned edit: operation, the region in English, its new content in English."""
-
-    operation: Literal["inpaint", "erase", "recolor"]
-    region: str = Field(min_length=1, max_length=200)
-    prompt: str = Field(default="", max_length=1000)
-    safe: bool = True
-    category: str = "none"
-
-    @field_validator("region", "prompt")
-    @classmethod
-    def _one_line(cls, value: str) -> str:
-        return " ".join(value.split())
-
-    def english(self) -> str:
-        """The plan as one English sentence, for moderation and for the checker."""
-        if self.operation == "erase":
-            return f"remove {self.region}"
-        return f"change {self.region} to {self.prompt}"
 
 
 class EditPlanner:

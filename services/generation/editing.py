@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
-from services.core.edits import OUTPAINT_ACTIONS
+from services.core.edits import OUTPAINT_ACTIONS, REGION_OPERATIONS, EditPlan, EditSpec
 from services.core.errors import BotError, InputRejected, NoSafeImage
 from services.core.images import check_copy
 from services.core.job import SAFE_OUTCOMES, Attempt, Job, JobRecord
@@ -38,7 +38,7 @@ from services.generation.ports import (
     RuleBook,
     ToxicityScreen,
 )
-from services.generation.stages import fail_closed, store_image
+from services.generation.stages import Best, fail_closed, store_image
 from services.storage.archive import Archive
 
 logger = logging.getLogger(__name__)
@@ -158,13 +158,81 @@ class Editor:
             raise InputRejected("pick.unavailable")
         return _Best(attempt, source)
 
+    def region_operations(self, job: Job) -> frozenset[str]:
+        """The region edits a thread mention may become: none unless the result it refines shows
+        its image as posted (not blurred, not deleted) and a model here can edit it."""
+        if job.parent_job_id is None:
+            return frozenset()
+        try:
+            parent = self._archive.get_record(job.parent_job_id)
+        except Exception:
+            # The mention is still answered, as a new image from the revised prompt.
+            logger.exception("job %s: the result it refines cannot be read", job.job_id)
+            return frozenset()
+        if parent is None or _posted(parent, job.source_attempt) is None:
+            return frozenset()
+        return self.operations(parent.model_alias) & REGION_OPERATIONS
+
+    def edit_planned(self, job: Job, plan: EditPlan, ledger: Ledger, report: ProgressFn) -> Best:
+        """A thread mention's change to one part of the posted image, planned by its translation call.
+
+        Carried out as ✏️ carries out its words, without asking the planner: the English checked
+        by the banned terms and Comprehend, every output by Rekognition, before and after compared,
+        and ``ledger``'s record (the job's only one) turned into the edit's, lineage included.
+        """
+        record = ledger.record
+        parent = self._archive.get_record(job.parent_job_id) if job.parent_job_id else None
+        attempt = _posted(parent, job.source_attempt) if parent is not None else None
+        source = self._archive.get_image(attempt.image_key) if attempt and attempt.image_key else None
+        if parent is None or attempt is None or source is None:
+            raise InputRejected("job.not_found")
+        instruction = job.instruction or job.text
+        record.routed = "local_edit"
+        record.edit = EditSpec(action="edit", instruction=instruction)
+        record.source_image_key = attempt.image_key
+        # The result the edit started from, shown above the edited one as "before".
+        record.source_file_id = parent.posted_file_id
+        record.english_prompt = parent.english_prompt
+        # What only a new image is made with; an edit's result shows none of it, as ✏️'s does not.
+        record.style = record.preset = record.user_negative = record.cfg_scale = None
+        record.negative_terms = []
+        with Image.open(io.BytesIO(source)) as opened:
+            record.width, record.height = opened.size
+        english = plan.english()
+        self._check_rules(english, "rules_translation", ledger)
+        self._check_toxicity(english, ledger)
+        best = self._carry_out(
+            job,
+            _region_request(plan, source),
+            english,
+            instruction,
+            source=source,
+            ledger=ledger,
+            report=report,
+        )
+        return Best(best.attempt, best.data, _score(best.attempt))
+
     def _edit(self, job: Job, source: bytes, ledger: Ledger, report: ProgressFn) -> _Best:
         spec = job.edit
         if spec is None:
             raise InputRejected("job.not_found")
-        record = ledger.record
         report(Progress("moderation"))
         request, english = self._request(job, source, ledger)
+        return self._carry_out(job, request, english, job.text, source=source, ledger=ledger, report=report)
+
+    def _carry_out(
+        self,
+        job: Job,
+        request: EditRequest,
+        english: str,
+        request_text: str,
+        *,
+        source: bytes,
+        ledger: Ledger,
+        report: ProgressFn,
+    ) -> _Best:
+        """Up to ``max_attempts`` edits of ``source``; the first safe one that matches, else the best."""
+        record = ledger.record
         image_model = self.catalogue.model_for(record.model_alias)
         try:
             model = self.edits.model_for(request.operation, image_model)
@@ -193,7 +261,9 @@ class Editor:
             preview = check_copy(data)
             if not self._safe(attempt, preview, ledger, report):
                 continue
-            self._check(attempt, before, preview, job=job, english=english, ledger=ledger, report=report)
+            self._check(
+                attempt, before, preview, job=job, asked=(request_text, english), ledger=ledger, report=report
+            )
             if best is None or _score(attempt) > _score(best.attempt):
                 best = _Best(attempt, data)
             if attempt.outcome in ("accepted", "unverified"):
@@ -218,14 +288,7 @@ class Editor:
             english = plan.english()
             self._check_rules(english, "rules_translation", ledger)
             self._check_toxicity(english, ledger)
-            if plan.operation == "erase":
-                return EditRequest(operation="erase", source=source, mask_prompt=plan.region), english
-            return (
-                EditRequest(
-                    operation=plan.operation, source=source, mask_prompt=plan.region, prompt=plan.prompt
-                ),
-                english,
-            )
+            return _region_request(plan, source), english
         english = _ASKED[spec.action]
         if spec.action in OUTPAINT_ACTIONS:
             with Image.open(io.BytesIO(source)) as opened:
@@ -277,15 +340,15 @@ class Editor:
         after: bytes,
         *,
         job: Job,
-        english: str,
+        asked: tuple[str, str],
         ledger: Ledger,
         report: ProgressFn,
     ) -> None:
-        """The vision model compares before and after against what was asked."""
+        """The vision model compares before and after against what was asked: the user's words, in English."""
         report(Progress("verification", attempt.index))
         try:
             with ledger.model_call("verification", attempt):
-                verdict, usage = self._verifier.verify_edit(before, after, job.text, english)
+                verdict, usage = self._verifier.verify_edit(before, after, *asked)
         except BotError as exc:
             # The image is safe; say honestly that it was not compared, rather than fail the edit.
             logger.warning("job %s: edit check unavailable: %s", job.job_id, exc.kind)
@@ -294,6 +357,24 @@ class Editor:
         ledger.bill("verify", self._verifier.model_id, usage)
         attempt.verdict = verdict
         attempt.outcome = "accepted" if verdict.matches else "rejected_by_verifier"
+
+
+def _posted(parent: JobRecord, index: int | None) -> Attempt | None:
+    """The attempt a result shows, when its image was posted as it is archived and is still there."""
+    attempt = parent.attempt(index) or parent.chosen()
+    if attempt is None or attempt.image_key is None or attempt.outcome not in SAFE_OUTCOMES:
+        return None
+    # A blurred result's archived image is not the one people saw; a deleted one is gone.
+    if not parent.posted_file_id or parent.deleted_at is not None or attempt.policy_action == "blur":
+        return None
+    return attempt
+
+
+def _region_request(plan: EditPlan, source: bytes) -> EditRequest:
+    """The model request for a planned edit of one region."""
+    if plan.operation == "erase":
+        return EditRequest(operation="erase", source=source, mask_prompt=plan.region)
+    return EditRequest(operation=plan.operation, source=source, mask_prompt=plan.region, prompt=plan.prompt)
 
 
 def _score(attempt: Attempt) -> int:

@@ -32,6 +32,7 @@ from services.generation.ports import (
     GuardrailScreen,
     ImageScreen,
     ImageVerifier,
+    LocalEdits,
     PhotoFetcher,
     Progress,
     ProgressFn,
@@ -121,8 +122,12 @@ class Pipeline:
         clock: Callable[[], float] = time.monotonic,
         photos: PhotoFetcher | None = None,
         edits: EditModels | None = None,
+        local_edits: LocalEdits | None = None,
     ) -> None:
         self.catalogue = catalogue
+        # A thread mention whose translation call reads it as a change to one part of the posted
+        # image is carried out as an edit of that image (the Editor), on this job's own record.
+        self._local = local_edits
         self.config = config
         self._text = TextStages(rules, translator, toxicity=toxicity, guardrail=guardrail)
         self._prompts = prompts
@@ -209,7 +214,9 @@ class Pipeline:
             self._deliverable(outcome, best, job)
             record.chosen_attempt = best.attempt.index
             record.seed = best.attempt.seed
-            record.status = "accepted" if best.attempt.outcome == "accepted" else "best_effort"
+            # An edit the checker could not compare is still the edit asked for, as for ✏️.
+            passed = ("accepted", "unverified") if record.edit is not None else ("accepted",)
+            record.status = "accepted" if best.attempt.outcome in passed else "best_effort"
             ledger.checkpoint("generated")
         return outcome
 
@@ -274,11 +281,19 @@ class Pipeline:
             job = photos.source(run)
             run = replace(run, job=job)
         source = None if photos is not None else variation_source(self._archive, job, run.model)
+        if record.routed == "local_edit":
+            # Resumed after the edit, but its image is gone; the record already reads as an edit.
+            raise BotError("the edited image cannot be read back")
         if resumed and record.english_prompt:
             english = record.english_prompt  # moderated and translated before the interruption
         else:
-            english = self._text.english_prompt(job, run.ledger, run.report)
+            local = self._local.region_operations(job) if self._local and job.instruction else frozenset()
+            english, plan = self._text.english_prompt(job, run.ledger, run.report, local)
+            if plan is not None and self._local is not None:
+                return self._local.edit_planned(job, plan, run.ledger, run.report)
             record.english_prompt = english
+            if job.trigger == "refine" or job.instruction is not None:  # a mention, or its 🔁 retry
+                record.routed = "global"
             # Before Comprehend is asked: a resumed job finds no verdict and asks again.
             run.ledger.checkpoint("translated")
         if photos is not None:
@@ -343,7 +358,8 @@ class Pipeline:
             outcome.image = blur(best.data)
             outcome.blurred = best.attempt.policy_categories
             store_image(self._archive, job.job_id, best.attempt, outcome.image, "-blurred")
-        preset = PRESETS.get(job.options.preset or "")
+        preset = PRESETS.get(outcome.record.preset or "")
         if preset is not None and outcome.image is not None:
-            # --preset promises an exact size; the model made the nearest one it can.
+            # --preset promises an exact size; the model made the nearest one it can. (The record's:
+            # an edit of the posted image has none, and keeps its source's size.)
             outcome.image = fit_to_preset(outcome.image, preset)

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from services.core.edits import EditPlan
 from services.core.inputs import SourceFile
-from services.core.job import Checkpoint, Verdict
+from services.core.job import Checkpoint, Job, Verdict
 from services.generation.bedrock import Usage
 from services.generation.translation import Translation
 from services.moderation.image import ImageVerdict
 from services.moderation.ml import TextVerdict
 from services.moderation.rules import RuleMatch
+
+if TYPE_CHECKING:
+    # Both import this module; the ports only name their types.
+    from services.generation.ledger import Ledger
+    from services.generation.stages import Best
 
 
 @dataclass(frozen=True)
@@ -66,12 +72,28 @@ class PromptTranslator(Protocol):
         """The English prompt for ``text`` (and its exclusions); with ``photo``, how to use it."""
 
     def refine(
-        self, request: str, current_prompt: str, change: str, exclude: str | None = None
+        self,
+        request: str,
+        current_prompt: str,
+        change: str,
+        exclude: str | None = None,
+        local: frozenset[str] = frozenset(),
     ) -> Translation:
-        """The current English prompt revised by the user's change."""
+        """The current English prompt revised by the user's change; with ``local`` (the region
+        edits possible on the posted image), an edit plan instead when the change is one of them."""
 
     def negative_terms(self, exclude: str) -> tuple[list[str], Usage]:
         """Exclusions as English terms."""
+
+
+class LocalEdits(Protocol):
+    """Edits of a posted image by words (services.generation.editing.Editor), for thread mentions."""
+
+    def region_operations(self, job: Job) -> frozenset[str]:
+        """The region edits possible on the image ``job`` refines; empty when it cannot be edited."""
+
+    def edit_planned(self, job: Job, plan: EditPlan, ledger: Ledger, report: ProgressFn) -> Best:
+        """Carry out ``plan`` on that image; ``ledger``'s record becomes the edit's, as ✏️ makes it."""
 
 
 class PhotoFetcher(Protocol):

@@ -16,6 +16,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from services.core.edits import EditPlan
 from services.core.errors import BotError, InputRejected, ModerationUnavailable, TextModerationUnavailable
 from services.core.job import SAFE_OUTCOMES, Attempt, Checkpoint, Job, JobRecord, Overlap
 from services.generation.image_models import ImageModel
@@ -162,17 +163,22 @@ class TextStages:
         self._toxicity = toxicity
         self._guardrail = guardrail
 
-    def english_prompt(self, job: Job, ledger: Ledger, report: ProgressFn) -> str:
+    def english_prompt(
+        self, job: Job, ledger: Ledger, report: ProgressFn, local: frozenset[str] = frozenset()
+    ) -> tuple[str, EditPlan | None]:
         """The request moderated, in English, and through the banned terms; ModerationRejected if flagged.
 
+        ``local``: the region edits a refinement may become instead; the plan comes back when the
+        translation call chose one (its English is then checked by the edit, as ✏️'s is).
         Comprehend is not asked here: ``screen`` asks it alongside the image call.
         """
         report(Progress("moderation"))
         self._screen_request(job, ledger)
-        english = self._translate(job, ledger, report)
-        with ledger.timed("moderation"):
-            self.check_rules(english, "rules_translation", ledger)
-        return english
+        english, plan = self._translate(job, ledger, report, local)
+        if plan is None:
+            with ledger.timed("moderation"):
+                self.check_rules(english, "rules_translation", ledger)
+        return english, plan
 
     def screen(
         self, english: str, ledger: Ledger, executor: Executor, clock: Callable[[], float]
@@ -207,7 +213,9 @@ class TextStages:
                 ledger.bill("guardrail", "guardrail")
                 ledger.decide("guardrail", verdict.flagged, verdict.category)
 
-    def _translate(self, job: Job, ledger: Ledger, report: ProgressFn) -> str:
+    def _translate(
+        self, job: Job, ledger: Ledger, report: ProgressFn, local: frozenset[str]
+    ) -> tuple[str, EditPlan | None]:
         record, translator = ledger.record, self._translator
         record.requirements = list(job.requirements)
         # --no text not yet in English (a new request, or a form that changed it).
@@ -215,7 +223,9 @@ class TextStages:
         if job.english_prompt and job.instruction:
             report(Progress("translation"))
             with ledger.model_call("translation"):
-                translation = translator.refine(job.text, job.english_prompt, job.instruction, exclude)
+                translation = translator.refine(
+                    job.text, job.english_prompt, job.instruction, exclude, local=local
+                )
         elif job.english_prompt:
             if exclude:
                 with ledger.model_call("translation"):
@@ -223,7 +233,7 @@ class TextStages:
                 if usage.input_tokens:
                     ledger.bill("translate", translator.model_id, usage)
                 record.negative_terms = terms
-            return job.english_prompt
+            return job.english_prompt, None
         else:
             report(Progress("translation"))
             with ledger.model_call("translation"):
@@ -239,7 +249,7 @@ class TextStages:
             ledger.decide("classifier", not translation.safe, translation.category)
         if exclude:
             record.negative_terms = list(translation.negative_terms)
-        return translation.english
+        return translation.english, translation.edit
 
 
 def fail_closed(check: Callable[[], TextVerdict]) -> TextVerdict:

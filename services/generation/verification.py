@@ -8,7 +8,8 @@ from typing import Any
 from services.core.images import VISION_MAX_BYTES, VISION_MAX_SIDE, fit
 from services.core.job import Verdict
 from services.generation.bedrock import ToolCaller, ToolSpec, Usage
-from services.generation.translation import PromptAnswer, delimit
+from services.generation.prompt_answers import PromptAnswer
+from services.generation.translation import delimit
 
 VERIFY_SYSTEM = """You check whether a generated image fulfils a user's image request.
 The request arrives between <request> and </request> (often Japanese), followed by the

@@ -320,6 +320,8 @@ class Intake:
             raise InputRejected("refine.empty")
         job = self._child(record, parsed.options, "refine", slack)
         job.instruction = instruction or None
+        # The image the thread shows, which a change to one part of it edits.
+        job.source_attempt = attempt.index if attempt else None
         return self._queue(job)
 
     def from_form(self, form: FormInput, slack: SlackContext, parent: str | None) -> Job:

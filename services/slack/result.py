@@ -118,7 +118,9 @@ def build_result_blocks(
     shown = record.chosen() if attempt is None else record.attempt(attempt)
     headline = _result_headline(record, attempt=attempt, unverified=unverified, lang=lang)
     if record.edit is not None:
-        done = t(f"edit.done.{record.edit.action}", lang, text=escape(shorten(record.original_text)))
+        # ✏️ and a mention in the thread both name the change in the user's words.
+        words = record.edit.instruction or record.original_text
+        done = t(f"edit.done.{record.edit.action}", lang, text=escape(shorten(words)))
         headline = f"{done}\n{headline}"
     if blurred:
         headline += "\n" + t(

@@ -547,6 +547,8 @@ def test_message_shortcut_on_an_empty_message_answers_privately(bot: BotHarness,
 
 THREAD = "1700000100.000100"
 BRIGHTER_EN = "aurora over a night sea, green curtains of light, bright and luminous"
+# The refine call's tool where the posted image could also be edited in place (Nova Canvas can).
+REFINE = "submit_revised_prompt"
 
 
 def _first_mention(bot: BotHarness) -> dict[str, Any]:
@@ -557,21 +559,27 @@ def _first_mention(bot: BotHarness) -> dict[str, Any]:
     return bot.record()
 
 
+def refine_text(bot: BotHarness) -> str:
+    """The user-turn text of the only refine call."""
+    [call] = bot.aws.requests("Converse", tool=REFINE)
+    return str(call.body["messages"][0]["content"][0]["text"])
+
+
 def test_reply_in_the_result_thread_refines_the_prompt_and_keeps_the_seed(bot: BotHarness) -> None:
     first = _first_mention(bot)
-    bot.aws.push_tool_input(TRANSLATE, translated(BRIGHTER_EN))
+    bot.aws.push_tool_input(REFINE, translated(BRIGHTER_EN, scope="global"))
 
     response = bot.mention("もっと明るく", ts="1700000200.000200", thread_ts=THREAD)
     bot.wait_idle()
 
     assert response.status == 200
-    refine_calls = bot.aws.requests("Converse", tool=TRANSLATE)
-    assert len(refine_calls) == 2
-    content = translate_text(bot, 1)
+    assert len(bot.aws.requests("Converse", tool=TRANSLATE)) == 1
+    [refine_call] = bot.aws.requests("Converse", tool=REFINE)
+    content = refine_text(bot)
     assert f"<request>\n{AURORA}\n</request>" in content
     assert f"<current_prompt>\n{AURORA_EN}\n</current_prompt>" in content
     assert "<change>\nもっと明るく\n</change>" in content
-    assert "<current_prompt>" in refine_calls[1].body["system"][0]["text"]
+    assert "<current_prompt>" in refine_call.body["system"][0]["text"]
     invokes = bot.aws.requests("InvokeModel")
     assert len(invokes) == 2
     assert invokes[1].body["textToImageParams"]["text"] == BRIGHTER_EN
@@ -582,17 +590,18 @@ def test_reply_in_the_result_thread_refines_the_prompt_and_keeps_the_seed(bot: B
     assert record["instruction"] == "もっと明るく"
     assert record["parent_job_id"] == first["job_id"]
     assert record["english_prompt"] == BRIGHTER_EN and record["seed"] == first["seed"]
+    assert record["routed"] == "global"
 
 
 def test_reply_with_a_seed_option_refines_with_that_seed(bot: BotHarness) -> None:
     first = _first_mention(bot)
     assert first["seed"] != 7
-    bot.aws.push_tool_input(TRANSLATE, translated(BRIGHTER_EN))
+    bot.aws.push_tool_input(REFINE, translated(BRIGHTER_EN, scope="global"))
 
     bot.mention("もっと明るく --seed 7", ts="1700000200.000200", thread_ts=THREAD)
     bot.wait_idle()
 
-    assert "<change>\nもっと明るく\n</change>" in translate_text(bot, 1)
+    assert "<change>\nもっと明るく\n</change>" in refine_text(bot)
     second = invoke_config(bot, 1)
     assert second["seed"] == 7
     record = record_by_trigger(bot, "refine")

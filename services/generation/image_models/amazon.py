@@ -6,6 +6,7 @@ import base64
 import logging
 from typing import Any
 
+from services.core.edits import REGION_OPERATIONS
 from services.core.errors import ContentFiltered
 from services.generation.bedrock import RetryPolicy
 from services.generation.image_models.base import (
@@ -17,7 +18,7 @@ from services.generation.image_models.base import (
     check_variation,
     invoke_json,
 )
-from services.generation.image_models.edits import REGION_OPERATIONS, EditRequest, ImageRules, UnsupportedEdit
+from services.generation.image_models.edits import EditRequest, ImageRules, UnsupportedEdit
 from services.generation.image_models.fitting import Fitted, fit_image, fit_mask, image_size, outpaint_canvas
 
 logger = logging.getLogger(__name__)

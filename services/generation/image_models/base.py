@@ -14,15 +14,10 @@ from typing import Any, Protocol
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from services.core.edits import REGION_OPERATIONS
 from services.core.errors import ModelUnavailable
 from services.generation.bedrock import RetryPolicy
-from services.generation.image_models.edits import (
-    EDIT_OPERATIONS,
-    REGION_OPERATIONS,
-    EditRequest,
-    ImageRules,
-    UnsupportedEdit,
-)
+from services.generation.image_models.edits import EDIT_OPERATIONS, EditRequest, ImageRules, UnsupportedEdit
 
 # The formats every Bedrock image model accepts as an input image.
 SOURCE_FORMATS = ("PNG", "JPEG")

@@ -13,6 +13,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.core.edits import REGION_OPERATIONS
+
 EditOperation = Literal[
     "inpaint",  # change a region, found by words or given as a mask, into the prompt
     "erase",  # remove what is in the region, filling it with its surroundings
@@ -26,8 +28,6 @@ EditOperation = Literal[
 ]
 EDIT_OPERATIONS: tuple[EditOperation, ...] = get_args(EditOperation)
 
-# The operations whose region comes from ``mask_prompt`` (English words) or ``mask``.
-REGION_OPERATIONS = frozenset(("inpaint", "erase", "recolor"))
 # The operations that mean nothing without a prompt, whatever the model.
 PROMPT_OPERATIONS = frozenset(("inpaint", "recolor", "layout"))
 

@@ -201,7 +201,8 @@ EN: dict[str, str] = {
     ),
     "help.refine": (
         "*Refining*\n"
-        "• Reply in a result's thread, e.g. “brighter”, to rework that image.\n"
+        "• Reply in a result's thread, e.g. “brighter”, to rework that image; a change to one part, "
+        "e.g. “remove the person on the left”, redraws only that part.\n"
         "• Buttons: 🔄 regenerate, 🎯 same seed, ➖/➕ cfg, 🎨 variation, ⚙️ adjust, 👍 approve, "
         "🖼 candidates, 🗑 delete.\n"
         "• Reactions on a result: 🔄 regenerate, ➕/➖ cfg, 🎲 variation, 👍 approve."

@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from services.core.edits import EditPlan, EditSpec
 from services.core.errors import ModerationUnavailable
-from services.core.job import Check, Checkpoint, GenerationOptions, Job, JobRecord, Verdict
-from services.generation import JobOutcome, ModelCatalogue, Pipeline, PipelineConfig, Progress
+from services.core.job import Attempt, Check, Checkpoint, GenerationOptions, Job, JobRecord, Verdict
+from services.generation import JobOutcome, ModelCatalogue, Pipeline, PipelineConfig, Progress, ProgressFn
 from services.generation.bedrock import Usage
 from services.generation.image_models import (
     Capabilities,
@@ -23,7 +24,9 @@ from services.generation.image_models import (
     GenerationRequest,
     VariationRequest,
 )
+from services.generation.ledger import Ledger
 from services.generation.prompting import PromptBuilder
+from services.generation.stages import Best
 from services.generation.translation import Translation
 from services.moderation.image import ImageVerdict
 from services.moderation.ml import TextVerdict
@@ -88,15 +91,27 @@ class FakeTranslator:
 
     def __init__(self, log: Log) -> None:
         self.log = log
+        # What refine answers (None: refinements are not expected), and the ``local`` it was given.
+        self.refined: Translation | None = None
+        self.local: list[frozenset[str]] = []
 
     def translate(self, text: str, exclude: str | None = None, *, photo: bool = False) -> Translation:
         self.log.append("translate")
         return Translation(english=ENGLISH, translated=True, usage=Usage(30, 20), requirements=REQUIREMENTS)
 
     def refine(
-        self, request: str, current_prompt: str, change: str, exclude: str | None = None
+        self,
+        request: str,
+        current_prompt: str,
+        change: str,
+        exclude: str | None = None,
+        local: frozenset[str] = frozenset(),
     ) -> Translation:
-        raise AssertionError("no refinement in these tests")
+        if self.refined is None:
+            raise AssertionError("no refinement in these tests")
+        self.log.append(f"refine: {change}")
+        self.local.append(local)
+        return self.refined
 
     def negative_terms(self, exclude: str) -> tuple[list[str], Usage]:
         raise AssertionError("no exclusions in these tests")
@@ -201,6 +216,31 @@ class FakeArchive:
         return self.records.get(job_id)
 
 
+class FakeLocalEdits:
+    """The Editor's side of a thread mention: which region edits it offers, and the plans it was handed."""
+
+    def __init__(self, log: Log, operations: frozenset[str]) -> None:
+        self.log = log
+        self.operations = operations
+        self.planned: list[tuple[EditPlan, Ledger]] = []
+
+    def region_operations(self, job: Job) -> frozenset[str]:
+        self.log.append("region operations")
+        return self.operations
+
+    def edit_planned(self, job: Job, plan: EditPlan, ledger: Ledger, report: ProgressFn) -> Best:
+        self.log.append(f"edit: {plan.english()}")
+        self.planned.append((plan, ledger))
+        ledger.record.routed = "local_edit"
+        ledger.record.edit = EditSpec(action="edit", instruction=job.instruction)
+        attempt = Attempt(
+            index=1, revision=0, prompt=plan.english(), seed=5, cfg_scale=None, outcome="unverified",
+            image_key="edited.png", policy_action="post",
+        )  # fmt: skip
+        ledger.add_attempts([attempt])
+        return Best(attempt, b"edited image", 50)
+
+
 class Stages:
     """One set of fakes and the pipeline wired to them."""
 
@@ -210,8 +250,12 @@ class Stages:
         verdicts: Sequence[Verdict] = (),
         banned: str | None = None,
         config: PipelineConfig | None = None,
+        local: frozenset[str] | None = None,
     ) -> None:
         self.log = Log()
+        self.translator = FakeTranslator(self.log)
+        # None: no Editor wired (the CLI); a set: the region edits the posted image allows.
+        self.local = FakeLocalEdits(self.log, local) if local is not None else None
         self.model = FakeImageModel(self.log)
         self.verifier = FakeVerifier(self.log, verdicts)
         self.moderator = FakeModerator(self.log)
@@ -222,7 +266,7 @@ class Stages:
         ticks = itertools.count()
         self.pipeline = Pipeline(
             rules=FakeRules(self.log, banned),
-            translator=FakeTranslator(self.log),
+            translator=self.translator,
             prompts=PromptBuilder("{prompt}", []),
             catalogue=ModelCatalogue(self.model, {"fake": self.model}),
             moderator=self.moderator,
@@ -235,6 +279,7 @@ class Stages:
             # Moderation and verification read a marked copy, so the tests see which one they got.
             shrink=lambda data: b"small " + data,
             clock=lambda: float(next(ticks)),
+            local_edits=self.local,
         )
 
     def run(self, job: Job, resume: Checkpoint | None = None) -> JobOutcome:

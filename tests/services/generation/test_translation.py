@@ -8,16 +8,11 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
+from services.core.edits import EditPlan
 from services.core.errors import ContentFiltered, InvalidModelAnswer
 from services.generation.bedrock import RetryPolicy, ToolCaller
-from services.generation.translation import (
-    SYSTEM_PROMPT,
-    TRANSLATE_TOOL,
-    PromptAnswer,
-    Translator,
-    delimit,
-    looks_english,
-)
+from services.generation.prompt_answers import TRANSLATE_TOOL, PromptAnswer
+from services.generation.translation import SYSTEM_PROMPT, Translator, delimit, looks_english
 from tests.servers.aws_emulator import AwsEmulator
 
 TEXT_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -341,3 +336,73 @@ def test_compatibility_kanji_are_japanese_not_english(text: str) -> None:
 
 def test_full_width_latin_reads_as_english() -> None:
     assert looks_english("ａ ｌｉｇｈｔｈｏｕｓｅ ｉｎ ａ ｓｔｏｒｍ")
+
+
+# --- refine: one call that also routes ---------------------------------------------------------------
+
+REFINE_TOOL = "submit_revised_prompt"
+PARTS = ("夜の海にオーロラ", "aurora over a night sea", "左の人を消して")
+
+
+def test_refine_without_a_possible_edit_is_the_translation_tool_as_before(aws: AwsEmulator) -> None:
+    aws.push_tool_input(TOOL, {"english_prompt": "aurora over a night sea, without people"})
+    translator, _ = _translator()
+
+    result = translator.refine(*PARTS)
+
+    [request] = aws.requests("Converse")
+    assert request.tool == TOOL
+    assert "scope" not in request.body["system"][0]["text"]
+    assert result.english == "aurora over a night sea, without people" and result.edit is None
+
+
+def test_refine_with_possible_edits_decides_the_scope_in_the_same_call(aws: AwsEmulator) -> None:
+    aws.push_tool_input(
+        REFINE_TOOL,
+        {
+            "english_prompt": "aurora over a night sea, without people",
+            "safe": True,
+            "category": "none",
+            "requirements": ["人物がいないこと"],
+            "scope": "local",
+            "operation": "erase",
+            "region": "the person on the left",
+            "new_content": "",
+        },
+    )
+    translator, _ = _translator()
+
+    result = translator.refine(*PARTS, local=frozenset({"erase", "inpaint"}))
+
+    [request] = aws.requests("Converse")
+    assert request.tool == REFINE_TOOL
+    [spec] = [tool["toolSpec"] for tool in request.body["toolConfig"]["tools"]]
+    assert spec["inputSchema"]["json"]["properties"]["operation"]["enum"] == ["erase", "inpaint"]
+    system = request.body["system"][0]["text"]
+    assert '"local"' in system and '"erase" when something is removed' in system
+    assert '"recolor"' not in system  # only what the posted image allows is offered
+    assert system.rstrip().endswith("Answer only by calling the tool.")
+    assert "<change>\n左の人を消して\n</change>" in request.body["messages"][0]["content"][0]["text"]
+    assert result.edit == EditPlan(operation="erase", region="the person on the left")
+    assert result.english == "aurora over a night sea, without people"
+    assert result.requirements == ("人物がいないこと",) and result.usage.input_tokens > 0
+
+
+def test_refine_read_as_global_keeps_the_revised_prompt_and_no_plan(aws: AwsEmulator) -> None:
+    aws.push_tool_input(
+        REFINE_TOOL,
+        {
+            "english_prompt": "aurora over a bright night sea",
+            "safe": True,
+            "category": "none",
+            "scope": "global",
+        },
+    )
+    translator, _ = _translator()
+
+    result = translator.refine(
+        "夜の海にオーロラ", "aurora over a night sea", "もっと明るく", local=frozenset({"erase"})
+    )
+
+    assert result.edit is None and result.english == "aurora over a bright night sea"
+    assert len(aws.requests("Converse")) == 1
