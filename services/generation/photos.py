@@ -12,7 +12,8 @@ import logging
 
 from PIL import Image, ImageOps
 
-from services.core.job import Job
+from services.core.job import PHOTO_MODES, Job, PhotoMode
+from services.generation.image_models import EditModels, ImageModel
 from services.generation.ports import ImageScreen, PhotoFetcher
 from services.generation.stages import JobRun
 from services.storage.archive import Archive
@@ -24,6 +25,17 @@ logger = logging.getLogger(__name__)
 MAX_SIDE = 1408
 MIN_SIDE = 320
 MAX_ASPECT = 4.0
+
+
+def photo_modes(model: ImageModel, edits: EditModels) -> tuple[PhotoMode, ...]:
+    """How a photo can be used with ``model``: a variation by the model itself, the other modes
+    by whichever configured model does that edit (the image model, or a Stability service)."""
+    operations = edits.operations(model)
+    return tuple(
+        mode
+        for mode in PHOTO_MODES
+        if (model.capabilities.supports_variation if mode == "variation" else mode in operations)
+    )
 
 
 def as_model_input(data: bytes) -> bytes:

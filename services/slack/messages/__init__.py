@@ -10,11 +10,12 @@ from services.slack.messages.causes import EN_CAUSES, JA_CAUSES
 from services.slack.messages.edits import EN_EDITS, JA_EDITS
 from services.slack.messages.en import EN as _EN_BASE
 from services.slack.messages.ja import JA as _JA_BASE
+from services.slack.messages.photos import EN_PHOTOS, JA_PHOTOS
 
 __all__ = ["EN", "JA", "keys", "t"]
 
-JA: dict[str, str] = {**_JA_BASE, **JA_CAUSES, **JA_EDITS}
-EN: dict[str, str] = {**_EN_BASE, **EN_CAUSES, **EN_EDITS}
+JA: dict[str, str] = {**_JA_BASE, **JA_CAUSES, **JA_EDITS, **JA_PHOTOS}
+EN: dict[str, str] = {**_EN_BASE, **EN_CAUSES, **EN_EDITS, **EN_PHOTOS}
 
 _CATALOGUES: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
 
