@@ -156,6 +156,8 @@ def build_services(
         # the lock the job threads write under, which python -m bench shows slowing the ack. Jobs
         # that run on workers are counted in the job store, which sees them all.
         active=runner if front is None else store,
+        # What the form offers for a photo, and accepts: the models' own variation and the edits.
+        photo_modes=editor.photo_modes,
     )
     reports = ReportDesk(archive, client, settings.admin_channel, settings.language)
     return Services(

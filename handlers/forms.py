@@ -51,6 +51,9 @@ def open_form(
         private_metadata=context.model_dump_json(exclude_none=True),
         lang=lang,
         title_key=title,
+        # Like cfg and sizes, for the model the form opens with; a different model chosen in the
+        # form is checked on submission.
+        photo_modes=intake.photo_modes(defaults.model),
     )
     client.views_open(trigger_id=trigger_id, view=view)
 

@@ -168,6 +168,12 @@ def home_action_body(
     return urlencode({"payload": json.dumps(payload)})
 
 
+def file_input_state(*files: dict[str, Any]) -> dict[str, Any]:
+    """A file_input's entry in view.state.values: the uploaded files' Slack file objects (the same
+    objects a message's ``files`` carries), as bolt-js's ViewStateValue types them."""
+    return {"type": "file_input", "files": list(files)}
+
+
 def view_submission_body(
     values: dict[str, dict[str, Any]],
     *,

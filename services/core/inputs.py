@@ -20,6 +20,8 @@ from services.core.images import image_format
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_INPUT_PIXELS = 50_000_000
 INPUT_MIME_TYPES = {"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp", "image/gif": "gif"}
+# The same types as the file extensions Slack's file_input offers (its ``filetypes``).
+INPUT_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "gif")
 
 
 class SourceFile(BaseModel):

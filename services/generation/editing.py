@@ -23,12 +23,13 @@ from PIL import Image
 from services.core.edits import OUTPAINT_ACTIONS, REGION_OPERATIONS, EditPlan, EditSpec
 from services.core.errors import BotError, InputRejected, NoSafeImage
 from services.core.images import check_copy
-from services.core.job import SAFE_OUTCOMES, Attempt, Job, JobRecord
+from services.core.job import SAFE_OUTCOMES, Attempt, Job, JobRecord, PhotoMode
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.edit_plans import EditPlanner
 from services.generation.image_models import EditModels, EditRequest, UnsupportedEdit, preset_expansion
 from services.generation.ledger import Ledger, ModelSlots, archived_outcome
+from services.generation.photos import photo_modes
 from services.generation.pipeline import JobOutcome
 from services.generation.ports import (
     ImageScreen,
@@ -100,6 +101,10 @@ class Editor:
     def operations(self, model_alias: str | None) -> frozenset[str]:
         """The edits the buttons may offer on an image made by ``model_alias``."""
         return self.edits.operations(self.catalogue.model_for(model_alias))
+
+    def photo_modes(self, model_alias: str | None) -> tuple[PhotoMode, ...]:
+        """How a user's photo can be used when ``model_alias`` makes the image (the form offers these)."""
+        return photo_modes(self.catalogue.model_for(model_alias), self.edits)
 
     def run(self, job: Job, progress: ProgressFn | None = None) -> JobOutcome:
         """Run the edit (or undo) of ``job``; archive its record and images whatever happens."""

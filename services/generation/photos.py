@@ -13,9 +13,9 @@ import logging
 from PIL import Image, ImageOps
 
 from services.core.errors import InputRejected
-from services.core.job import Job
-from services.generation.image_models import EditModels
-from services.generation.photo_plans import use_photo
+from services.core.job import PHOTO_MODES, Job, PhotoMode
+from services.generation.image_models import EditModels, ImageModel
+from services.generation.photo_plans import mode_model, use_photo
 from services.generation.ports import ImageScreen, PhotoFetcher
 from services.generation.stages import JobRun
 from services.storage.archive import Archive
@@ -27,6 +27,13 @@ logger = logging.getLogger(__name__)
 MAX_SIDE = 1408
 MIN_SIDE = 320
 MAX_ASPECT = 4.0
+
+
+def photo_modes(model: ImageModel, edits: EditModels) -> tuple[PhotoMode, ...]:
+    """How a photo can be used with ``model``: the modes some configured model does (a variation
+    by the model itself, the others by the image model or a Stability service), as the worker
+    chooses them (``photo_plans.mode_model``), so the form offers only what will run."""
+    return tuple(mode for mode in PHOTO_MODES if mode_model(mode, model, edits) is not None)
 
 
 def as_model_input(data: bytes) -> bytes:

@@ -249,6 +249,7 @@ class Pipeline:
             user_negative=options.negative,
             negative_terms=list(job.negative_terms),
             source_image_key=job.source_image_key,
+            photo_mode=job.photo_mode,
             instruction=job.instruction,
             width=options.width or self.config.width,
             height=options.height or self.config.height,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from services.core.edits import EditSpec
 from services.core.errors import InputRejected
 from services.core.inputs import SourceFile
-from services.core.job import MAX_TEXT_CHARS, Attempt, GenerationOptions, Job, JobRecord, SlackContext
+from services.core.job import (
+    MAX_TEXT_CHARS,
+    Attempt,
+    GenerationOptions,
+    Job,
+    JobRecord,
+    PhotoMode,
+    SlackContext,
+)
 from services.core.text import Language
 from services.generation.describe import Description
 from services.generation.image_models import Capabilities
@@ -66,8 +74,9 @@ def described_job(
     )
 
 
-def check_photo(photo: SourceFile, caps: Capabilities) -> None:
-    """What can be told of a photo before a download: its declared type and size, the model's support."""
+def check_photo(photo: SourceFile, modes: tuple[PhotoMode, ...]) -> None:
+    """What can be told of a photo before a download: its declared type and size, and that some
+    configured model can use it (``modes``: how the job's image model, or an edit model, can)."""
     photo.check_declared()
-    if not caps.supports_variation:
+    if not modes:
         raise InputRejected("photo.unsupported")

@@ -7,7 +7,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from services.core.job import CFG_MAX, CFG_MIN, MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, MAX_TEXT_CHARS, SEED_MAX
+from services.core.inputs import SourceFile
+from services.core.job import (
+    CFG_MAX,
+    CFG_MIN,
+    MAX_NEGATIVE_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_TEXT_CHARS,
+    SEED_MAX,
+    PhotoMode,
+)
 from services.core.people import UserUsage
 
 
@@ -27,6 +36,9 @@ class FormInput(BaseModel):
     size: str | None = None
     style: str | None = None
     model: str | None = None
+    # The photo given in the form's file input, and how to use it (None: chosen from the words).
+    photo: SourceFile | None = None
+    photo_mode: PhotoMode | None = None
 
     def english_for(self, original: str | None) -> str | None:
         """The English prompt asked for: ``original`` itself when the field still shows its prefill."""

@@ -22,6 +22,7 @@ from services.core.job import (
     GenerationOptions,
     Job,
     JobRecord,
+    PhotoMode,
     SlackContext,
     Trigger,
     button_ref,
@@ -32,8 +33,8 @@ from services.core.text import Language, clean_slack_text
 from services.generation.catalogue import ModelCatalogue
 from services.generation.describe import load_descriptions
 from services.generation.options import ParsedRequest, parse_request, resolve_size
-from services.generation.presets import STYLES
 from services.intake.edits import check_photo, described_job, edit_job, stepped_cfg, undo_job
+from services.intake.form_jobs import check_form_photo, form_options
 from services.intake.forms import FormInput, HelpRequested, QuotaStatus, UsageReport
 from services.intake.handoff import ActiveJobs, JobSubmitter
 from services.intake.quotas import DEFAULT_TIMEZONE, QuotaLimits, Quotas
@@ -75,6 +76,7 @@ class Intake:
         *,
         store: JobStore | None = None,
         active: ActiveJobs | None = None,
+        photo_modes: Callable[[str | None], tuple[PhotoMode, ...]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._submit = submitter.submit
@@ -84,6 +86,7 @@ class Intake:
         self._store = store
         self.config = config or IntakeConfig()
         self._clock = clock
+        self._photo_modes = photo_modes or self._variation_only
         limits = QuotaLimits(
             user_daily=self.config.user_daily_quota,
             team_daily=self.config.team_daily_quota,
@@ -93,6 +96,11 @@ class Intake:
             max_queued=self.config.max_queued_per_user,
         )
         self._quotas = Quotas(state, limits, active=active, clock=clock)
+
+    def _variation_only(self, model_alias: str | None) -> tuple[PhotoMode, ...]:
+        # Without the edit models (wiring passes Editor.photo_modes), only what the model does itself.
+        caps = self._catalogue.model_for(model_alias).capabilities
+        return ("variation",) if caps.supports_variation else ()
 
     # --- who is asking ---------------------------------------------------------------------------
 
@@ -180,7 +188,7 @@ class Intake:
             raise HelpRequested
         text = parsed.text
         if photo is not None:
-            check_photo(photo, self._catalogue.model_for(parsed.options.model).capabilities)
+            check_photo(photo, self.photo_modes(parsed.options.model))
         if not text:
             raise InputRejected("photo.needs_text" if photo is not None else "input.empty")
         if len(text) > MAX_TEXT_CHARS:
@@ -324,57 +332,39 @@ class Intake:
         job.source_attempt = attempt.index if attempt else None
         return self._queue(job)
 
+    def photo_modes(self, model_alias: str | None) -> tuple[PhotoMode, ...]:
+        """How a photo can be used when ``model_alias`` makes the image: what the form offers."""
+        return self._photo_modes(model_alias)
+
     def from_form(self, form: FormInput, slack: SlackContext, parent: str | None) -> Job:
-        """The ⚙️ 調整 form (or /imagine with no text); InputRejected carries ``field`` for the form."""
+        """The ⚙️ 調整 form (or /imagine with no text); InputRejected carries ``field`` for the form.
+
+        A photo in the form is the job's source, as a mention's photo is; on ⚙️ 調整 it replaces
+        the result as the starting point, and the words are translated anew for it.
+        """
         record, attempt = self.load(parent) if parent else (None, None)
         base = self._inherited(record, attempt) if record else self._preferred(slack.user_id)
-        alias = form.model or base.model or self.default_alias
-        if alias not in self._catalogue.models:
-            raise InputRejected(
-                "option.unknown_model", value=alias, allowed=", ".join(self._catalogue.models), field="model"
-            )
-        model = self._catalogue.models[alias]
-        caps = model.capabilities
-        update: dict[str, object] = {"model": alias, "seed": form.seed, "negative": form.negative or None}
-        if caps.has_cfg and form.cfg_scale is not None:
-            low, high = caps.cfg_min or 0, caps.cfg_max or 0
-            if not low <= form.cfg_scale <= high:
-                raise InputRejected(
-                    "option.out_of_range", option="cfg", value=form.cfg_scale, low=low, high=high, field="cfg"
-                )
-            update["cfg_scale"] = form.cfg_scale
-        elif not caps.has_cfg:
-            update["cfg_scale"] = None
-        if form.seed is not None and form.seed > caps.seed_max:
-            raise InputRejected(
-                "option.out_of_range", option="seed", value=form.seed, low=0, high=caps.seed_max, field="seed"
-            )
-        if form.size:
-            try:
-                update["width"], update["height"] = resolve_size(form.size, model)
-            except InputRejected as exc:
-                raise InputRejected(exc.kind, **exc.details, field="size") from exc
-            update["preset"] = None
-        if form.style and form.style not in STYLES:
-            raise InputRejected(
-                "option.unknown_style", value=form.style, allowed=", ".join(STYLES), field="style"
-            )
-        update["style"] = form.style or None
-        options = base.model_copy(update=update)
+        options = form_options(form, base, self._catalogue, self.default_alias)
+        check_form_photo(form, self.photo_modes(options.model))
         text = " ".join(form.text.split()) or " ".join(form.english_prompt.split())
         if not text:
-            raise InputRejected("input.empty", field="text")
+            # As for a mention's photo: the words say what to make of it, and the result is checked
+            # against them.
+            raise InputRejected("form.error.photo_needs_text" if form.photo else "input.empty", field="text")
         lang = self.lang_for(slack.user_id, slack.team_id)
         english = form.english_for(record.english_prompt if record else None)
         if record is None:
             job = Job(
                 text=text, english_prompt=english, options=options, trigger="modal", slack=slack, lang=lang
             )
+            job.source_file, job.photo_mode = form.photo, form.photo_mode
             return self._queue(job)
         job = self._child(record, options, "adjust", slack)
-        job.text = text
-        if english is None or (english == record.english_prompt and text != record.original_text):
-            # The Japanese changed and the English did not: translate the new text.
+        job.text, job.source_file, job.photo_mode = text, form.photo, form.photo_mode
+        unchanged = english == record.english_prompt
+        if english is None or (unchanged and (text != record.original_text or form.photo is not None)):
+            # The Japanese changed and the English did not, or a photo replaces the result: the
+            # prompt and its checklist were written for the old request, so translate the text anew.
             job.english_prompt = None
             job.requirements = []
             job.negative_terms = []

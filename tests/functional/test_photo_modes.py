@@ -177,3 +177,47 @@ def test_a_style_no_model_here_can_borrow_falls_back_to_a_variation_and_says_so(
     assert (record["photo_mode"], record["photo_mode_asked"]) == ("variation", "style_reference")
     assert record["status"] == "accepted"
     assert "ご希望の「画風の参考」はいまの設定では使えないため、近い方法で作りました。" in context
+
+
+CORE = "stability.stable-image-core-v1:1"
+STYLE_GUIDE = "stability.stable-image-style-guide-v1:0"
+
+
+def test_a_photo_for_a_model_nothing_here_can_start_from_is_refused_at_once(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any
+) -> None:
+    bot = BotHarness(settings.model_copy(update={"image_model_id": CORE}), slack_api, aws, s3)
+    try:
+        shared = bot.slack.add_file(_photo(), "photo.jpg", "image/jpeg")
+        bot.mention("この写真の雰囲気で猫を", ts="1700000900.000900", files=[shared])
+        bot.wait_idle()
+        refusals = [str(c.params.get("text", "")) for c in bot.slack.calls("chat.postEphemeral")]
+        downloads = bot.slack.file_requests()
+    finally:
+        bot.close()
+
+    assert any("写真" in text for text in refusals)
+    assert downloads == []  # refused before a byte was fetched
+    assert aws.requests() == []
+
+
+def test_a_photo_for_a_text_only_model_is_used_by_a_configured_style_guide(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any
+) -> None:
+    update = {"image_model_id": CORE, "edit_model_style_reference": STYLE_GUIDE}
+    configured = settings.model_copy(update=update)
+    bot = BotHarness(configured, slack_api, aws, s3)
+    try:
+        record, context = _ask(
+            bot,
+            "この写真の雰囲気で猫を",
+            {"english_prompt": "a cat", "photo_mode": "style_reference", "similarity": "medium"},
+            "1700000901.000901",
+        )
+        [invoke] = aws.requests("InvokeModel")
+    finally:
+        bot.close()
+
+    assert invoke.model_id == STYLE_GUIDE
+    assert record["photo_mode"] == "style_reference"
+    assert "写真の画風を参考に" in context

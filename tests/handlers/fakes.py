@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from services.core.errors import InputRejected
 from services.core.inputs import SourceFile
-from services.core.job import Attempt, JobRecord, SlackContext
+from services.core.job import Attempt, JobRecord, PhotoMode, SlackContext
 from services.core.people import RecentJob, UserPrefs, UserUsage
 from services.core.text import Language
 from services.generation import ModelCatalogue
@@ -236,6 +236,11 @@ class FakeIntake:
         self.usage_report = UsageReport(today=[], week=[])
         self.default_alias = "nova"
         self.config = _Config()
+        # How each model can use a photo (what the form offers).
+        self.modes: dict[str, tuple[PhotoMode, ...]] = {
+            "nova": ("variation", "restyle", "layout"),
+            "sdxl": ("variation", "restyle"),
+        }
 
     def _do(self, name: str, *args: Any) -> None:
         self.calls.append((name, *args))
@@ -271,6 +276,9 @@ class FakeIntake:
 
     def refine(self, value: str, text: str, slack: SlackContext) -> None:
         self._do("refine", value, text, slack)
+
+    def photo_modes(self, model_alias: str | None) -> tuple[PhotoMode, ...]:
+        return self.modes.get(model_alias or self.default_alias, ())
 
     def from_form(self, form: FormInput, slack: SlackContext, parent: str | None) -> None:
         self._do("from_form", form, slack, parent)

@@ -114,3 +114,66 @@ def test_a_new_form_starts_from_the_users_saved_defaults(services: FakeServices)
     # The chosen model's sizes and cfg range, not the default model's.
     assert [option["value"] for option in blocks["size"]["options"]] == ["1:1", "16:9", "9:16", "3:2", "2:3"]
     assert (blocks["cfg"]["min_value"], blocks["cfg"]["max_value"]) == ("0", "35")
+
+
+# --- the photo ------------------------------------------------------------------------------------
+
+PHOTO_FILE = {
+    "id": "F0PHOTO001",
+    "name": "cat.png",
+    "mimetype": "image/png",
+    "filetype": "png",
+    "size": 2048,
+    "url_private": "https://files.slack.com/files-pri/T0TEST-F0PHOTO001/cat.png",
+    "url_private_download": "https://files.slack.com/files-pri/T0TEST-F0PHOTO001/download/cat.png",
+}
+
+
+def test_the_form_offers_the_photo_uses_of_the_model_it_opens_with(services: FakeServices) -> None:
+    services.state.saved["U0USER"] = UserPrefs(model="sdxl")
+    client = FakeClient()
+
+    open_form(client, services, "1.2.3", "U0USER", FormContext(channel="C0CHAN"))  # type: ignore[arg-type]
+
+    [opened] = client.sent("views.open")
+    blocks = {block["block_id"]: block["element"] for block in opened["view"]["blocks"]}
+    assert blocks["photo"]["type"] == "file_input"
+    assert [option["value"] for option in blocks["photo_mode"]["options"]] == ["-", "variation", "restyle"]
+
+
+def test_no_photo_field_for_a_model_that_cannot_use_one(services: FakeServices) -> None:
+    services.intake.modes = {}
+    client = FakeClient()
+
+    open_form(client, services, "1.2.3", "U0USER", FormContext(channel="C0CHAN"))  # type: ignore[arg-type]
+
+    [opened] = client.sent("views.open")
+    assert {"photo", "photo_mode"}.isdisjoint(block["block_id"] for block in opened["view"]["blocks"])
+
+
+def test_a_submitted_photo_and_its_use_reach_intake(app: FakeApp, services: FakeServices) -> None:
+    state = values(text="水彩画風に")
+    state["photo"] = {"photo": slack_requests.file_input_state(PHOTO_FILE)}
+    chosen = {"text": {"type": "plain_text", "text": "画風を変える"}, "value": "restyle"}
+    state["photo_mode"] = {"photo_mode": {"type": "static_select", "selected_option": chosen}}
+
+    outcome = submit(app, state)
+
+    assert outcome.ack.only == {}
+    [(form, _, _)] = services.intake.called("from_form")
+    assert form.photo is not None and form.photo.id == "F0PHOTO001"
+    assert form.photo.url == PHOTO_FILE["url_private_download"]
+    assert form.photo_mode == "restyle"
+
+
+def test_a_refused_photo_is_shown_under_the_photo_field(app: FakeApp, services: FakeServices) -> None:
+    services.intake.refuse["from_form"] = InputRejected("image.not_image", name="report.pdf", field="photo")
+    state = values(text="水彩画風に")
+    state["photo"] = {"photo": slack_requests.file_input_state({**PHOTO_FILE, "mimetype": "application/pdf"})}
+
+    outcome = submit(app, state)
+
+    assert outcome.body == {
+        "response_action": "errors",
+        "errors": {"photo": t("image.not_image", name="report.pdf")},
+    }

@@ -4,7 +4,8 @@ Besides the Web API methods it hosts private files the way files.slack.com does:
 ``url_private_download`` answer the bytes only to ``Authorization: Bearer <bot token>`` (with the
 files:read scope), and otherwise HTTP 200 with an HTML sign-in page, as Slack does; every such GET is
 recorded with its headers. API responses carry ``x-oauth-scopes``, the comma-separated scopes granted
-to the token (default: the bot scopes of the repository's manifest.yml plus files:read).
+to the token (default: the bot scopes of the repository's manifest.yml plus files:read). Views are
+refused as Slack refuses them (tests/servers/slack_views.py), file_input fields included.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.servers.slack_files import FileHost, FileRequest, default_scopes
+from tests.servers.slack_views import FILE_INPUT_SCOPE, view_problems
 from tests.servers.slack_wire import (
     JSON_CONTENT_TYPE,
     Reply,
@@ -579,10 +581,15 @@ class SlackApiServer:
         return {"ok": True, "files": answer}
 
     def _view_reply(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Answer a views.* call with the given view plus an id."""
+        """Answer a views.* call with the given view plus an id, or refuse it as Slack would."""
         view = params.get("view")
         if not isinstance(view, dict):
             return error("invalid_arguments")
+        problems, has_file_input = view_problems(view)
+        if problems:
+            return {**error("invalid_arguments"), "response_metadata": {"messages": problems}}
+        if has_file_input and FILE_INPUT_SCOPE not in self._scopes:
+            return {**error("missing_scope"), "needed": FILE_INPUT_SCOPE, "provided": ",".join(self._scopes)}
         view_id = str_or_none(params.get("view_id")) or f"V{self._next_number():010d}"
         return {"ok": True, "view": {"id": view_id, **view}}
 

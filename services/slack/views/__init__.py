@@ -24,11 +24,14 @@ from services.slack.views.form import (
 )
 from services.slack.views.help import build_help_blocks, build_help_text
 from services.slack.views.home import MAX_RECENT_JOBS, TOP_USERS, build_home_view
+from services.slack.views.photo_fields import BLOCK_PHOTO, BLOCK_PHOTO_MODE
 
 __all__ = [
     "BLOCK_CFG",
     "BLOCK_MODEL",
     "BLOCK_NEGATIVE",
+    "BLOCK_PHOTO",
+    "BLOCK_PHOTO_MODE",
     "BLOCK_PROMPT",
     "BLOCK_SEED",
     "BLOCK_SIZE",

@@ -15,13 +15,22 @@ from pydantic import ValidationError
 from slack_sdk.models.blocks import Block, InputBlock, NumberInputElement, PlainTextInputElement
 from slack_sdk.models.views import View
 
-from services.core.job import CFG_MAX, CFG_MIN, MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, MAX_TEXT_CHARS, SEED_MAX
+from services.core.job import (
+    CFG_MAX,
+    CFG_MIN,
+    MAX_NEGATIVE_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_TEXT_CHARS,
+    SEED_MAX,
+    PhotoMode,
+)
 from services.core.text import Language
 from services.intake import FormInput, prefilled_prompt
 from services.slack import ids
 from services.slack.limits import INPUT_LABEL, INPUT_VALUE, PLACEHOLDER, VIEW_TITLE, fit
 from services.slack.messages import t
 from services.slack.views.blocks import Choice, read_choice, select
+from services.slack.views.photo_fields import BLOCK_PHOTO, BLOCK_PHOTO_MODE, photo_blocks, read_photo
 
 # Block ids of the form; the action id of the element inside each block is the same string.
 BLOCK_TEXT = "text"
@@ -102,8 +111,10 @@ def build_imagine_form(
     private_metadata: str,
     lang: Language = "ja",
     title_key: str = "form.title.new",
+    photo_modes: Sequence[PhotoMode] = (),
 ) -> dict[str, Any]:
-    """The modal for /imagine with no text and for ⚙️ 調整; ``cfg_range`` None drops the cfg field."""
+    """The modal for /imagine with no text and for ⚙️ 調整; ``cfg_range`` None drops the cfg field,
+    and ``photo_modes`` (how the model can use a photo) empty drops the photo fields."""
     if len(private_metadata) > PRIVATE_METADATA_MAX_CHARS:
         raise ValueError(f"private_metadata is {len(private_metadata)} characters, over Slack's 3000")
     prompt = prefilled_prompt(defaults.english_prompt)
@@ -119,6 +130,8 @@ def build_imagine_form(
             placeholder=t("form.placeholder.text", lang),
             multiline=True,
         ),
+        # The photo sits under the words: together they say what to make.
+        *photo_blocks(photo_modes, lang=lang, adjusting=title_key == "form.title.adjust"),
         _text_input(
             BLOCK_PROMPT,
             t("form.label.prompt", lang),
@@ -236,6 +249,8 @@ _FIELD_BLOCKS = {
     "size": BLOCK_SIZE,
     "style": BLOCK_STYLE,
     "model": BLOCK_MODEL,
+    "photo": BLOCK_PHOTO,
+    "photo_mode": BLOCK_PHOTO_MODE,
 }
 _FIELD_RANGES = {"cfg_scale": (CFG_MIN, CFG_MAX), "seed": (0, SEED_MAX)}
 
@@ -272,10 +287,13 @@ def read_imagine_form(values: Mapping[str, Mapping[str, Any]], lang: Language = 
             seed = int(raw_seed)
         except ValueError:
             errors[BLOCK_SEED] = t("form.error.integer", lang)
+    photo, photo_error = read_photo(_element(values, BLOCK_PHOTO), lang)
+    if photo_error:
+        errors[BLOCK_PHOTO] = photo_error
     text = _typed(values, BLOCK_TEXT)
     prompt = _typed(values, BLOCK_PROMPT)
     if not text and not prompt:
-        errors[BLOCK_TEXT] = t("form.error.required", lang)
+        errors[BLOCK_TEXT] = t("form.error.photo_needs_text" if photo else "form.error.required", lang)
     fields: dict[str, Any] = {
         "text": text,
         "english_prompt": prompt,
@@ -285,6 +303,8 @@ def read_imagine_form(values: Mapping[str, Mapping[str, Any]], lang: Language = 
         "size": _selected(values, BLOCK_SIZE),
         "style": _selected(values, BLOCK_STYLE),
         "model": _selected(values, BLOCK_MODEL),
+        "photo": photo,
+        "photo_mode": _selected(values, BLOCK_PHOTO_MODE),
     }
     try:
         form = FormInput(**fields)

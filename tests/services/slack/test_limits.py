@@ -29,6 +29,7 @@ from services.core.job import (
     MAX_NEGATIVE_CHARS,
     MAX_PROMPT_CHARS,
     MAX_TEXT_CHARS,
+    PHOTO_MODES,
     Attempt,
     Check,
     Job,
@@ -249,6 +250,7 @@ def test_the_form_with_the_longest_defaults_is_valid(lang: Language, title_key: 
             private_metadata="m" * 3000,
             lang=lang,
             title_key=title_key,
+            photo_modes=PHOTO_MODES,
         )
         check_view(view)
 
