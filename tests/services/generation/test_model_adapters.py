@@ -732,6 +732,14 @@ def test_a_new_stability_model_is_its_bodies_and_its_answer(aws: AwsEmulator) ->
     assert (_size(image.data), image.seed) == ((1344, 768), 4321)
 
 
+@pytest.mark.parametrize("value", ["not base64!", "aGVsbG8", "aGVs bG8=", "aGVsbG8=é"])
+def test_an_image_that_is_not_base64_is_a_model_failure_not_a_crash(aws: AwsEmulator, value: str) -> None:
+    aws.push(f"InvokeModel:{CORE}", {"seeds": [1], "finish_reasons": [None], "images": [value]})
+
+    with pytest.raises(ModelUnavailable, match="image is not base64"):
+        _model(CORE).generate(_request())
+
+
 def test_stable_image_records_the_returned_seed(aws: AwsEmulator) -> None:
     png = _image((64, 64))
     aws.push(f"InvokeModel:{SD35}", {"seeds": [2130420379], "finish_reasons": [None], "images": [_b64(png)]})
