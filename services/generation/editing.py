@@ -14,7 +14,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,7 +29,13 @@ from services.core.job import SAFE_OUTCOMES, Attempt, Job, JobRecord
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
 from services.generation.edit_plans import EditPlanner
-from services.generation.image_models import EditModels, EditRequest, UnsupportedEdit, preset_expansion
+from services.generation.image_models import (
+    EditModel,
+    EditModels,
+    EditRequest,
+    UnsupportedEdit,
+    preset_expansion,
+)
 from services.generation.ledger import Ledger, ModelSlots, archived_outcome
 from services.generation.pipeline import JobOutcome
 from services.generation.ports import (
@@ -39,6 +47,7 @@ from services.generation.ports import (
     ToxicityScreen,
 )
 from services.generation.stages import fail_closed, store_image
+from services.generation.turns import Turns
 from services.storage.archive import Archive
 
 logger = logging.getLogger(__name__)
@@ -82,6 +91,8 @@ class Editor:
         max_attempts: int = 3,
         costs: CostTable | None = None,
         model_slots: threading.Semaphore | None = None,
+        upscales: Turns | None = None,
+        side: Executor | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.catalogue = catalogue
@@ -95,6 +106,10 @@ class Editor:
         self._max_attempts = max_attempts
         self._costs = costs or CostTable()
         self._slots = ModelSlots(model_slots)
+        # UPSCALE_CONCURRENCY: upscales beyond it wait in line (services/generation/turns.py).
+        self._upscales = upscales
+        # Check copies and archive writes run here while the job thread waits on a model.
+        self._side = side or ThreadPoolExecutor(max_workers=4, thread_name_prefix="edit-side")
         self._clock = clock
 
     def operations(self, model_alias: str | None) -> frozenset[str]:
@@ -172,10 +187,44 @@ class Editor:
             raise InputRejected("edit.unsupported") from exc
         record.edit_operation = request.operation
         record.model_id = model.model_id
+        # Rekognition and the checker read a small JPEG, made once per image; the source's is made
+        # while the model works.
+        before = self._side.submit(check_copy, source)
+        with self._turn(request.operation, ledger, report):
+            best = self._tries(
+                job, model, request, english=english, before=before, ledger=ledger, report=report
+            )
+        if best is None:
+            raise NoSafeImage("every edited image was unsafe")
+        return best
+
+    @contextmanager
+    def _turn(self, operation: str, ledger: Ledger, report: ProgressFn) -> Iterator[None]:
+        """An upscale's turn (UPSCALE_CONCURRENCY), with its place in line shown while it waits."""
+        turns = self._upscales
+        if operation != "upscale" or turns is None:
+            yield
+            return
+        with ledger.timed("upscale_queue"):
+            turns.take(lambda place: report(Progress("upscale_queue", position=place)))
+        try:
+            yield
+        finally:
+            turns.give()
+
+    def _tries(
+        self,
+        job: Job,
+        model: EditModel,
+        request: EditRequest,
+        *,
+        english: str,
+        before: Future[bytes],
+        ledger: Ledger,
+        report: ProgressFn,
+    ) -> _Best | None:
+        """Edit until an image is safe and matches (once for upscale and cut-outs); the best one."""
         tries = 1 if request.operation in _DETERMINISTIC else self._max_attempts
-        # Rekognition and the checker read a small JPEG, decoded once per image: an upscale's
-        # 4096² PNG would otherwise be decoded and re-encoded once for each of them.
-        before = check_copy(source)
         best: _Best | None = None
         for index in range(1, tries + 1):
             report(Progress("generation", index, tries))
@@ -189,17 +238,29 @@ class Editor:
             ledger.bill("image", model.model_id, images=1)
             data, attempt.seed = images[0].data, images[0].seed
             del images  # the decoded answer; only the PNG bytes are kept
-            attempt.image_key = store_image(self._archive, job.job_id, attempt, data)
-            preview = check_copy(data)
-            if not self._safe(attempt, preview, ledger, report):
+            # Archived while its copy is made and checked: an S3 write of a 4096² PNG takes a while.
+            archived = self._side.submit(store_image, self._archive, job.job_id, attempt, data)
+            try:
+                preview = check_copy(data)
+                safe = self._safe(attempt, preview, ledger, report)
+                if safe:
+                    self._check(
+                        attempt,
+                        before.result(),
+                        preview,
+                        job=job,
+                        english=english,
+                        ledger=ledger,
+                        report=report,
+                    )
+            finally:
+                attempt.image_key = archived.result()
+            if not safe:
                 continue
-            self._check(attempt, before, preview, job=job, english=english, ledger=ledger, report=report)
             if best is None or _score(attempt) > _score(best.attempt):
                 best = _Best(attempt, data)
             if attempt.outcome in ("accepted", "unverified"):
                 break
-        if best is None:
-            raise NoSafeImage("every edited image was unsafe")
         return best
 
     def _request(self, job: Job, source: bytes, ledger: Ledger) -> tuple[EditRequest, str]:
