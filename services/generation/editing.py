@@ -112,6 +112,10 @@ class Editor:
         self._side = side or ThreadPoolExecutor(max_workers=4, thread_name_prefix="edit-side")
         self._clock = clock
 
+    def close(self) -> None:
+        """Let check copies and archive writes in flight finish, then stop their threads."""
+        self._side.shutdown(wait=True)
+
     def operations(self, model_alias: str | None) -> frozenset[str]:
         """The edits the buttons may offer on an image made by ``model_alias``."""
         return self.edits.operations(self.catalogue.model_for(model_alias))
