@@ -64,7 +64,7 @@ def check_copy(data: bytes, max_side: int = CHECK_MAX_SIDE) -> bytes:
     with Image.open(io.BytesIO(data)) as opened:
         # A JPEG source decodes straight at the reduced scale; a PNG has to be decoded whole.
         opened.draft("RGB", (max_side, max_side))
-        # convert() of an RGB image is a full copy: 48 MB more for an upscale's 4096² answer.
+        # convert() of an RGB image is a full copy: 64 MB more for an upscale's 4096² answer.
         image = opened if opened.mode == "RGB" else opened.convert("RGB")
         if max(image.size) > max_side:
             # Box-averaging by a whole factor first (4096 → 1024 in one step) is exact where the
