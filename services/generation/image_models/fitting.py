@@ -1,9 +1,11 @@
-"""Make any photo acceptable to a model without distorting it, and build outpainting canvases.
+"""Make any image acceptable to a model without distorting it, and build outpainting canvases.
 
-The geometry (``fit_plan``, ``canvas_plan``) is pure arithmetic; ``fit_image``, ``fit_mask`` and
-``outpaint_canvas`` apply it with Pillow. Nothing is ever stretched: an image is resized with its
-aspect ratio kept, then centre-cropped (or padded) by the few pixels that rounding to the
-model's multiples leaves, or by what an aspect-ratio limit requires.
+The one place images are fitted to what a model reads: edit sources and masks (``fit_image``,
+``fit_mask``), outpainting canvases (``outpaint_canvas``) and a user's own photo (``fit_photo``).
+The geometry (``fit_plan``, ``canvas_plan``) is pure arithmetic, applied with Pillow. Nothing is
+ever stretched: an image is resized with its aspect ratio kept, then centre-cropped (or padded) by
+the few pixels that rounding to the model's multiples leaves, or by what an aspect-ratio limit
+requires. An image that already complies is passed on without decoding its pixels.
 """
 
 from __future__ import annotations
