@@ -27,6 +27,7 @@ from services.generation.pipeline import Pipeline, PipelineConfig
 from services.generation.prompting import PromptBuilder
 from services.generation.responses import gate_image_reads
 from services.generation.translation import Translator
+from services.generation.turns import Turns
 from services.generation.verification import Verifier
 from services.moderation.image import ImageModerator
 from services.moderation.ml import GuardrailChecker, ToxicityChecker
@@ -199,6 +200,9 @@ def build_edits(settings: Settings, clients: AwsClients) -> EditModels:
     ids: dict[str, str | None] = {
         op: getattr(settings, name.lower()) or None for op, name in EDIT_MODEL_SETTINGS.items()
     }
+    if clients.bedrock_edit is not None:
+        # The Stability services' own region has its own client: its answers are read a few at a time too.
+        gate_image_reads(clients.bedrock_edit)
     return build_edit_models(clients.bedrock, ids, service_client=clients.bedrock_edit)
 
 
@@ -225,6 +229,11 @@ def build_editor(
         max_attempts=settings.max_attempts,
         costs=CostTable(settings.model_prices),
         model_slots=checks.slots,
+        upscales=Turns(settings.upscale_concurrency),
+        # Two per edit at most: the source's check copy and an archive write.
+        side=ThreadPoolExecutor(
+            max_workers=min(64, settings.worker_threads * 2), thread_name_prefix="edit-side"
+        ),
     )
 
 

@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     edit_model_style_reference: str = ""
     upscale_model_id: str = Field(default="", description="e.g. stability.stable-fast-upscale-v1:0")
     edit_model_region: str | None = Field(default=None, description="Region of the EDIT_MODEL_* ids")
+    # Each upscale in flight holds its 4096² answer (base64, PNG, decoded pixels: ~100 MB while it is
+    # checked); later ones wait in line, told their place (README, scenario 7 of the benchmark).
+    upscale_concurrency: int = Field(default=2, ge=1, le=32, description="Upscales that run at once")
     sdxl_steps: int = Field(default=30, ge=10, le=50)
     sdxl_style_preset: str | None = None
     text_model_id: str = "anthropic.claude-3-5-sonnet-20240620-v1:0"

@@ -65,6 +65,7 @@ class Services:
             self.front.close()
         self.processor.close()
         self.pipeline.close()
+        self.editor.close()
         self.tasks.shutdown()
         self.board.close()
         self.state.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from services.core.edits import EditPlan
 from services.generation.bedrock import ToolCaller, ToolSpec, Usage
+from services.generation.image_models import EditRequest
 from services.generation.translation import delimit
 
 EDIT_SYSTEM = """You turn a user's request to change part of an existing image into an edit.
@@ -65,3 +66,10 @@ class EditPlanner:
             # "make it red" with no content is a recolour the models cannot do without words.
             plan = plan.model_copy(update={"prompt": plan.region})
         return plan, usage
+
+
+def region_request(plan: EditPlan, source: bytes) -> EditRequest:
+    """The model request for a planned edit of one region."""
+    if plan.operation == "erase":
+        return EditRequest(operation="erase", source=source, mask_prompt=plan.region)
+    return EditRequest(operation=plan.operation, source=source, mask_prompt=plan.region, prompt=plan.prompt)

@@ -14,20 +14,29 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from PIL import Image
 
 from services.core.edits import OUTPAINT_ACTIONS, REGION_OPERATIONS, EditPlan, EditSpec
-from services.core.errors import BotError, InputRejected, NoSafeImage
+from services.core.errors import InputRejected, NoSafeImage
 from services.core.images import check_copy
 from services.core.job import SAFE_OUTCOMES, Attempt, Job, JobRecord, PhotoMode
 from services.generation.catalogue import ModelCatalogue
 from services.generation.costs import CostTable
-from services.generation.edit_plans import EditPlanner
-from services.generation.image_models import EditModels, EditRequest, UnsupportedEdit, preset_expansion
+from services.generation.edit_checks import EditChecks
+from services.generation.edit_plans import EditPlanner, region_request
+from services.generation.image_models import (
+    EditModel,
+    EditModels,
+    EditRequest,
+    UnsupportedEdit,
+    preset_expansion,
+)
 from services.generation.ledger import Ledger, ModelSlots, archived_outcome
 from services.generation.photos import photo_modes
 from services.generation.pipeline import JobOutcome
@@ -39,7 +48,8 @@ from services.generation.ports import (
     RuleBook,
     ToxicityScreen,
 )
-from services.generation.stages import Best, fail_closed, store_image
+from services.generation.stages import Best, store_image
+from services.generation.turns import Turns
 from services.storage.archive import Archive
 
 logger = logging.getLogger(__name__)
@@ -61,7 +71,7 @@ _ASKED = {
 
 
 @dataclass
-class _Best:
+class _Best:  # the best edit so far and its PNG
     attempt: Attempt
     data: bytes
 
@@ -83,20 +93,27 @@ class Editor:
         max_attempts: int = 3,
         costs: CostTable | None = None,
         model_slots: threading.Semaphore | None = None,
+        upscales: Turns | None = None,
+        side: Executor | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.catalogue = catalogue
         self.edits = edits
         self._planner = planner
-        self._rules = rules
-        self._moderator = moderator
-        self._verifier = verifier
+        self._checks = EditChecks(rules=rules, moderator=moderator, verifier=verifier, toxicity=toxicity)
         self._archive = archive
-        self._toxicity = toxicity
         self._max_attempts = max_attempts
         self._costs = costs or CostTable()
         self._slots = ModelSlots(model_slots)
+        # UPSCALE_CONCURRENCY: upscales beyond it wait in line (services/generation/turns.py).
+        self._upscales = upscales
+        # Check copies and archive writes run here while the job thread waits on a model.
+        self._side = side or ThreadPoolExecutor(max_workers=4, thread_name_prefix="edit-side")
         self._clock = clock
+
+    def close(self) -> None:
+        """Let check copies and archive writes in flight finish, then stop their threads."""
+        self._side.shutdown(wait=True)
 
     def operations(self, model_alias: str | None) -> frozenset[str]:
         """The edits the buttons may offer on an image made by ``model_alias``."""
@@ -204,11 +221,11 @@ class Editor:
         with Image.open(io.BytesIO(source)) as opened:
             record.width, record.height = opened.size
         english = plan.english()
-        self._check_rules(english, "rules_translation", ledger)
-        self._check_toxicity(english, ledger)
+        self._checks.words(english, "rules_translation", ledger)
+        self._checks.toxicity(english, ledger)
         best = self._carry_out(
             job,
-            _region_request(plan, source),
+            region_request(plan, source),
             english,
             instruction,
             source=source,
@@ -245,16 +262,56 @@ class Editor:
             raise InputRejected("edit.unsupported") from exc
         record.edit_operation = request.operation
         record.model_id = model.model_id
+        # Rekognition and the checker read a small JPEG, made once per image; the source's is made
+        # while the model works.
+        before = self._side.submit(check_copy, source)
+        with self._turn(request.operation, ledger, report):
+            best = self._tries(
+                job,
+                model,
+                request,
+                asked=(request_text, english),
+                before=before,
+                ledger=ledger,
+                report=report,
+            )
+        if best is None:
+            raise NoSafeImage("every edited image was unsafe")
+        return best
+
+    @contextmanager
+    def _turn(self, operation: str, ledger: Ledger, report: ProgressFn) -> Iterator[None]:
+        """An upscale's turn (UPSCALE_CONCURRENCY), with its place in line shown while it waits."""
+        turns = self._upscales
+        if operation != "upscale" or turns is None:
+            yield
+            return
+        with ledger.timed("upscale_queue"):
+            turns.take(lambda place: report(Progress("upscale_queue", position=place)))
+        try:
+            yield
+        finally:
+            turns.give()
+
+    def _tries(
+        self,
+        job: Job,
+        model: EditModel,
+        request: EditRequest,
+        *,
+        asked: tuple[str, str],
+        before: Future[bytes],
+        ledger: Ledger,
+        report: ProgressFn,
+    ) -> _Best | None:
+        """Edit until an image is safe and matches (once for upscale and cut-outs); the best one."""
         tries = 1 if request.operation in _DETERMINISTIC else self._max_attempts
-        # Rekognition and the checker read a small JPEG, decoded once per image: an upscale's
-        # 4096² PNG would otherwise be decoded and re-encoded once for each of them.
-        before = check_copy(source)
         best: _Best | None = None
         for index in range(1, tries + 1):
             report(Progress("generation", index, tries))
             seed = 0 if request.operation in _DETERMINISTIC else random.randint(1, 858_993_459)
             attempt = Attempt(
-                index=index, revision=0, prompt=english, seed=seed, cfg_scale=None, outcome="pending"
+                index=index, revision=0, prompt=asked[1], seed=seed, cfg_scale=None, outcome="pending"
             )
             ledger.add_attempts([attempt])
             with ledger.model_call("generation", attempt):
@@ -262,19 +319,29 @@ class Editor:
             ledger.bill("image", model.model_id, images=1)
             data, attempt.seed = images[0].data, images[0].seed
             del images  # the decoded answer; only the PNG bytes are kept
-            attempt.image_key = store_image(self._archive, job.job_id, attempt, data)
-            preview = check_copy(data)
-            if not self._safe(attempt, preview, ledger, report):
+            # Archived while its copy is made and checked: an S3 write of a 4096² PNG takes a while.
+            archived = self._side.submit(store_image, self._archive, job.job_id, attempt, data)
+            try:
+                preview = check_copy(data)
+                safe = self._checks.safe(attempt, preview, ledger, report)
+                if safe:
+                    self._checks.compare(
+                        attempt,
+                        before.result(),
+                        preview,
+                        job_id=job.job_id,
+                        asked=asked,
+                        ledger=ledger,
+                        report=report,
+                    )
+            finally:
+                attempt.image_key = archived.result()
+            if not safe:
                 continue
-            self._check(
-                attempt, before, preview, job=job, asked=(request_text, english), ledger=ledger, report=report
-            )
             if best is None or _score(attempt) > _score(best.attempt):
                 best = _Best(attempt, data)
             if attempt.outcome in ("accepted", "unverified"):
                 break
-        if best is None:
-            raise NoSafeImage("every edited image was unsafe")
         return best
 
     def _request(self, job: Job, source: bytes, ledger: Ledger) -> tuple[EditRequest, str]:
@@ -285,15 +352,15 @@ class Editor:
         parent_prompt = ledger.record.english_prompt or ""
         if spec.action == "edit":
             instruction = spec.instruction or ""
-            self._check_rules(instruction, "rules", ledger)
+            self._checks.words(instruction, "rules", ledger)
             with ledger.model_call("translation"):
                 plan, usage = self._planner.plan(instruction, parent_prompt)
             ledger.bill("translate", self._planner.model_id, usage)
             ledger.decide("classifier", not plan.safe, plan.category if not plan.safe else None)
             english = plan.english()
-            self._check_rules(english, "rules_translation", ledger)
-            self._check_toxicity(english, ledger)
-            return _region_request(plan, source), english
+            self._checks.words(english, "rules_translation", ledger)
+            self._checks.toxicity(english, ledger)
+            return region_request(plan, source), english
         english = _ASKED[spec.action]
         if spec.action in OUTPAINT_ACTIONS:
             with Image.open(io.BytesIO(source)) as opened:
@@ -309,60 +376,6 @@ class Editor:
             return EditRequest(operation="upscale", source=source, prompt=parent_prompt), english
         return EditRequest(operation="remove_background", source=source), english
 
-    def _check_rules(self, text: str, layer: str, ledger: Ledger) -> None:
-        with ledger.timed("moderation"):
-            match = self._rules.find(text)
-        ledger.decide(layer, match is not None, match.category if match else None)
-
-    def _check_toxicity(self, english: str, ledger: Ledger) -> None:
-        toxicity = self._toxicity
-        if toxicity is None:
-            return
-        with ledger.timed("moderation"):
-            verdict = fail_closed(lambda: toxicity.check(english))
-        ledger.bill("toxicity", "comprehend")
-        ledger.decide("toxicity", verdict.flagged, verdict.category, verdict.scores)
-
-    def _safe(self, attempt: Attempt, data: bytes, ledger: Ledger, report: ProgressFn) -> bool:
-        """Rekognition on the edited image; never posted unchecked (ModerationUnavailable)."""
-        report(Progress("safety", attempt.index))
-        with ledger.timed("image_moderation", attempt):
-            verdict = self._moderator.check(data)
-        ledger.bill("image_moderation", "rekognition", images=1)
-        attempt.moderation_labels = verdict.labels
-        attempt.policy_action = verdict.action
-        attempt.policy_categories = verdict.categories
-        if verdict.action != "post":
-            # An edit is not blurred: the user asked for this picture, and a blurred one is no use.
-            attempt.outcome = "unsafe"
-            return False
-        return True
-
-    def _check(
-        self,
-        attempt: Attempt,
-        before: bytes,
-        after: bytes,
-        *,
-        job: Job,
-        asked: tuple[str, str],
-        ledger: Ledger,
-        report: ProgressFn,
-    ) -> None:
-        """The vision model compares before and after against what was asked: the user's words, in English."""
-        report(Progress("verification", attempt.index))
-        try:
-            with ledger.model_call("verification", attempt):
-                verdict, usage = self._verifier.verify_edit(before, after, *asked)
-        except BotError as exc:
-            # The image is safe; say honestly that it was not compared, rather than fail the edit.
-            logger.warning("job %s: edit check unavailable: %s", job.job_id, exc.kind)
-            attempt.outcome = "unverified"
-            return
-        ledger.bill("verify", self._verifier.model_id, usage)
-        attempt.verdict = verdict
-        attempt.outcome = "accepted" if verdict.matches else "rejected_by_verifier"
-
 
 def _posted(parent: JobRecord, index: int | None) -> Attempt | None:
     """The attempt a result shows, when its image was posted as it is archived and is still there."""
@@ -375,14 +388,7 @@ def _posted(parent: JobRecord, index: int | None) -> Attempt | None:
     return attempt
 
 
-def _region_request(plan: EditPlan, source: bytes) -> EditRequest:
-    """The model request for a planned edit of one region."""
-    if plan.operation == "erase":
-        return EditRequest(operation="erase", source=source, mask_prompt=plan.region)
-    return EditRequest(operation=plan.operation, source=source, mask_prompt=plan.region, prompt=plan.prompt)
-
-
-def _score(attempt: Attempt) -> int:
+def _score(attempt: Attempt) -> int:  # an unverified edit ranks above a rejected one
     if attempt.outcome == "unverified":
         return 50
     return attempt.verdict.score if attempt.verdict else -1

@@ -7,26 +7,17 @@ where it came from (the Slack file id), so every image of a job has its lineage.
 
 from __future__ import annotations
 
-import io
 import logging
-
-from PIL import Image, ImageOps
 
 from services.core.errors import InputRejected
 from services.core.job import PHOTO_MODES, Job, PhotoMode
-from services.generation.image_models import EditModels, ImageModel
+from services.generation.image_models import PHOTO_INPUT, EditModels, ImageModel, fit_photo
 from services.generation.photo_plans import mode_model, use_photo
 from services.generation.ports import ImageScreen, PhotoFetcher
 from services.generation.stages import JobRun
 from services.storage.archive import Archive
 
 logger = logging.getLogger(__name__)
-
-# Every image model's input limits at once: Titan reads at most 1,408 px on the long side, Nova at
-# least 320 px on each side and no transparent pixel; both take PNG.
-MAX_SIDE = 1408
-MIN_SIDE = 320
-MAX_ASPECT = 4.0
 
 
 def photo_modes(model: ImageModel, edits: EditModels) -> tuple[PhotoMode, ...]:
@@ -37,32 +28,13 @@ def photo_modes(model: ImageModel, edits: EditModels) -> tuple[PhotoMode, ...]:
 
 
 def as_model_input(data: bytes) -> bytes:
-    """The photo upright, opaque, within every model's input limits, as PNG; never stretched."""
-    with Image.open(io.BytesIO(data)) as opened:
-        # Phones store rotation in EXIF; models read raw pixels, so turn the photo upright first.
-        image = ImageOps.exif_transpose(opened)
-        if image.mode in ("RGBA", "LA", "P"):
-            rgba = image.convert("RGBA")
-            image = Image.new("RGB", rgba.size, (255, 255, 255))
-            image.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            image = image.convert("RGB")
-    width, height = image.size
-    if max(width, height) > MAX_ASPECT * min(width, height):
-        # Pad the short side with white rather than crop away what the user framed.
-        short = -(-max(width, height) // int(MAX_ASPECT))
-        size = (width, short) if width > height else (short, height)
-        canvas = Image.new("RGB", size, (255, 255, 255))
-        canvas.paste(image, ((size[0] - width) // 2, (size[1] - height) // 2))
-        image, (width, height) = canvas, size
-    # Shrink to the long-side limit; grow a small photo to the short-side minimum (at 4:1 at most,
-    # its long side then stays under the limit).
-    scale = max(min(1.0, MAX_SIDE / max(width, height)), MIN_SIDE / min(width, height))
-    if scale != 1.0:
-        image = image.resize((round(width * scale), round(height * scale)), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+    """The photo upright, opaque, within every model's input limits, as PNG; never stretched or
+    cropped (``image_models.fitting`` does the fitting, to ``PHOTO_INPUT``)."""
+    try:
+        return fit_photo(data, PHOTO_INPUT)
+    except ValueError as exc:
+        # Its type and first bytes were checked when it was fetched; the pixels were not.
+        raise InputRejected("image.unreadable") from exc
 
 
 class PhotoStage:

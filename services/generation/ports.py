@@ -28,11 +28,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Progress:
-    """A stage the job has reached; ``attempt``/``total`` count images."""
+    """A stage the job has reached; ``attempt``/``total`` count images, ``position`` is a place in line."""
 
     stage: str
     attempt: int = 0
     total: int = 0
+    position: int = 0
 
 
 ProgressFn = Callable[[Progress], None]

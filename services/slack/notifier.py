@@ -157,7 +157,13 @@ class SlackNotifier:
         base = self._status_base(job)
 
         def report(step: Progress) -> None:
-            stage = t(f"stage.{step.stage}", job.lang, attempt=step.attempt, total=step.total)
+            stage = t(
+                f"stage.{step.stage}",
+                job.lang,
+                attempt=step.attempt,
+                total=step.total,
+                position=step.position,
+            )
             elapsed = int(self._clock() - started)
             self._update_status(
                 job, f"{base}\n{t('status.progress', job.lang, stage=stage, elapsed=elapsed)}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +16,8 @@ from bot.settings import Settings
 from services.slack import ids
 from tests import slack_requests
 from tests.conftest import BUCKET, BotHarness
-from tests.servers.aws_emulator import AwsEmulator
+from tests.functional.holding import HOLD, wait_until
+from tests.servers.aws_emulator import AwsEmulator, Recorded
 from tests.servers.slack_api import SlackApiServer
 
 NOVA = "amazon.nova-canvas-v1:0"
@@ -178,6 +181,59 @@ def test_upscale_uses_the_upscale_model_and_posts_four_times_the_pixels_per_side
     posted = _image(edit_bot.slack.uploaded_files()[-1].data)
     assert posted.size == (source.width * 4, source.height * 4)
     assert edit_bot.aws.requests("DetectModerationLabels")  # even an upscale is checked
+
+
+class HeldUpscales:
+    """Fast Upscale answers (four times the source per side) only once the test lets them go."""
+
+    def __init__(self) -> None:
+        self.arrived: list[Recorded] = []
+        self.release = threading.Event()
+
+    def __call__(self, request: Recorded) -> dict[str, Any]:
+        self.arrived.append(request)
+        assert self.release.wait(HOLD), "the upscales were never let go"
+        source = _image(base64.b64decode(str(request.body["image"])))
+        out = io.BytesIO()
+        source.resize((source.width * 4, source.height * 4)).save(out, "PNG")
+        return {"seeds": [7], "finish_reasons": [None], "images": [base64.b64encode(out.getvalue()).decode()]}
+
+
+def test_upscales_beyond_the_limit_wait_in_line_and_say_so(
+    settings: Settings, slack_api: SlackApiServer, aws: AwsEmulator, s3: Any
+) -> None:
+    one_at_a_time = {"upscale_model_id": FAST_UPSCALE, "upscale_concurrency": 1}
+    bot = BotHarness(settings.model_copy(update=one_at_a_time), slack_api, aws, s3)
+    try:
+        first_value, first_thread, _ = _first_result(bot)
+        second_value, second_thread, _ = _first_result(bot)
+        held = HeldUpscales()
+        bot.aws.set_responder(f"InvokeModel:{FAST_UPSCALE}", held)
+
+        for user, value, thread_ts in (
+            ("U0FIRST", first_value, first_thread),
+            ("U0SECOND", second_value, second_thread),
+        ):
+            body = slack_requests.action_body(
+                ids.ACTION_UPSCALE, value, user=user, message_ts="1700000999.000001", thread_ts=thread_ts,
+                response_url=bot.slack.response_url(),
+            )  # fmt: skip
+            assert bot.post(body, slack_requests.FORM).status == 200
+            if user == "U0FIRST":
+                wait_until(lambda: len(held.arrived) == 1)
+
+        # The second waits for its turn, and its status message says where it stands.
+        line = "アップスケール待ち（1 番目）・自動で始まります"
+        wait_until(lambda: any(line in str(c.params.get("text")) for c in bot.slack.calls("chat.update")))
+        assert len(held.arrived) == 1  # only one upscale reached the model
+        held.release.set()
+        bot.wait_idle()
+
+        assert len(held.arrived) == 2
+        upscaled = [u for u in bot.slack.uploaded_files() if _image(u.data).size == (4096, 4096)]
+        assert sorted(u.thread_ts for u in upscaled) == sorted((first_thread, second_thread))
+    finally:
+        bot.close()
 
 
 def test_undo_posts_the_image_the_edit_started_from_without_a_model_call(bot: BotHarness) -> None:

@@ -278,6 +278,12 @@ def test_scripting_precedence_and_responders(aws: AwsEmulator) -> None:
     assert png_info(base64.b64decode(invoke(NOVA, nova_body())["images"][0]))["emulator-call"] == "4"
 
 
+def test_a_responder_may_answer_with_json_it_encoded_once(aws: AwsEmulator) -> None:
+    aws.set_responder("InvokeModel", lambda _: b'{"images": ["pre-encoded"]}')
+
+    assert invoke(NOVA, nova_body())["images"] == ["pre-encoded"]
+
+
 def test_detect_moderation_labels(aws: AwsEmulator) -> None:
     rekognition = client("rekognition")
     png = small_png()

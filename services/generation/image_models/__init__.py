@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.generation.bedrock import RetryPolicy
-from services.generation.image_models.amazon import NOVA_CANVAS, TITAN_IMAGE, TITAN_IMAGE_V1, AmazonImageModel
+from services.generation.image_models.amazon import (
+    NOVA_CANVAS,
+    NOVA_INPUT,
+    TITAN_IMAGE,
+    TITAN_IMAGE_V1,
+    TITAN_INPUT,
+    AmazonImageModel,
+)
 from services.generation.image_models.base import (
     Capabilities,
     EditModel,
@@ -26,6 +33,7 @@ from services.generation.image_models.edits import (
     UnsupportedEdit,
     preset_expansion,
 )
+from services.generation.image_models.fitting import fit_photo
 from services.generation.image_models.stability import SD3_LARGE, STABLE_IMAGE, StableDiffusionXL, StableImage
 from services.generation.image_models.stability_services import StabilityImageService, service_spec
 
@@ -34,6 +42,7 @@ __all__ = [
     "EDIT_OPERATIONS",
     "FAMILIES",
     "OUTPAINT_PRESETS",
+    "PHOTO_INPUT",
     "Capabilities",
     "EditModel",
     "EditModels",
@@ -50,9 +59,18 @@ __all__ = [
     "build_edit_model",
     "build_edit_models",
     "build_image_model",
+    "fit_photo",
     "model_family",
     "preset_expansion",
 ]
+
+# A user's photo becomes the source of a variation by whichever model the job uses, and Nova and
+# Titan send it as it is (SDXL fits it to its own sizes), so it meets both at once: Nova's
+# shortest side and 1:4-4:1, Titan's longest side, no transparent pixel. It is not rounded to
+# Nova's multiples of 16, which NOVA_INPUT asks of edit inputs, as it never has been.
+PHOTO_INPUT = ImageRules(
+    min_side=NOVA_INPUT.min_side, max_side=TITAN_INPUT.max_side, max_aspect=NOVA_INPUT.max_aspect, opaque=True
+)
 
 FAMILIES = ("nova-canvas", "titan-image", "sdxl", "sd3", "stable-image")
 

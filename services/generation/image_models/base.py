@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import io
 import json
@@ -294,6 +293,8 @@ def invoke_json(client: Any, retry: RetryPolicy, model_id: str, body: dict[str, 
 def decode_image(encoded: str, model_id: str) -> bytes:
     """Base64 image data from a model answer; ModelUnavailable when it is not base64."""
     try:
-        return base64.b64decode(encoded, validate=True)
+        # Strict a2b_base64 reads the str in place: b64decode(validate=True) first copied it to
+        # bytes and ran a regex over it, 32 MB and a fifth of a second for a 4096² upscale.
+        return binascii.a2b_base64(encoded, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise ModelUnavailable(f"invoke {model_id}: image is not base64") from exc

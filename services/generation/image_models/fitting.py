@@ -1,9 +1,11 @@
-"""Make any photo acceptable to a model without distorting it, and build outpainting canvases.
+"""Make any image acceptable to a model without distorting it, and build outpainting canvases.
 
-The geometry (``fit_plan``, ``canvas_plan``) is pure arithmetic; ``fit_image``, ``fit_mask`` and
-``outpaint_canvas`` apply it with Pillow. Nothing is ever stretched: an image is resized with its
-aspect ratio kept, then centre-cropped (or padded) by the few pixels that rounding to the
-model's multiples leaves, or by what an aspect-ratio limit requires.
+The one place images are fitted to what a model reads: edit sources and masks (``fit_image``,
+``fit_mask``), outpainting canvases (``outpaint_canvas``) and a user's own photo (``fit_photo``).
+The geometry (``fit_plan``, ``canvas_plan``) is pure arithmetic, applied with Pillow. Nothing is
+ever stretched: an image is resized with its aspect ratio kept, then centre-cropped (or padded) by
+the few pixels that rounding to the model's multiples leaves, or by what an aspect-ratio limit
+requires. An image that already complies is passed on without decoding its pixels.
 """
 
 from __future__ import annotations
@@ -138,29 +140,54 @@ def fit_plan(width: int, height: int, rules: ImageRules, mode: FitMode = "crop")
 
 
 _ORIENTATION = 0x0112  # the EXIF tag
+# Orientations 5-8 turn the image a quarter: its upright width is its stored height.
+_QUARTER_TURNS = frozenset((5, 6, 7, 8))
 
 
 def _open(data: bytes) -> Image.Image:
+    """The image with its header read; its pixels are decoded only when something needs them."""
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        return Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValueError("the image could not be decoded") from exc
+
+
+def _decoded(image: Image.Image) -> Image.Image:
+    try:
+        image.load()
+    except (OSError, Image.DecompressionBombError) as exc:
         raise ValueError("the image could not be decoded") from exc
     return image
 
 
-def _upright(image: Image.Image) -> tuple[Image.Image, bool]:
-    """The image as it is meant to be seen, and whether that needed turning: phone photos keep
-    their pixels sideways with an EXIF orientation, which the models do not read."""
-    if image.getexif().get(_ORIENTATION, 1) == 1:
-        return image, False
-    return ImageOps.exif_transpose(image), True
+def _orientation(image: Image.Image, data: bytes) -> int:
+    """The EXIF orientation (1: upright). Pillow decodes a whole PNG to look for an eXIf chunk
+    after the pixels; a PNG whose bytes never spell the chunk's name has none."""
+    if image.format == "PNG" and b"eXIf" not in data:
+        return 1
+    try:
+        value = image.getexif().get(_ORIENTATION, 1)
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise ValueError("the image could not be decoded") from exc
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _upright_size(image: Image.Image, orientation: int) -> tuple[int, int]:
+    width, height = image.size
+    return (height, width) if orientation in _QUARTER_TURNS else (width, height)
+
+
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    """The image as it is meant to be seen: phone photos keep their pixels sideways with an EXIF
+    orientation, which the models do not read."""
+    _decoded(image)
+    return image if orientation == 1 else ImageOps.exif_transpose(image)
 
 
 def image_size(data: bytes) -> tuple[int, int]:
     """(width, height) of any image Pillow reads, upright; ValueError when it is not one."""
     with _open(data) as opened:
-        return _upright(opened)[0].size
+        return _upright_size(opened, _orientation(opened, data))
 
 
 def _png(image: Image.Image) -> bytes:
@@ -170,8 +197,9 @@ def _png(image: Image.Image) -> bytes:
 
 
 def _has_transparency(image: Image.Image) -> bool:
+    """Whether any pixel is not fully opaque; only an image that may have alpha is decoded."""
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        low, _ = cast("tuple[int, int]", image.convert("RGBA").getchannel("A").getextrema())
+        low, _ = cast("tuple[int, int]", _decoded(image).convert("RGBA").getchannel("A").getextrema())
         return low < 255
     return False
 
@@ -198,18 +226,39 @@ def _apply(
     return canvas
 
 
-def fit_image(data: bytes, rules: ImageRules, mode: FitMode = "crop") -> Fitted:
-    """``data`` made acceptable to a model: unchanged when it already is, else a PNG."""
+def fit_image(
+    data: bytes,
+    rules: ImageRules,
+    mode: FitMode = "crop",
+    *,
+    pad: tuple[int, int, int] = PAD_COLOUR,
+    always_encode: bool = False,
+) -> Fitted:
+    """``data`` made acceptable to a model: unchanged when it already is (unless
+    ``always_encode``), else a PNG. ``pad`` fills what ``mode="pad"`` adds."""
     with _open(data) as opened:
-        upright, turned = _upright(opened)
-        plan = fit_plan(*upright.size, rules, mode)
+        orientation = _orientation(opened, data)
+        plan = fit_plan(*_upright_size(opened, orientation), rules, mode)
         # Palette, greyscale, 16-bit and CMYK inputs are re-encoded: Nova wants 8-bit RGB.
-        untouched = not turned and opened.mode in ("RGB", "RGBA") and (opened.format or "") in rules.formats
+        untouched = (
+            not always_encode
+            and orientation == 1
+            and opened.mode in ("RGB", "RGBA")
+            and (opened.format or "") in rules.formats
+        )
+        # An image that already complies goes on as it is, read from its header alone.
         if plan.identity and untouched and not (rules.opaque and _has_transparency(opened)):
             return Fitted(data, plan)
-        image = _normalised(upright, rules)
-    fill = (*PAD_COLOUR, 255) if image.mode == "RGBA" else PAD_COLOUR
+        image = _normalised(_upright(opened, orientation), rules)
+    fill = (*pad, 255) if image.mode == "RGBA" else pad
     return Fitted(_png(_apply(image, plan, fill, Image.Resampling.LANCZOS)), plan)
+
+
+def fit_photo(data: bytes, rules: ImageRules) -> bytes:
+    """A user's photo within ``rules``: upright, flattened on white, padded with white where its
+    shape breaks them (never cropped or stretched), and always a fresh PNG, so no metadata (a
+    phone's location, say) travels on to a model or the archive."""
+    return fit_image(data, rules, "pad", pad=FLATTEN_COLOUR, always_encode=True).data
 
 
 def fit_mask(data: bytes, plan: FitPlan, *, change: Literal["black", "white"] = "black") -> bytes:
@@ -219,6 +268,7 @@ def fit_mask(data: bytes, plan: FitPlan, *, change: Literal["black", "white"] = 
     never changed: it is not part of the source.
     """
     with _open(data) as opened:
+        _decoded(opened)
         if opened.size != plan.source:
             # A mask drawn on a preview: bring it to the source's size first.
             grey = opened.convert("L").resize(plan.source, Image.Resampling.NEAREST)
@@ -330,7 +380,7 @@ class Canvas:
 def outpaint_canvas(source: bytes, grow: Expansion, rules: ImageRules) -> Canvas:
     """``source`` on a canvas grown by ``grow`` (source pixels), meeting ``rules``."""
     with _open(source) as opened:
-        upright = _upright(opened)[0]
+        upright = _upright(opened, _orientation(opened, source))
         plan = canvas_plan(*upright.size, grow, rules)
         image = _normalised(upright, rules).convert("RGB")
     left, top, right, bottom = plan.box

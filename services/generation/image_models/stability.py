@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 from services.core.errors import ContentFiltered, ModelUnavailable
@@ -22,7 +23,7 @@ from services.generation.image_models.base import (
     source_size,
 )
 from services.generation.image_models.edits import EditRequest, ImageRules, UnsupportedEdit
-from services.generation.image_models.fitting import fit_image
+from services.generation.image_models.fitting import Fitted, fit_image
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,69 @@ _WIDEST = (1536, 640)
 _INPUT_FILTERS = ("Filter reason: prompt", "Filter reason: input image")
 
 
-class StableDiffusionXL:
+class StabilityModel(ABC):
+    """What the Stability AI text-to-image models on Bedrock share: one InvokeModel call per request,
+    the same checks before it, and restyle as their only edit.
+
+    A model family is a subclass that states its sizes and its three request bodies, and reads its
+    answer; the dispatch from a request to the call lives here once.
+    """
+
+    def __init__(
+        self, client: Any, model_id: str, capabilities: Capabilities, retry: RetryPolicy | None = None
+    ) -> None:
+        self._client = client
+        self.model_id = model_id
+        self.capabilities = capabilities
+        self._retry = retry or RetryPolicy()
+
+    @abstractmethod
+    def validate_size(self, width: int, height: int) -> None:
+        """Raise ValueError if the model cannot produce this size."""
+
+    @abstractmethod
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        """The text-to-image InvokeModel body."""
+
+    @abstractmethod
+    def variation_body(self, request: VariationRequest) -> dict[str, Any]:
+        """The image-to-image body of a variation."""
+
+    @abstractmethod
+    def restyle_body(self, request: EditRequest, fitted: Fitted) -> dict[str, Any]:
+        """The image-to-image body of a restyle, from the source fitted to ``edit_input``."""
+
+    @abstractmethod
+    def images(self, payload: dict[str, Any], seed: int) -> list[GeneratedImage]:
+        """The images of an answer; a domain error when it has none."""
+
+    def edit_body(self, request: EditRequest) -> dict[str, Any]:
+        """Restyle: image-to-image from the source fitted to the model's input rules."""
+        rules = self.capabilities.edit_input
+        if request.operation != "restyle" or rules is None:
+            raise UnsupportedEdit(f"{self.capabilities.family} cannot {request.operation}")
+        return self.restyle_body(request, fit_image(request.source, rules))
+
+    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
+        """One text-to-image call; a filtered answer raises ContentFiltered."""
+        check_count(self.capabilities, request.count)
+        return self._invoke(self.body(request), request.seed)
+
+    def vary(self, request: VariationRequest) -> list[GeneratedImage]:
+        """One image-to-image call from ``request.source``; ValueError where the model cannot."""
+        check_variation(self.capabilities, request)
+        return self._invoke(self.variation_body(request), request.seed)
+
+    def edit(self, request: EditRequest) -> list[GeneratedImage]:
+        """Restyle (image-to-image) only; UnsupportedEdit for the rest."""
+        check_edit(self.capabilities, request)
+        return self._invoke(self.edit_body(request), request.seed)
+
+    def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
+        return self.images(invoke_json(self._client, self._retry, self.model_id, body), seed)
+
+
+class StableDiffusionXL(StabilityModel):
     """Adapter for ``stability.stable-diffusion-xl-v1``: fixed sizes, cfg, steps and style presets."""
 
     def __init__(
@@ -117,10 +180,7 @@ class StableDiffusionXL:
             raise ValueError(f"SDXL steps must be between {SDXL_STEPS[0]} and {SDXL_STEPS[1]}")
         if style_preset is not None and style_preset not in capabilities.styles:
             raise ValueError(f"unknown SDXL style preset {style_preset!r}")
-        self._client = client
-        self.model_id = model_id
-        self.capabilities = capabilities
-        self._retry = retry or RetryPolicy()
+        super().__init__(client, model_id, capabilities, retry)
         self.steps = steps
         self.style_preset = style_preset
 
@@ -162,11 +222,8 @@ class StableDiffusionXL:
             "image_strength": request.strength,
         }
 
-    def edit_body(self, request: EditRequest) -> dict[str, Any]:
-        """Restyle: image-to-image from the source fitted to the SDXL size nearest its aspect ratio."""
-        if request.operation != "restyle":
-            raise UnsupportedEdit(f"{self.capabilities.family} cannot {request.operation}")
-        fitted = fit_image(request.source, self.capabilities.edit_input or SDXL_INPUT)
+    def restyle_body(self, request: EditRequest, fitted: Fitted) -> dict[str, Any]:
+        """Image-to-image from the source fitted to the SDXL size nearest its aspect ratio."""
         body = {
             **self._common(request),
             "init_image": base64.b64encode(fitted.data).decode(),
@@ -177,23 +234,8 @@ class StableDiffusionXL:
             body["image_strength"] = request.strength
         return body
 
-    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
-        """One text-to-image call; filtered output raises ContentFiltered."""
-        check_count(self.capabilities, request.count)
-        return self._invoke(self.body(request), request.seed)
-
-    def vary(self, request: VariationRequest) -> list[GeneratedImage]:
-        """One image-to-image call from ``request.source``."""
-        check_variation(self.capabilities, request)
-        return self._invoke(self.variation_body(request), request.seed)
-
-    def edit(self, request: EditRequest) -> list[GeneratedImage]:
-        """Restyle (image-to-image) only; UnsupportedEdit for the rest."""
-        check_edit(self.capabilities, request)
-        return self._invoke(self.edit_body(request), request.seed)
-
-    def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
-        payload = invoke_json(self._client, self._retry, self.model_id, body)
+    def images(self, payload: dict[str, Any], seed: int) -> list[GeneratedImage]:
+        """The SUCCESS artifacts of a ``{"result", "artifacts"}`` answer; a domain error if none."""
         images: list[GeneratedImage] = []
         reasons: list[str] = []
         for artifact in payload.get("artifacts") or []:
@@ -219,7 +261,7 @@ class StableDiffusionXL:
         raise ContentFiltered("no images returned", stage="output")
 
 
-class StableImage:
+class StableImage(StabilityModel):
     """Adapter for SD3.5 Large and Stable Image Core/Ultra: sized by aspect ratio, no cfg."""
 
     def __init__(
@@ -227,10 +269,7 @@ class StableImage:
     ) -> None:
         if not capabilities.aspect_ratios:
             raise ValueError("StableImage needs capabilities with aspect_ratios")
-        self._client = client
-        self.model_id = model_id
-        self.capabilities = capabilities
-        self._retry = retry or RetryPolicy()
+        super().__init__(client, model_id, capabilities, retry)
 
     def validate_size(self, width: int, height: int) -> None:
         """Any size from 9:21 to 21:9 as Stability makes them; it only chooses the aspect ratio."""
@@ -270,11 +309,8 @@ class StableImage:
         body["strength"] = round(1.0 - request.strength, 4)
         return body
 
-    def edit_body(self, request: EditRequest) -> dict[str, Any]:
-        """Restyle (SD3.5): image-to-image from the source fitted to the model's input rules."""
-        if request.operation != "restyle" or self.capabilities.edit_input is None:
-            raise UnsupportedEdit(f"{self.capabilities.family} cannot {request.operation}")
-        fitted = fit_image(request.source, self.capabilities.edit_input)
+    def restyle_body(self, request: EditRequest, fitted: Fitted) -> dict[str, Any]:
+        """SD3.5's image-to-image from the fitted source (Core and Ultra have no edit_input)."""
         body = self._common(request)
         body["mode"] = "image-to-image"
         body["image"] = base64.b64encode(fitted.data).decode()
@@ -282,23 +318,8 @@ class StableImage:
         body["strength"] = round(1.0 - similarity, 4)
         return body
 
-    def generate(self, request: GenerationRequest) -> list[GeneratedImage]:
-        """One text-to-image call at the aspect ratio nearest ``width``x``height``."""
-        check_count(self.capabilities, request.count)
-        return self._invoke(self.body(request), request.seed)
-
-    def vary(self, request: VariationRequest) -> list[GeneratedImage]:
-        """One image-to-image call (SD3.5 only); ValueError for Core and Ultra."""
-        check_variation(self.capabilities, request)
-        return self._invoke(self.variation_body(request), request.seed)
-
-    def edit(self, request: EditRequest) -> list[GeneratedImage]:
-        """Restyle (SD3.5 only); UnsupportedEdit for the rest, and for Core and Ultra."""
-        check_edit(self.capabilities, request)
-        return self._invoke(self.edit_body(request), request.seed)
-
-    def _invoke(self, body: dict[str, Any], seed: int) -> list[GeneratedImage]:
-        payload = invoke_json(self._client, self._retry, self.model_id, body)
+    def images(self, payload: dict[str, Any], seed: int) -> list[GeneratedImage]:
+        """The images of a ``{"seeds", "finish_reasons", "images"}`` answer."""
         return stable_images(payload, self.model_id, seed)
 
 

@@ -33,6 +33,7 @@ JA_EDITS: dict[str, str] = {
     "edit.form.hint": "例：背景を夜空に変えて／左の人を消して／服を赤に",
     "edit.form.submit": "変更する",
     "status.received_edit": "✏️ <@{user}> さんの編集「{text}」を受け付けました。",
+    "stage.upscale_queue": "アップスケール待ち（{position} 番目）・自動で始まります",
 }
 
 EN_EDITS: dict[str, str] = {
@@ -66,4 +67,5 @@ EN_EDITS: dict[str, str] = {
     "edit.form.hint": "e.g. make the background a night sky / remove the person on the left",
     "edit.form.submit": "Edit",
     "status.received_edit": "✏️ Got <@{user}>'s edit: “{text}”.",
+    "stage.upscale_queue": "Upscale queued (#{position}); it starts automatically",
 }

@@ -390,3 +390,27 @@ def test_outpaint_canvas_image_and_masks() -> None:
     assert (inpaint.getpixel((640, 480)), inpaint.getpixel((10, 10))) == ((255, 255, 255), (0, 0, 0))
     # The mask's edge is exactly the source's edge.
     assert outpaint.getpixel((320, 240)) == (0, 0, 0) and outpaint.getpixel((319, 240)) == (255, 255, 255)
+
+
+def test_fit_image_passes_a_compliant_image_on_from_its_header_alone() -> None:
+    # Its pixels are never decoded: a PNG cut short after its first rows comes back as it was.
+    noisy = Image.effect_noise((1024, 1024), 64).convert("RGB")
+    out = io.BytesIO()
+    noisy.save(out, "PNG")
+    cut = out.getvalue()[: len(out.getvalue()) // 2]
+
+    assert fit_image(cut, NOVA_INPUT).data == cut
+    assert image_size(cut) == (1024, 1024)
+    with pytest.raises(ValueError, match="could not be decoded"):
+        fit_image(cut, NOVA_INPUT, "pad", always_encode=True)
+
+
+def test_fit_image_turns_a_png_by_its_exif_chunk() -> None:
+    stored = Image.new("RGB", (1024, 768), (200, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    stored.save(out, "PNG", exif=exif)
+
+    assert fit_image(out.getvalue(), NOVA_INPUT).size == (768, 1024)
+    assert image_size(out.getvalue()) == (768, 1024)

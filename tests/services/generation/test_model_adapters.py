@@ -14,20 +14,25 @@ from services.core.errors import ContentFiltered, ModelMisconfigured, ModelUnava
 from services.generation.bedrock import RetryPolicy
 from services.generation.image_models import (
     Capabilities,
+    EditRequest,
     GenerationRequest,
+    UnsupportedEdit,
     UnsupportedModel,
     VariationRequest,
     build_image_model,
 )
 from services.generation.image_models.amazon import NOVA_CANVAS, TITAN_IMAGE, AmazonImageModel
+from services.generation.image_models.fitting import Fitted
 from services.generation.image_models.stability import (
     SD3_LARGE,
     SDXL,
     SDXL_SIZES,
     SDXL_STYLES,
     STABLE_IMAGE,
+    StabilityModel,
     StableDiffusionXL,
     StableImage,
+    stable_images,
 )
 from tests.servers.aws_emulator import AwsEmulator, Error, png_info
 
@@ -678,6 +683,61 @@ def test_stable_image_output_follows_the_nearest_ratio(
     assert image.data.startswith(b"\x89PNG\r\n\x1a\n")
     assert _size(image.data) == pixels
     assert image.seed == 4321
+
+
+class _WideUltra(StabilityModel):
+    """A new Stability model as the shared base makes it: its bodies and its answer, nothing else."""
+
+    def validate_size(self, width: int, height: int) -> None:
+        """Every size becomes 16:9."""
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        """Always 16:9."""
+        return {
+            "prompt": request.prompt,
+            "aspect_ratio": "16:9",
+            "seed": request.seed,
+            "output_format": "png",
+        }
+
+    def variation_body(self, request: VariationRequest) -> dict[str, Any]:
+        """Never reached: the capabilities offer no variation."""
+        raise AssertionError("the base checks the capabilities first")
+
+    def restyle_body(self, request: EditRequest, fitted: Fitted) -> dict[str, Any]:
+        """Never reached: the capabilities offer no edit."""
+        raise AssertionError("the base checks the capabilities first")
+
+    def images(self, payload: dict[str, Any], seed: int) -> list[Any]:
+        """Stable Image's answer."""
+        return stable_images(payload, self.model_id, seed)
+
+
+def test_a_new_stability_model_is_its_bodies_and_its_answer(aws: AwsEmulator) -> None:
+    model = _WideUltra(_client(), ULTRA, STABLE_IMAGE, RetryPolicy(sleep=lambda _: None))
+
+    [image] = model.generate(_request())
+    with pytest.raises(ValueError, match="does not support image variation"):
+        model.vary(_variation(_image()))
+    with pytest.raises(UnsupportedEdit):
+        model.edit(EditRequest(operation="restyle", source=_image(), prompt="in winter"))
+
+    [call] = aws.requests("InvokeModel")  # the refused variation and edit never reached the model
+    assert call.body == {
+        "prompt": "a lighthouse at dusk, oil painting",
+        "aspect_ratio": "16:9",
+        "seed": 4321,
+        "output_format": "png",
+    }
+    assert (_size(image.data), image.seed) == ((1344, 768), 4321)
+
+
+@pytest.mark.parametrize("value", ["not base64!", "aGVsbG8", "aGVs bG8=", "aGVsbG8=é"])
+def test_an_image_that_is_not_base64_is_a_model_failure_not_a_crash(aws: AwsEmulator, value: str) -> None:
+    aws.push(f"InvokeModel:{CORE}", {"seeds": [1], "finish_reasons": [None], "images": [value]})
+
+    with pytest.raises(ModelUnavailable, match="image is not base64"):
+        _model(CORE).generate(_request())
 
 
 def test_stable_image_records_the_returned_seed(aws: AwsEmulator) -> None:
