@@ -19,7 +19,7 @@ from services.generation.ports import (
     RuleBook,
     ToxicityScreen,
 )
-from services.generation.stages import fail_closed
+from services.generation.stages import fail_closed, screen_image
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +59,7 @@ class EditChecks:
     def safe(self, attempt: Attempt, data: bytes, ledger: Ledger, report: ProgressFn) -> bool:
         """Rekognition on the edited image; never posted unchecked (ModerationUnavailable)."""
         report(Progress("safety", attempt.index))
-        with ledger.timed("image_moderation", attempt):
-            verdict = self._moderator.check(data)
-        ledger.bill("image_moderation", "rekognition", images=1)
-        attempt.moderation_labels = verdict.labels
-        attempt.policy_action = verdict.action
-        attempt.policy_categories = verdict.categories
+        verdict = screen_image(self._moderator, ledger, attempt, data)
         if verdict.action != "post":
             # An edit is not blurred: the user asked for this picture, and a blurred one is no use.
             attempt.outcome = "unsafe"

@@ -119,19 +119,7 @@ class PhotoModel:
         """``request`` made from the photo: a variation, or the mode's edit."""
         plan = self.plan
         if plan.mode == "variation":
-            return self._image_model.vary(
-                VariationRequest(
-                    prompt=request.prompt,
-                    negative_prompt=request.negative_prompt,
-                    seed=request.seed,
-                    cfg_scale=request.cfg_scale,
-                    width=request.width,
-                    height=request.height,
-                    source=self._source,
-                    strength=plan.strength,
-                    count=request.count,
-                )
-            )
+            return self._image_model.vary(VariationRequest.of(request, self._source, plan.strength))
         return plan.model.edit(self.edit_request(request))
 
     def edit_request(self, request: GenerationRequest) -> EditRequest:

@@ -30,7 +30,7 @@ from services.generation.ledger import Ledger, save_record
 from services.generation.odds import PassOdds
 from services.generation.ports import ImageScreen, ImageVerifier, Progress
 from services.generation.prompting import BuiltPrompt
-from services.generation.stages import Best, JobRun, store_image
+from services.generation.stages import Best, JobRun, screen_image, store_image
 from services.moderation.image import ImageVerdict
 from services.storage.archive import Archive
 
@@ -334,12 +334,7 @@ class Rounds:
         """Rekognition and the image policy, on the side pool; how long the call took."""
         ledger = run.ledger
         started = self._clock()
-        with ledger.timed("image_moderation", attempt):
-            check = self._moderator.check(image)
-        ledger.bill("image_moderation", "rekognition", images=1)
-        attempt.moderation_labels = check.labels
-        attempt.policy_action = check.action
-        attempt.policy_categories = check.categories
+        check = screen_image(self._moderator, ledger, attempt, image)
         return check, self._clock() - started
 
     def _verify(self, run: JobRun, attempt: Attempt, image: bytes) -> Verdict | None:
@@ -359,18 +354,8 @@ class Rounds:
         """Generate from the prompt, or from the source image for a variation."""
         if run.source is None:
             return run.model.generate(request)
-        variation = VariationRequest(
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt,
-            seed=request.seed,
-            cfg_scale=request.cfg_scale,
-            width=request.width,
-            height=request.height,
-            source=run.source,
-            strength=run.model.capabilities.clamp_strength(run.strength),
-            count=request.count,
-        )
-        return run.model.vary(variation)
+        strength = run.model.capabilities.clamp_strength(run.strength)
+        return run.model.vary(VariationRequest.of(request, run.source, strength))
 
 
 def _team(run: JobRun) -> str | None:

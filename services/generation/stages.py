@@ -23,6 +23,7 @@ from services.generation.image_models import ImageModel
 from services.generation.ledger import Ledger
 from services.generation.ports import (
     GuardrailScreen,
+    ImageScreen,
     Progress,
     ProgressFn,
     PromptTranslator,
@@ -32,6 +33,7 @@ from services.generation.ports import (
 from services.generation.presets import get_style
 from services.generation.prompting import BuiltPrompt, PromptBuilder
 from services.generation.translation import JAPANESE
+from services.moderation.image import ImageVerdict
 from services.moderation.ml import TextVerdict
 from services.storage.archive import Archive, image_name
 
@@ -250,6 +252,17 @@ class TextStages:
         if exclude:
             record.negative_terms = list(translation.negative_terms)
         return translation.english, translation.edit
+
+
+def screen_image(moderator: ImageScreen, ledger: Ledger, attempt: Attempt, image: bytes) -> ImageVerdict:
+    """Rekognition and the image policy on one candidate, billed, timed and noted on its attempt."""
+    with ledger.timed("image_moderation", attempt):
+        verdict = moderator.check(image)
+    ledger.bill("image_moderation", "rekognition", images=1)
+    attempt.moderation_labels = verdict.labels
+    attempt.policy_action = verdict.action
+    attempt.policy_categories = verdict.categories
+    return verdict
 
 
 def fail_closed(check: Callable[[], TextVerdict]) -> TextVerdict:

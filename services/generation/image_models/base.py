@@ -170,6 +170,21 @@ class VariationRequest:
     strength: float
     count: int = 1
 
+    @classmethod
+    def of(cls, request: GenerationRequest, source: bytes, strength: float) -> VariationRequest:
+        """``request`` made from ``source`` instead of from the prompt alone."""
+        return cls(
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            seed=request.seed,
+            cfg_scale=request.cfg_scale,
+            width=request.width,
+            height=request.height,
+            source=source,
+            strength=strength,
+            count=request.count,
+        )
+
 
 @dataclass(frozen=True)
 class GeneratedImage:
