@@ -22,7 +22,15 @@ from bot.settings import Settings
 from services.container import Services
 from services.core.priority import RequestPriority
 from services.intake.service import Intake, IntakeConfig
-from services.jobs import BackgroundTasks, JobProcessor, JobRunner, QueueFront, SqsJobQueue, SqsWorker
+from services.jobs import (
+    UPSCALE,
+    BackgroundTasks,
+    JobProcessor,
+    JobRunner,
+    QueueFront,
+    SqsJobQueue,
+    SqsWorker,
+)
 from services.results import DescribeDesk, ReportDesk, ResultDesk
 from services.slack.alerts import AdminAlerts
 from services.slack.notifier import SlackNotifier
@@ -112,6 +120,8 @@ def build_services(
         settings.worker_threads,
         watcher=processor,
         max_running_per_user=settings.max_jobs_per_user,
+        # Upscales beyond it wait in the queue, not on a worker thread the Editor's turns would hold.
+        class_caps={UPSCALE: settings.upscale_concurrency},
     )
     queue = SqsJobQueue(clients.sqs, settings.job_queue_url) if settings.job_queue_url else None
     front = None

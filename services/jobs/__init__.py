@@ -6,12 +6,13 @@ from services.jobs.batch import BatchMaker, ProgressBar, produce, read_titles, r
 from services.jobs.front import QueueFront
 from services.jobs.housekeeping import Housekeeper, Prunable
 from services.jobs.processor import JobProcessor, hash_user
-from services.jobs.runner import JobRunner, QueueWatcher
+from services.jobs.runner import UPSCALE, JobRunner, QueueWatcher
 from services.jobs.sqs import SqsWorker
 from services.jobs.sqs_queue import SqsJobQueue
 from services.jobs.tasks import BackgroundTasks
 
 __all__ = [
+    "UPSCALE",
     "BackgroundTasks",
     "BatchMaker",
     "Housekeeper",

@@ -10,6 +10,11 @@ prompts from one person spreads over twelve rounds, and someone who asks meanwhi
 current round: they wait for at most one running job to end, never for the burst. (This is
 start-time fair queuing with every job costing one.)
 
+Some jobs have a class with its own running cap (``class_caps``): upscales (UPSCALE_CONCURRENCY),
+each holding a 4096×4096 answer. A user whose first waiting job's class is at its cap is passed
+over as a user at their own cap is, so the upscale waits here, not on a worker thread, and other
+users' jobs start on the free workers; the user's later jobs wait behind it, in order.
+
 A job's place (the 「順番待ち（2 番目）」 of its status message) is how many running jobs must end
 before it starts, found by playing the same rule forward with jobs ending in the order they
 started. It can go up as well as down: a newcomer goes ahead of a burst's later jobs.
@@ -34,6 +39,8 @@ from services.core.job import Job
 
 logger = logging.getLogger(__name__)
 
+UPSCALE = "upscale"  # the class of ⬆️ jobs, capped by UPSCALE_CONCURRENCY
+
 
 class _Process(Protocol):
     def __call__(self, job: Job) -> None: ...
@@ -57,15 +64,38 @@ class Queued:
     user: str
     turn: tuple[int, int]  # (round, arrival): jobs start in this order
 
+    @property
+    def kind(self) -> str | None:
+        """The job's class, if it has a running cap of its own (``class_caps``)."""
+        return job_class(self.job)
+
+
+def job_class(job: Job) -> str | None:
+    """``UPSCALE`` for a ⬆️ job; other jobs have no class of their own."""
+    return UPSCALE if job.edit is not None and job.edit.action == "upscale" else None
+
+
+def _held(kind: str | None, classes: Mapping[str, int], class_caps: Mapping[str, int]) -> bool:
+    """Whether a job of class ``kind`` must wait for one of its class to end."""
+    return kind is not None and kind in class_caps and classes.get(kind, 0) >= class_caps[kind]
+
 
 def next_user(
-    waiting: Mapping[str, Sequence[Queued]], running: Mapping[str, int], cap: int | None
+    waiting: Mapping[str, Sequence[Queued]],
+    running: Mapping[str, int],
+    cap: int | None,
+    classes: Mapping[str, int] | None = None,
+    class_caps: Mapping[str, int] | None = None,
 ) -> str | None:
-    """Whose first waiting job starts next: the earliest turn among users below the cap, if any."""
+    """Whose first waiting job starts next: the earliest turn among users below the cap whose
+    first job's class (``classes``: running jobs per class) is below its cap, if any."""
+    classes, class_caps = classes or {}, class_caps or {}
     chosen: tuple[int, int] | None = None
     user = None
     for candidate, queue in waiting.items():
         if not queue or (cap is not None and running.get(candidate, 0) >= cap):
+            continue
+        if _held(queue[0].kind, classes, class_caps):
             continue
         if chosen is None or queue[0].turn < chosen:
             chosen, user = queue[0].turn, candidate
@@ -73,32 +103,54 @@ def next_user(
 
 
 def places(
-    waiting: Mapping[str, Sequence[Queued]], started: Sequence[str], workers: int, cap: int | None
+    waiting: Mapping[str, Sequence[Queued]],
+    started: Sequence[Queued],
+    workers: int,
+    cap: int | None,
+    class_caps: Mapping[str, int] | None = None,
 ) -> dict[Queued, int]:
     """Each waiting job's place: how many running jobs end before it starts (0: it starts now).
 
-    ``started`` lists the users of the running jobs, oldest first; jobs are assumed to end in
-    that order, and the next to start is chosen as the workers choose (``next_user``).
+    ``started`` lists the running jobs, oldest first; they are assumed to end in that order, and
+    the next to start is chosen as the workers choose (``next_user``).
 
     Every submit, start and end plays this forward on the request or worker thread, so it keeps
     the users below the cap in a heap by their first job's turn: O(jobs × log users), where
-    scanning every user for each job (``next_user``) made a burst of 50 commands quadratic.
+    scanning every user for each job (``next_user``) made a burst of 50 commands quadratic. A user
+    popped whose first job's class is at its cap is set aside until a job of that class ends.
     """
+    class_caps = class_caps or {}
     queues = {user: deque(queue) for user, queue in waiting.items() if queue}
-    running = Counter(started)
+    running = Counter(entry.user for entry in started)
+    classes = Counter(entry.kind for entry in started if entry.kind is not None)
     ending = deque(started)
     ended = 0
     found: dict[Queued, int] = {}
     ready = [(queue[0].turn, user) for user, queue in queues.items() if cap is None or running[user] < cap]
     heapq.heapify(ready)
     at_cap = {user for user in queues if cap is not None and running[user] >= cap}
-    while queues:
-        if len(ending) < workers and ready:
+    held: dict[str, list[str]] = {}  # per class at its cap, the users whose first job is of it
+
+    def startable() -> str | None:
+        while ready:
             _, user = heapq.heappop(ready)
+            kind = queues[user][0].kind
+            if kind is not None and _held(kind, classes, class_caps):
+                held.setdefault(kind, []).append(user)
+                continue
+            return user
+        return None
+
+    while queues:
+        user = startable() if len(ending) < workers else None
+        if user is not None:
             queue = queues[user]
-            found[queue.popleft()] = ended
+            entry = queue.popleft()
+            found[entry] = ended
             running[user] += 1
-            ending.append(user)
+            if entry.kind is not None:
+                classes[entry.kind] += 1
+            ending.append(entry)
             if not queue:
                 del queues[user]
             elif cap is not None and running[user] >= cap:
@@ -106,15 +158,20 @@ def places(
             else:
                 heapq.heappush(ready, (queue[0].turn, user))
             continue
-        if not ending:  # unreachable: a full pool or every user at the cap means jobs are running
+        if not ending:  # unreachable: a full pool or every user at a cap means jobs are running
             break
-        user = ending.popleft()
-        running[user] -= 1
+        done = ending.popleft()
+        running[done.user] -= 1
         ended += 1
-        if user in at_cap:
+        if done.user in at_cap:
             # One of their jobs ended: they are below the cap again.
-            at_cap.discard(user)
-            heapq.heappush(ready, (queues[user][0].turn, user))
+            at_cap.discard(done.user)
+            heapq.heappush(ready, (queues[done.user][0].turn, done.user))
+        if done.kind is not None:
+            classes[done.kind] -= 1
+            # A job of its class ended: the users waiting for one may start again.
+            for other in held.pop(done.kind, ()):
+                heapq.heappush(ready, (queues[other][0].turn, other))
     return found
 
 
@@ -122,7 +179,8 @@ class JobRunner:
     """An in-process queue: a fixed number of worker threads take jobs round-robin across users.
 
     Unlike a thread pool it knows where each waiting job stands, so the status message can say
-    「順番待ち（2 番目）」 and follow the job's place as other jobs start and end.
+    「順番待ち（2 番目）」 and follow the job's place as other jobs start and end. ``class_caps``:
+    how many jobs of a class (``job_class``) run at once, e.g. ``{UPSCALE: 2}``.
     """
 
     def __init__(
@@ -132,16 +190,21 @@ class JobRunner:
         *,
         watcher: QueueWatcher | None = None,
         max_running_per_user: int | None = None,
+        class_caps: Mapping[str, int] | None = None,
     ) -> None:
         if workers < 1 or (max_running_per_user is not None and max_running_per_user < 1):
             raise ValueError("workers and max_running_per_user must be at least 1")
+        if any(limit < 1 for limit in (class_caps or {}).values()):
+            raise ValueError("class_caps must be at least 1")
         self._process = process
         self._watcher = watcher
         self._workers = workers
         self._cap = max_running_per_user
         self._waiting: dict[str, list[Queued]] = {}  # per user, in turn order
+        self._class_caps = dict(class_caps or {})
         self._running: Counter[str] = Counter()
-        self._started: dict[int, str] = {}  # the user of each running job, by ticket, oldest first
+        self._classes: Counter[str] = Counter()  # running jobs per class
+        self._started: dict[int, Queued] = {}  # the running jobs, by ticket, oldest first
         self._tickets = itertools.count()
         self._arrivals = itertools.count()
         self._round = 0  # the round of the latest job to start
@@ -170,9 +233,7 @@ class JobRunner:
             queue = list(self._waiting.get(user, ()))
             bisect.insort(queue, entry, key=lambda queued: queued.turn)
             seen = self._changes
-            now = places(
-                {**self._waiting, user: queue}, list(self._started.values()), self._workers, self._cap
-            )
+            now = self._places({**self._waiting, user: queue})
             position = now[entry]
         # Announced before a worker can see the job, so the worker finds its status message.
         if self._watcher is not None:
@@ -198,7 +259,7 @@ class JobRunner:
                     return  # closed and drained
                 entry = self._take(user)
                 ticket = next(self._tickets)
-                self._started[ticket] = user
+                self._started[ticket] = entry
                 self._changes += 1
                 moved = self._moves()
             self._announce(moved)
@@ -211,13 +272,16 @@ class JobRunner:
                     del self._started[ticket]
                     self._changes += 1
                     self._running[user] -= 1
+                    if entry.kind is not None:
+                        self._classes[entry.kind] -= 1
                     if not self._running[user]:
                         del self._running[user]
                         if user not in self._waiting:
                             # Nothing of theirs left: their next job joins the current round.
                             self._next_round.pop(user, None)
-                    # Its user may be below the cap again, and a worker is free.
-                    self._work.notify()
+                    # A worker is free, and its user and class may be below their caps again:
+                    # that can make two jobs startable (the user's next, another's upscale).
+                    self._work.notify_all()
                     self._idle.notify_all()
                     moved = self._moves()
                 self._announce(moved)
@@ -225,7 +289,7 @@ class JobRunner:
     def _startable(self) -> str | None:
         if len(self._started) >= self._workers:
             return None
-        return next_user(self._waiting, self._running, self._cap)
+        return next_user(self._waiting, self._running, self._cap, self._classes, self._class_caps)
 
     def _drained(self) -> bool:
         return self._closed and not self._waiting
@@ -236,6 +300,8 @@ class JobRunner:
         if not queue:
             del self._waiting[user]
         self._running[user] += 1
+        if entry.kind is not None:
+            self._classes[entry.kind] += 1
         self._round = max(self._round, entry.turn[0])
         self._shown.pop(entry, None)
         return entry
@@ -246,7 +312,7 @@ class JobRunner:
         ``now``: the places already found for the jobs waiting now, if the caller has them.
         """
         if now is None:
-            now = places(self._waiting, list(self._started.values()), self._workers, self._cap)
+            now = self._places(self._waiting)
         moved = []
         for entry, place in now.items():
             # 0 is not shown: a free worker is about to take the job, and its progress follows.
@@ -254,6 +320,10 @@ class JobRunner:
                 self._shown[entry] = place
                 moved.append((entry, place))
         return moved
+
+    def _places(self, waiting: Mapping[str, Sequence[Queued]]) -> dict[Queued, int]:
+        started = list(self._started.values())
+        return places(waiting, started, self._workers, self._cap, self._class_caps)
 
     def _announce(self, moved: list[tuple[Queued, int]]) -> None:
         if self._watcher is None:

@@ -222,9 +222,12 @@ def test_upscales_beyond_the_limit_wait_in_line_and_say_so(
             if user == "U0FIRST":
                 wait_until(lambda: len(held.arrived) == 1)
 
-        # The second waits for its turn, and its status message says where it stands.
-        line = "アップスケール待ち（1 番目）・自動で始まります"
-        wait_until(lambda: any(line in str(c.params.get("text")) for c in bot.slack.calls("chat.update")))
+        # The second waits in the job queue (not on a worker thread), its status message saying where.
+        line = "順番待ちです（1 番目）。順番が来たら自動で始まります。"
+        shown = ("chat.postMessage", "chat.update")
+        wait_until(
+            lambda: any(line in str(c.params.get("text")) for c in bot.slack.calls() if c.method in shown)
+        )
         assert len(held.arrived) == 1  # only one upscale reached the model
         held.release.set()
         bot.wait_idle()

@@ -1,4 +1,4 @@
-"""The in-process runner (services/jobs/runner.py): round-robin across users, the running cap, places.
+"""The in-process runner (services/jobs/runner.py): round-robin across users, the running caps, places.
 
 Jobs block until the test releases them, so every assertion is about order, never about time.
 """
@@ -11,15 +11,17 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from services.core.edits import EditSpec
 from services.core.job import Job, SlackContext
-from services.jobs.runner import JobRunner
+from services.jobs.runner import UPSCALE, JobRunner
 
 WAIT = 10  # seconds before a test gives up on a job that never starts (a hang, not a timing)
 
 
 def make_job(name: str) -> Job:
-    """A job of user ``name[0]``, its text the name (A1 is user A's job 1)."""
-    return Job(text=name, slack=SlackContext(channel_id="C0CHAN", user_id=f"U{name[0]}"))
+    """A job of user ``name[0]``, its text the name (A1 is user A's job 1); ``A1^`` is an upscale."""
+    edit = EditSpec(action="upscale") if name.endswith("^") else None
+    return Job(text=name, edit=edit, slack=SlackContext(channel_id="C0CHAN", user_id=f"U{name[0]}"))
 
 
 class Gate:
@@ -106,8 +108,9 @@ def make_runner(gate: Gate, places: Places) -> Iterator[MakeRunner]:
     """Runners of ``gate`` watched by ``places``; shut down after the test."""
     made: list[JobRunner] = []
 
-    def make(workers: int, cap: int | None = None) -> JobRunner:
-        made.append(JobRunner(gate, workers, watcher=places, max_running_per_user=cap))
+    def make(workers: int, cap: int | None = None, upscales: int | None = None) -> JobRunner:
+        class_caps = {UPSCALE: upscales} if upscales else None
+        made.append(JobRunner(gate, workers, watcher=places, max_running_per_user=cap, class_caps=class_caps))
         return made[-1]
 
     yield make
@@ -199,6 +202,43 @@ def test_places_count_the_running_jobs_that_end_first(
     assert places.now("C0", "A2", "A3") == [1, 2, 3]
     # Each newcomer went ahead of A2; then it moved up as B0 started.
     assert places.shown["A2"] == [1, 2, 3, 2]
+
+
+def test_an_upscale_beyond_its_cap_waits_in_the_queue_not_on_a_worker(
+    make_runner: MakeRunner, gate: Gate, places: Places
+) -> None:
+    runner = make_runner(2, upscales=1)
+    submit(runner, "A0^", "B0^", "C0")
+
+    # B0's upscale waits for A0's; the second worker runs C0, asked for after it.
+    assert sorted(gate.wait_started(2)) == ["A0^", "C0"]
+    assert places.now("A0^", "B0^", "C0") == [0, 1, 0]
+
+    gate.release("A0^")
+    assert gate.wait_started(3)[-1] == "B0^"
+    gate.release("C0")
+    gate.release("B0^")
+    assert runner.wait_idle(WAIT)
+    assert gate.started[2:] == ["B0^"]
+
+
+def test_a_waiting_upscale_holds_its_users_later_jobs(
+    make_runner: MakeRunner, gate: Gate, places: Places
+) -> None:
+    runner = make_runner(3, cap=1, upscales=1)
+    submit(runner, "A0^", "B0^", "B1", "C0")
+    assert sorted(gate.wait_started(2)) == ["A0^", "C0"]
+
+    # A worker is free, but B's jobs keep their order: B1 waits behind B0's upscale.
+    assert places.now("B0^", "B1") == [1, 3]
+    gate.release("A0^")
+    assert gate.wait_started(3)[-1] == "B0^"
+    assert places.now("B1") == [2]  # C0 started before B0, so it is taken to end first
+    gate.release("C0")
+    gate.release("B0^")
+    assert gate.wait_started(4)[-1] == "B1"
+    gate.release("B1")
+    assert runner.wait_idle(WAIT)
 
 
 def test_a_failing_job_does_not_stop_its_worker(places: Places) -> None:
