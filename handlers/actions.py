@@ -62,6 +62,17 @@ def context_of(payload: BlockActionsPayload) -> SlackContext:
     )
 
 
+def result_form(payload: BlockActionsPayload) -> tuple[str, SlackContext, FormContext]:
+    """A button that opens a form about its result: the trigger, where answers go, the form's context."""
+    slack = context_of(payload)
+    if not payload.trigger_id:
+        raise InputRejected("button.invalid")
+    context = FormContext(
+        channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
+    )
+    return payload.trigger_id, slack, context
+
+
 def _in_background(
     services: Services, name: str, respond: Respond, lang: Language, work: Callable[[], str | None]
 ) -> None:
@@ -121,13 +132,8 @@ def _register_desk(app: App, services: Services) -> None:
     def on_adjust(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        slack = context_of(payload)
-        if not payload.trigger_id:
-            raise InputRejected("button.invalid")
-        context = FormContext(
-            channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
-        )
-        open_form(client, services, payload.trigger_id, payload.user.id, context)
+        trigger_id, _, context = result_form(payload)
+        open_form(client, services, trigger_id, payload.user.id, context)
 
     @app.action(ACTION_APPROVE)
     def on_approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.web import WebClient
 
-from handlers.actions import context_of
+from handlers.actions import context_of, result_form
 from handlers.payloads import BlockActionsPayload, FormContext, ViewSubmissionPayload
 from services.container import Services
 from services.core import OUTPAINT_ACTIONS, EditAction, EditSpec, InputRejected, SlackContext
@@ -60,16 +60,9 @@ def register(app: App, services: Services) -> None:
     def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         payload = BlockActionsPayload.model_validate(body)
-        slack = context_of(payload)
-        if not payload.trigger_id:
-            raise InputRejected("button.invalid")
-        context = FormContext(
-            channel=slack.channel_id, thread_ts=slack.thread_ts, parent=payload.actions[0].value
-        )
+        trigger_id, slack, context = result_form(payload)
         lang = intake.lang_for(payload.user.id, slack.team_id)
-        client.views_open(
-            trigger_id=payload.trigger_id, view=build_edit_form(context.model_dump_json(), lang)
-        )
+        client.views_open(trigger_id=trigger_id, view=build_edit_form(context.model_dump_json(), lang))
 
     @app.view(VIEW_EDIT)
     def submitted(ack: Ack, body: dict[str, Any]) -> None:
