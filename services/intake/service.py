@@ -32,7 +32,9 @@ from services.core.people import UserPrefs
 from services.core.text import Language, clean_slack_text
 from services.generation.catalogue import ModelCatalogue
 from services.generation.describe import load_descriptions
+from services.generation.image_models import EditModels
 from services.generation.options import ParsedRequest, parse_request, resolve_size
+from services.generation.photos import photo_modes
 from services.intake.edits import check_photo, described_job, edit_job, stepped_cfg, undo_job
 from services.intake.form_jobs import check_form_photo, form_options
 from services.intake.forms import FormInput, HelpRequested, QuotaStatus, UsageReport
@@ -86,7 +88,7 @@ class Intake:
         self._store = store
         self.config = config or IntakeConfig()
         self._clock = clock
-        self._photo_modes = photo_modes or self._variation_only
+        self._photo_modes = photo_modes or self._own_photo_modes
         limits = QuotaLimits(
             user_daily=self.config.user_daily_quota,
             team_daily=self.config.team_daily_quota,
@@ -97,10 +99,10 @@ class Intake:
         )
         self._quotas = Quotas(state, limits, active=active, clock=clock)
 
-    def _variation_only(self, model_alias: str | None) -> tuple[PhotoMode, ...]:
-        # Without the edit models (wiring passes Editor.photo_modes), only what the model does itself.
-        caps = self._catalogue.model_for(model_alias).capabilities
-        return ("variation",) if caps.supports_variation else ()
+    def _own_photo_modes(self, model_alias: str | None) -> tuple[PhotoMode, ...]:
+        # Without the edit models (wiring passes Editor.photo_modes), what the image model does itself,
+        # as the pipeline's photo stage decides it without them.
+        return photo_modes(self._catalogue.model_for(model_alias), EditModels())
 
     # --- who is asking ---------------------------------------------------------------------------
 
