@@ -43,7 +43,6 @@ class RequestPriority:
         self._changed = threading.Condition()
         self._serving = 0
         self._last_end = float("-inf")
-        self.waited = 0  # how many background waits found requests in flight (for the logs and bench)
 
     @property
     def serving(self) -> int:
@@ -74,7 +73,6 @@ class RequestPriority:
         with self._changed:
             if not self._busy(start):
                 return 0.0
-            self.waited += 1
             while True:
                 now = self._clock()
                 if now >= deadline or not self._busy(now):
