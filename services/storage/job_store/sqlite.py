@@ -81,12 +81,12 @@ class SqliteJobStore:
 
     def accept(self, job: Job) -> None:
         """Record a new job as queued; a second accept of the same job id changes nothing."""
-        with self._write() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO jobs (job_id, job, stage, attempts, posted, updated_at, user_id)"
-                " VALUES (?, ?, 'queued', 0, 0, ?, ?)",
-                (job.job_id, job.model_dump_json(), self._now(), user_of(job)),
-            )
+        # The ack waits for this write: one statement, its JSON made before the lock (see sqlite_file).
+        self._db.write_one(
+            "INSERT OR IGNORE INTO jobs (job_id, job, stage, attempts, posted, updated_at, user_id)"
+            " VALUES (?, ?, 'queued', 0, 0, ?, ?)",
+            (job.job_id, job.model_dump_json(), self._now(), user_of(job)),
+        )
 
     def start(self, job_id: str) -> StoredJob:
         """A worker starts the job: stage running, one more attempt; the job as now stored."""
