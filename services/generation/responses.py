@@ -6,6 +6,10 @@ requests, all with the same model latency) would all hold those copies at the sa
 python -m bench measured 300 MB for 50 such answers read at once, and a third of that when four
 are read at a time. Waiting for the model takes seconds; reading its answer off the socket takes
 milliseconds, so queueing the reads costs the jobs next to nothing and bounds the peak.
+
+This gate holds a slot only while an answer is read off the socket, for every caller (edits and
+upscales too). A round's candidates also hold a permit of ``core.answer_budget`` from the read until
+their images are archived and shrunk, since the decoded PNGs waiting for that were the larger part.
 """
 
 from __future__ import annotations

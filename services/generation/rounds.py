@@ -9,7 +9,9 @@ Comprehend's verdict on the prompt (asked while the image model drew) before it 
 Rekognition looks at it on the ``side`` pool while the vision model verifies it. Its outcome is
 set only once both have answered, so nothing is shown, posted or reused before every layer
 cleared it. Both read a small JPEG copy; the full image is dropped once archived (the one
-posted is read back), and kept in memory only when the archive refused it.
+posted is read back), and kept in memory only when the archive refused it. A model's answer is
+read only with a permit of the answer budget (``core.answer_budget``), held until its images are
+archived and shrunk, so a burst of answers waits unread instead of decoded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from concurrent.futures import Executor, Future, as_completed, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from services.core.answer_budget import AnswerBudget
 from services.core.errors import BotError, ContentFiltered, InvalidModelAnswer, ModelUnavailable
 from services.core.images import check_copy
 from services.core.job import Attempt, Overlap, Verdict
@@ -59,6 +62,14 @@ class Handoff:
         if data is None:
             raise RuntimeError("the image was already taken")
         return data
+
+
+@dataclass
+class Stored:
+    """An archived candidate: the copy its checks read, and the image only if the archive refused it."""
+
+    small: bytes
+    data: bytes | None
 
 
 @dataclass
@@ -114,6 +125,7 @@ class Rounds:
         executor: Executor,
         side: Executor,
         odds: PassOdds,
+        budget: AnswerBudget | None = None,
         shrink: Callable[[bytes], bytes] = check_copy,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -124,6 +136,8 @@ class Rounds:
         # Rekognition calls: never on ``executor``, whose tasks wait for them.
         self._side = side
         self._odds = odds
+        # Image answers held in full at once, across all jobs (see core.answer_budget).
+        self._budget = budget or AnswerBudget()
         self._shrink = shrink  # the copy that moderation and verification read
         self._clock = clock
         self._inflight: set[Future[Any]] = set()
@@ -202,24 +216,33 @@ class Rounds:
             batch = replace(request, count=len(attempts))
             run.report(Progress("generation", attempts[-1].index, run.total))
             started = self._clock()
-            try:
-                with ledger.model_call("generation"):
-                    images = self._make(run, batch)
-                ledger.bill("image", run.model.model_id, images=len(images))
-            except ContentFiltered as exc:
+            refused: ContentFiltered | None = None
+            with self._budget.scope():
+                try:
+                    with ledger.model_call("generation"):
+                        images = self._make(run, batch)
+                    ledger.bill("image", run.model.model_id, images=len(images))
+                except ContentFiltered as exc:
+                    images, refused = [], exc
+                made_in = self._clock() - started
+                for attempt, image in zip(attempts, images, strict=False):
+                    attempt.seed = image.seed
+                # Archived and shrunk here, one by one, with the answer's permit held until all are
+                # (on the pool, a store could queue behind candidates waiting for that permit).
+                stored = []
+                for attempt in attempts[: len(images)]:
+                    handoff = Handoff(images.pop(0).data)
+                    stored.append(self._store(run, attempt, handoff))
+            if refused is not None:
                 for attempt in attempts:
-                    yield self._filtered(run, attempt, exc.stage)
+                    yield self._filtered(run, attempt, refused.stage)
                 return
-            made_in = self._clock() - started
-            for attempt, image in zip(attempts, images, strict=False):
-                attempt.seed = image.seed
-            for attempt in attempts[len(images) :]:
+            for attempt in attempts[len(stored) :]:
                 yield self._filtered(run, attempt, "output")
             futures = [
-                self._executor.submit(self._check, run, attempt, Handoff(image.data), made_in)
-                for attempt, image in zip(attempts, images, strict=False)
+                self._executor.submit(self._check, run, attempt, copies, made_in)
+                for attempt, copies in zip(attempts, stored, strict=False)
             ]
-            del images  # each check holds its own image now, and drops it when it can
         else:
             futures = [
                 self._executor.submit(self._candidate, run, attempt, replace(request, seed=attempt.seed))
@@ -264,33 +287,40 @@ class Rounds:
         ledger = run.ledger
         run.report(Progress("generation", attempt.index, run.total))
         started = self._clock()
-        try:
-            with ledger.model_call("generation", attempt):
-                image = self._make(run, request)[0]
-            ledger.bill("image", run.model.model_id, images=1)
-        except ContentFiltered as exc:
-            return self._filtered(run, attempt, exc.stage)
-        attempt.seed = image.seed
-        handoff = Handoff(image.data)
-        del image
-        return self._check(run, attempt, handoff, self._clock() - started)
+        with self._budget.scope():
+            try:
+                with ledger.model_call("generation", attempt):
+                    image = self._make(run, request)[0]
+                ledger.bill("image", run.model.model_id, images=1)
+            except ContentFiltered as exc:
+                return self._filtered(run, attempt, exc.stage)
+            attempt.seed = image.seed
+            handoff = Handoff(image.data)
+            del image
+            made_in = self._clock() - started
+            copies = self._store(run, attempt, handoff)
+        return self._check(run, attempt, copies, made_in)
 
     def _filtered(self, run: JobRun, attempt: Attempt, stage: str | None) -> Candidate:
         attempt.outcome = "filtered"
         self._odds.note(_team(run), run.model.model_id, attempt.outcome)
         return Candidate(attempt, filtered=stage)
 
-    def _check(self, run: JobRun, attempt: Attempt, handoff: Handoff, made_in: float) -> Candidate:
-        """Archive one image; once the prompt cleared, moderate and verify it at the same time."""
-        job, ledger, report = run.job, run.ledger, run.report
+    def _store(self, run: JobRun, attempt: Attempt, handoff: Handoff) -> Stored:
+        """Archive one image and make the small copy the checks read; the full image is dropped
+        unless the archive refused it (the one posted is read back)."""
         data: bytes | None = handoff.take()
-        with ledger.timed("archive", attempt):
-            attempt.image_key = store_image(self._archive, job.job_id, attempt, data or b"")
+        with run.ledger.timed("archive", attempt):
+            attempt.image_key = store_image(self._archive, run.job.job_id, attempt, data or b"")
         small = self._shrink(data or b"")
-        if attempt.image_key is not None:
-            # The archive has it: the checks need only the copy, and the one image posted is read
-            # back. Holding every candidate's PNG through its checks was most of a job's memory.
-            data = None
+        # Holding every candidate's PNG through its checks was most of a job's memory.
+        return Stored(small, data if attempt.image_key is None else None)
+
+    def _check(self, run: JobRun, attempt: Attempt, stored: Stored, made_in: float) -> Candidate:
+        """Once the prompt cleared, moderate and verify one archived image at the same time."""
+        ledger, report = run.ledger, run.report
+        small, data = stored.small, stored.data
+        del stored
         try:
             run.gate.wait(made_in)
         except BotError:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from services.core.answer_budget import before_reading
 from services.core.edits import REGION_OPERATIONS
 from services.core.errors import ModelUnavailable
 from services.generation.bedrock import RetryPolicy
@@ -296,6 +297,8 @@ def invoke_json(client: Any, retry: RetryPolicy, model_id: str, body: dict[str, 
         ),
         f"invoke {model_id}",
     )
+    # Unread, the answer waits in its socket; a job's scope may let only a few be held at once.
+    before_reading()
     try:
         payload = json.loads(response["body"].read())
     except (ValueError, KeyError) as exc:
