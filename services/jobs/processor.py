@@ -70,15 +70,16 @@ class JobProcessor:
         self._opened: dict[str, Future[bool]] = {}
         self._lock = threading.Lock()
 
-    def accepted(self, job: Job, position: int) -> None:
+    def accepted(self, job: Job, place: Callable[[], int]) -> None:
         """Post the job's status message (with its place in the queue) in the background."""
-        future = self._announcer.submit(self._open_thread, job, position)
+        future = self._announcer.submit(self._open_thread, job, place)
         with self._lock:
             self._opened[job.job_id] = future
 
-    def _open_thread(self, job: Job, position: int) -> bool:
+    def _open_thread(self, job: Job, place: Callable[[], int]) -> bool:
         self._priority.yield_to_requests()
-        return self._notifier.open_thread(job, position)
+        # Found here, after the burst of requests: its place as the message is posted.
+        return self._notifier.open_thread(job, place())
 
     def waiting(self, job: Job, position: int) -> None:
         """The job's place in the queue changed: show it, once its status message is posted."""

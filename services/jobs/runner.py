@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,8 +49,12 @@ class _Process(Protocol):
 class QueueWatcher(Protocol):
     """Told where each job stands in the queue, so its status message can show its place."""
 
-    def accepted(self, job: Job, position: int) -> None:
-        """``job`` joined the queue at ``position`` (0: a worker starts it at once)."""
+    def accepted(self, job: Job, place: Callable[[], int]) -> None:
+        """``job`` joined the queue; ``place()`` finds its place now (0: a worker starts it at once).
+
+        Finding it plays the whole queue forward, so it is left to the watcher's own thread
+        rather than done on the request thread that submitted the job.
+        """
 
     def waiting(self, job: Job, position: int) -> None:
         """``job``'s place in the queue changed to ``position``."""
@@ -210,7 +214,7 @@ class JobRunner:
         self._round = 0  # the round of the latest job to start
         self._next_round: dict[str, int] = {}  # per user with jobs queued or running
         self._shown: dict[Queued, int] = {}  # the place each waiting job was last shown
-        self._changes = 0  # counts changes to the waiting and running jobs, so places are reused
+        self._entering: set[Queued] = set()  # submitted, not yet in the queue
         self._closed = False
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # a job may have become startable
@@ -230,25 +234,36 @@ class JobRunner:
             turn = max(self._round, self._next_round.get(user, 0))
             self._next_round[user] = turn + 1
             entry = Queued(job, user, (turn, next(self._arrivals)))
-            queue = list(self._waiting.get(user, ()))
-            bisect.insort(queue, entry, key=lambda queued: queued.turn)
-            seen = self._changes
-            now = self._places({**self._waiting, user: queue})
-            position = now[entry]
+            self._entering.add(entry)
         # Announced before a worker can see the job, so the worker finds its status message.
         if self._watcher is not None:
-            self._watcher.accepted(job, position)
+            self._watcher.accepted(job, lambda: self._place_of(entry))
         with self._lock:
+            self._entering.discard(entry)
             # Sorted by turn: two jobs of one user submitted at once may get here in either order.
             bisect.insort(self._waiting.setdefault(user, []), entry, key=lambda queued: queued.turn)
-            # Nothing started or ended meanwhile (as in a burst): the places found above still hold.
-            self._shown[entry] = position
-            moved = self._moves(now if self._changes == seen else None)
-            self._changes += 1
             self._work.notify()
-        logger.info("job %s: queued (%s), position %d", job.job_id, job.trigger, position)
-        # A newcomer goes ahead of a burst's later jobs, which are told their new place.
+        logger.info("job %s: queued (%s)", job.job_id, job.trigger)
+
+    def _place_of(self, entry: Queued) -> int:
+        """``entry``'s place now; the other waiting jobs whose place it changed are told theirs.
+
+        (A newcomer goes ahead of a burst's later jobs.)
+        """
+        with self._lock:
+            waiting: Mapping[str, Sequence[Queued]] = self._waiting
+            if entry in self._entering:  # asked before the job joined the queue
+                queue = list(self._waiting.get(entry.user, ()))
+                bisect.insort(queue, entry, key=lambda queued: queued.turn)
+                waiting = {**self._waiting, entry.user: queue}
+            elif entry not in self._waiting.get(entry.user, ()):
+                return 0  # started meanwhile: its progress follows
+            now = self._places(waiting)
+            position = now.get(entry, 0)
+            self._shown[entry] = position
+            moved = [(other, place) for other, place in self._moves(now) if other is not entry]
         self._announce(moved)
+        return position
 
     def _serve(self) -> None:
         while True:
@@ -260,7 +275,6 @@ class JobRunner:
                 entry = self._take(user)
                 ticket = next(self._tickets)
                 self._started[ticket] = entry
-                self._changes += 1
                 moved = self._moves()
             self._announce(moved)
             try:
@@ -270,7 +284,6 @@ class JobRunner:
             finally:
                 with self._lock:
                     del self._started[ticket]
-                    self._changes += 1
                     self._running[user] -= 1
                     if entry.kind is not None:
                         self._classes[entry.kind] -= 1
@@ -380,7 +393,6 @@ class JobRunner:
 
     def _forget_waiting(self) -> None:
         self._waiting.clear()
-        self._changes += 1
         self._shown.clear()
         self._next_round = {user: n for user, n in self._next_round.items() if user in self._running}
         self._idle.notify_all()

@@ -88,7 +88,11 @@ def test_a_fourth_request_waits_with_its_place_shown_and_the_twenty_first_in_lin
     received = {text: t("status.received", user="U0USER", text=text) for text in texts}
     assert first_status(bot.slack, texts[2]) == received[texts[2]]
     assert first_status(bot.slack, texts[3]) == received[texts[3]] + "\n" + t("status.queued", position=1)
-    assert first_status(bot.slack, texts[22]) == received[texts[22]] + "\n" + t("status.queued", position=20)
+    # Its place as the message is posted: 20, or 21 once the other user's request, sent right after,
+    # runs on the fourth worker (one more job to end before it).
+    assert first_status(bot.slack, texts[22]) in {
+        received[texts[22]] + "\n" + t("status.queued", position=place) for place in (20, 21)
+    }
     assert first_status(bot.slack, "桜と富士山", "U0OTHER") == t(
         "status.received", user="U0OTHER", text="桜と富士山"
     )

@@ -75,7 +75,8 @@ class Places:
         self.moves: list[int] = []
         self._lock = threading.Lock()
 
-    def accepted(self, job: Job, position: int) -> None:
+    def accepted(self, job: Job, place: Callable[[], int]) -> None:
+        position = place()  # at once, as if the announcer had no requests to wait for
         with self._lock:
             self.shown[job.text] = [position]
 
