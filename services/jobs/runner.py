@@ -17,7 +17,8 @@ users' jobs start on the free workers; the user's later jobs wait behind it, in 
 
 A job's place (the 「順番待ち（2 番目）」 of its status message) is how many running jobs must end
 before it starts, found by playing the same rule forward with jobs ending in the order they
-started. It can go up as well as down: a newcomer goes ahead of a burst's later jobs.
+started. It can go up as well as down: a newcomer goes ahead of a burst's later jobs. The watcher
+finds it (``accepted`` hands it a function) as it posts the status message, after the burst.
 
 The embedded bot runs jobs here; in scale-out mode ``sqs`` moves them between processes instead.
 """
@@ -118,7 +119,7 @@ def places(
     ``started`` lists the running jobs, oldest first; they are assumed to end in that order, and
     the next to start is chosen as the workers choose (``next_user``).
 
-    Every submit, start and end plays this forward on the request or worker thread, so it keeps
+    Every status post, start and end plays this forward (off the request threads), so it keeps
     the users below the cap in a heap by their first job's turn: O(jobs × log users), where
     scanning every user for each job (``next_user``) made a burst of 50 commands quadratic. A user
     popped whose first job's class is at its cap is set aside until a job of that class ends.
@@ -246,10 +247,7 @@ class JobRunner:
         logger.info("job %s: queued (%s)", job.job_id, job.trigger)
 
     def _place_of(self, entry: Queued) -> int:
-        """``entry``'s place now; the other waiting jobs whose place it changed are told theirs.
-
-        (A newcomer goes ahead of a burst's later jobs.)
-        """
+        """``entry``'s place now; other waiting jobs whose place it changed are told theirs."""
         with self._lock:
             waiting: Mapping[str, Sequence[Queued]] = self._waiting
             if entry in self._entering:  # asked before the job joined the queue
@@ -328,8 +326,8 @@ class JobRunner:
             now = self._places(self._waiting)
         moved = []
         for entry, place in now.items():
-            # 0 is not shown: a free worker is about to take the job, and its progress follows.
-            if place and self._shown.get(entry) != place:
+            # Not shown: 0 (a worker takes the job now), or a place not yet asked for (found then).
+            if place and entry in self._shown and self._shown[entry] != place:
                 self._shown[entry] = place
                 moved.append((entry, place))
         return moved

@@ -277,3 +277,36 @@ def test_shutdown_finishes_queued_jobs_first(gate: Gate) -> None:
 
     assert runner.shutdown(wait=True, timeout=WAIT) == 0
     assert gate.started == ["A0", "A1", "A2"]
+
+
+class LaterPlaces:
+    """A QueueWatcher like the bot's announcer: it asks for a job's place only when it posts it."""
+
+    def __init__(self) -> None:
+        self.asks: dict[str, Callable[[], int]] = {}
+        self.moves: list[tuple[str, int]] = []
+
+    def accepted(self, job: Job, place: Callable[[], int]) -> None:
+        self.asks[job.text] = place
+
+    def waiting(self, job: Job, position: int) -> None:
+        self.moves.append((job.text, position))
+
+
+def test_a_place_asked_for_later_is_the_place_then_and_a_started_job_has_none(gate: Gate) -> None:
+    watcher = LaterPlaces()
+    runner = JobRunner(gate, 1, watcher=watcher)
+    try:
+        submit(runner, "A1", "B1", "C1")
+        gate.wait_started(1)
+        # Submitting found no places (nothing was asked), so nobody was told of a move either.
+        assert watcher.moves == []
+        gate.release("A1")
+        gate.wait_started(2)
+        # C1 was second in line when it was submitted; by the time its status is posted, first.
+        assert watcher.asks["C1"]() == 1
+        assert watcher.asks["B1"]() == 0  # running: its progress, not a place, follows
+        gate.release("B1")
+        gate.release("C1")
+    finally:
+        runner.shutdown(wait=False)
