@@ -46,24 +46,6 @@ FILTERED_REASON = "画像モデルの安全フィルターで出力が止めら�
 Next = Literal["next", "rewrite"]
 
 
-class Handoff:
-    """An image handed to the thread that checks it, so that only that thread holds it.
-
-    An executor keeps a task's arguments until the task ends; taking the image out of this box
-    lets the check drop it as soon as it is archived.
-    """
-
-    def __init__(self, data: bytes) -> None:
-        self._data: bytes | None = data
-
-    def take(self) -> bytes:
-        """The image, once."""
-        data, self._data = self._data, None
-        if data is None:
-            raise RuntimeError("the image was already taken")
-        return data
-
-
 @dataclass
 class Stored:
     """An archived candidate: the copy its checks read, and the image only if the archive refused it."""
@@ -231,8 +213,7 @@ class Rounds:
                 # (on the pool, a store could queue behind candidates waiting for that permit).
                 stored = []
                 for attempt in attempts[: len(images)]:
-                    handoff = Handoff(images.pop(0).data)
-                    stored.append(self._store(run, attempt, handoff))
+                    stored.append(self._store(run, attempt, images.pop(0).data))
             if refused is not None:
                 for attempt in attempts:
                     yield self._filtered(run, attempt, refused.stage)
@@ -295,10 +276,9 @@ class Rounds:
             except ContentFiltered as exc:
                 return self._filtered(run, attempt, exc.stage)
             attempt.seed = image.seed
-            handoff = Handoff(image.data)
-            del image
             made_in = self._clock() - started
-            copies = self._store(run, attempt, handoff)
+            copies = self._store(run, attempt, image.data)
+            del image  # the archive has it now (or ``copies`` does), not this frame through the checks
         return self._check(run, attempt, copies, made_in)
 
     def _filtered(self, run: JobRun, attempt: Attempt, stage: str | None) -> Candidate:
@@ -306,13 +286,12 @@ class Rounds:
         self._odds.note(_team(run), run.model.model_id, attempt.outcome)
         return Candidate(attempt, filtered=stage)
 
-    def _store(self, run: JobRun, attempt: Attempt, handoff: Handoff) -> Stored:
+    def _store(self, run: JobRun, attempt: Attempt, data: bytes) -> Stored:
         """Archive one image and make the small copy the checks read; the full image is dropped
         unless the archive refused it (the one posted is read back)."""
-        data: bytes | None = handoff.take()
         with run.ledger.timed("archive", attempt):
-            attempt.image_key = store_image(self._archive, run.job.job_id, attempt, data or b"")
-        small = self._shrink(data or b"")
+            attempt.image_key = store_image(self._archive, run.job.job_id, attempt, data)
+        small = self._shrink(data)
         # Holding every candidate's PNG through its checks was most of a job's memory.
         return Stored(small, data if attempt.image_key is None else None)
 
@@ -320,7 +299,6 @@ class Rounds:
         """Once the prompt cleared, moderate and verify one archived image at the same time."""
         ledger, report = run.ledger, run.report
         small, data = stored.small, stored.data
-        del stored
         try:
             run.gate.wait(made_in)
         except BotError:

@@ -258,8 +258,8 @@ class JobRunner:
                 return 0  # started meanwhile: its progress follows
             now = self._places(waiting)
             position = now.get(entry, 0)
-            self._shown[entry] = position
-            moved = [(other, place) for other, place in self._moves(now) if other is not entry]
+            self._shown[entry] = position  # so the moves below are the other jobs'
+            moved = self._moves(now)
         self._announce(moved)
         return position
 
