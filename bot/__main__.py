@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import logging
-import platform
 import sys
 import threading
 from collections.abc import Callable
@@ -17,6 +15,7 @@ from slack_bolt.error import BoltError
 from bot import check, cli, logs
 from bot.app import build_app
 from bot.clients import slack_client
+from bot.heap import return_freed_memory, settle_startup_heap
 from bot.http import HttpFrontend, PrioritySocketModeHandler, ServerRunner, make_server
 from bot.settings import Settings, SettingsError, load_settings
 from bot.shutdown import stop_on_signals
@@ -29,31 +28,6 @@ logger = logging.getLogger("bot")
 # How long stopping waits for a preflight still running in the background, so that it does not log
 # while the process exits.
 PREFLIGHT_JOIN_SECONDS = 10.0
-
-# glibc's <malloc.h>: mallopt(M_MMAP_THRESHOLD, bytes).
-_M_MMAP_THRESHOLD = -3
-_MMAP_THRESHOLD_BYTES = 128 * 1024
-
-
-def return_freed_memory() -> bool:
-    """Make glibc's malloc hand image-sized buffers back to the system as soon as they are freed.
-
-    glibc raises its mmap threshold towards 32 MiB after the first large free, so from then on the
-    multi-MB images, base64 strings and response bodies of many threads are carved out of
-    per-thread arenas that stay at their peak size: with 50 jobs in flight that was a third more
-    RSS (README, Benchmark). The Dockerfile used to set MALLOC_MMAP_THRESHOLD_ for this, which
-    ``pip install . && python -m bot`` never saw. musl and other C libraries have no mallopt;
-    they are left as they are. True when the option was set.
-    """
-    if platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES))
 
 
 def _keep_tidy(settings: Settings, services: Services, stop: threading.Event) -> None:
@@ -82,6 +56,7 @@ def work(settings: Settings) -> int:
     preflight = check.in_background(settings, client, with_slack=False)
     stop = stop_on_signals()
     _keep_tidy(settings, services, stop)
+    settle_startup_heap()
     logger.info("worker consuming %s", settings.job_queue_url)
     worker.run(stop)
     logger.info("signal received: stopping")
@@ -124,7 +99,9 @@ def serve(settings: Settings) -> int:
         resumed = services.processor.resume(services.runner.submit)
         if resumed:
             logger.info("resumed %d unfinished job(s)", resumed)
-
+    # Last before the first request: a full collection inside a burst of acks then walks only what
+    # was made since (bot/heap.py).
+    settle_startup_heap()
     if settings.socket_mode:
         app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
         handler = PrioritySocketModeHandler(app, app_token, services.priority)

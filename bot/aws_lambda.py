@@ -16,6 +16,7 @@ from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from bot import check, logs
 from bot.app import build_app
 from bot.clients import slack_client
+from bot.heap import settle_startup_heap
 from bot.settings import SettingsError, load_settings
 from bot.wiring import build_services
 from services.container import Services
@@ -37,7 +38,9 @@ def _build_front() -> tuple[SlackRequestHandler, Services]:
         raise SettingsError(["JOB_QUEUE_URL: missing (the Lambda front only enqueues jobs)"])
     client = slack_client(settings)
     services = build_services(settings, client, role="front", inline=True)
-    return SlackRequestHandler(build_app(settings, services, client)), services
+    front = SlackRequestHandler(build_app(settings, services, client))
+    settle_startup_heap()
+    return front, services
 
 
 def _build_worker() -> Services:
@@ -52,6 +55,7 @@ def _build_worker() -> Services:
     # Once per execution environment, so that the log says what is misconfigured; only the worker,
     # whose role may call the models: the front's cold start is on Slack's 3-second path.
     check.log_everything(settings, client, services.catalogue.default.model_id)
+    settle_startup_heap()
     return services
 
 

@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from bot.__main__ import return_freed_memory
+from bot.heap import return_freed_memory
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
